@@ -1,0 +1,86 @@
+"""Turn retrieval hits into quotes: exact spans, the real speaker, highlights and deep links."""
+
+from __future__ import annotations
+
+from rapidfuzz import fuzz
+
+from bot.answer.links import text_fragment_url
+from bot.answer.types import Quote
+from bot.corpus.quotes import speaker_for_span
+from bot.search.hybrid import Hit
+from bot.search.snapshot import CorpusSnapshot
+
+# Two passages whose texts are more than this alike (rapidfuzz ``fuzz.ratio``, a normalised Indel
+# similarity on 0-100, computed on lower-cased text) count as the same passage.
+NEAR_DUPLICATE_RATIO = 90.0
+
+
+def quote_from_hit(hit: Hit, snap: CorpusSnapshot) -> Quote:
+    """Build the quote for a hit; the quoted text is always ``body[start:end]`` of its essay."""
+    p = hit.passage
+    essay = snap.essays[p.essay_id]
+    start, end = hit.quote_start, hit.quote_end
+    text = essay.body[start:end]
+    para = snap.paragraphs[snap.paragraph_of[hit.row]]
+    span = speaker_for_span(snap.quote_spans.get(p.essay_id, []), hit.match_start, hit.match_end)
+    link = text_fragment_url(essay.meta.url, text) if essay.meta.url else None
+    return Quote(
+        passage_id=p.id,
+        essay=essay.meta,
+        quote=text,
+        start=start,
+        end=end,
+        paragraph=p.paragraph,
+        section=p.section,
+        match=hit.match,
+        score=hit.score,
+        highlight_start=hit.match_start,
+        highlight_end=hit.match_end,
+        context=essay.body[para.start : para.end],
+        context_start=para.start,
+        speaker=span.speaker if span else None,
+        speaker_role=span.role if span else None,
+        link=link,
+    )
+
+
+def near_duplicates(a: str, b: str) -> bool:
+    """True when two passages are the same text for display purposes."""
+    return fuzz.ratio(a.casefold(), b.casefold()) > NEAR_DUPLICATE_RATIO
+
+
+def distinct(quotes: list[Quote]) -> list[Quote]:
+    """Drop quotes that near-duplicate a better-ranked one from the same essay."""
+    kept: list[Quote] = []
+    for q in quotes:
+        if not any(k.essay.id == q.essay.id and near_duplicates(k.quote, q.quote) for k in kept):
+            kept.append(q)
+    return kept
+
+
+def order_sources(quotes: list[Quote]) -> list[Quote]:
+    """When several essays carry near-identical passages, put the earliest dated first.
+
+    The first of such a group is marked ``first_said`` and lists the others in ``also_in``.
+    """
+    out: list[Quote] = []
+    used: set[int] = set()
+    for i, q in enumerate(quotes):
+        if i in used:
+            continue
+        group = [i] + [
+            j
+            for j in range(i + 1, len(quotes))
+            if j not in used
+            and quotes[j].essay.id != q.essay.id
+            and near_duplicates(q.quote, quotes[j].quote)
+        ]
+        used.update(group)
+        members = [quotes[j] for j in group]
+        if len(members) > 1:
+            # Undated essays sort last: we cannot claim they came first.
+            members.sort(key=lambda m: m.essay.date or "9999")
+            members[0].first_said = True
+            members[0].also_in = [m.essay.id for m in members[1:]]
+        out.extend(members)
+    return out

@@ -1,0 +1,235 @@
+"""The application core behind every shell (CLI, Discord): settings, database, index and answers.
+
+``Essaybot`` owns the long-lived pieces (database engine, embedding model, retriever) and keeps the
+retriever in step with the newest index generation, so an essay ingested from the CLI reaches a
+running bot without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.answer.calibration import Calibration
+from bot.answer.compare import build_positions, build_side
+from bot.answer.sides import author_groups, resolve_side
+from bot.answer.types import CompareAnswer, PositionsAnswer, WhoSaidAnswer
+from bot.answer.who_said import build_answer
+from bot.config import Settings
+from bot.corpus.models import EssayMeta
+from bot.errors import BadQueryError, UnknownSideError
+from bot.ingest import IngestReport, Progress, ingest, write_index
+from bot.paths import seeds_dir
+from bot.search.embedder import Embedder, Vectors
+from bot.search.hybrid import Retriever, SearchResult
+from bot.search.index_store import IndexStore, Manifest, StaleIndexError
+from bot.search.query import clean_input, parse_query
+from bot.search.snapshot import CorpusSnapshot
+from bot.store.db import make_engine, session_scope, upgrade
+from bot.store.repo import CorpusRepository, InteractionLog
+
+log = logging.getLogger(__name__)
+
+
+class Essaybot:
+    """Answers who-said, compare and positions questions over the stored corpus."""
+
+    def __init__(self, settings: Settings, *, calibration: Calibration | None = None):
+        self.settings = settings
+        self.calibration = calibration or Calibration.load()
+        self.engine = make_engine(settings.resolved_database_url)
+        self.store = IndexStore(settings.data_dir / "index")
+        self.embedder = Embedder(
+            settings.embedding_model, batch_size=settings.embed_batch_size, threads=settings.threads
+        )
+        self._retriever: Retriever | None = None
+        self._generation: int | None = None
+        self._lock = threading.RLock()
+        upgrade(self.engine)
+
+    # -- corpus -------------------------------------------------------------------------------
+
+    def ingest(
+        self, paths: Sequence[Path] | None = None, *, force: bool = False, progress: Progress | None = None
+    ) -> IngestReport:
+        """Import essays (the configured or bundled seeds by default) and publish a fresh index."""
+        with self._lock:
+            report = ingest(
+                list(paths) if paths else [self.settings.seeds_dir or seeds_dir()],
+                engine=self.engine,
+                embedder=self.embedder,
+                store=self.store,
+                ann_threshold=self.settings.ann_threshold,
+                calibration=self.calibration.id,
+                force=force,
+                progress=progress,
+            )
+            self._retriever = None
+            return report
+
+    def ensure_ready(self, progress: Progress | None = None) -> None:
+        """Import the seeds on first start, and make sure the index matches the database."""
+        with session_scope(self.engine) as session:
+            counts = CorpusRepository(session).counts()
+        # Tombstones count as history: a corpus whose essays were all removed is not re-seeded.
+        if counts["essays"] == 0 and counts["removed"] == 0:
+            log.info("empty database: importing the bundled seeds")
+            self.ingest(progress=progress)
+        self.retriever()
+
+    def retriever(self) -> Retriever:
+        """The retriever for the newest index generation, rebuilding a stale or corrupt index."""
+        with self._lock:
+            current = self.store.current_generation()
+            if self._retriever is not None and current == self._generation:
+                return self._retriever
+            with session_scope(self.engine) as session:
+                repo = CorpusRepository(session)
+                snap = CorpusSnapshot(repo.active_essays(), repo.active_passages(), repo.quote_spans())
+            sv, wv = self._load_or_rebuild(snap)
+            self._retriever = Retriever(snap, self.embedder, sv, wv, self.calibration.fusion)
+            self._generation = self.store.current_generation()
+            return self._retriever
+
+    def _load_or_rebuild(self, snap: CorpusSnapshot) -> tuple[Vectors, Vectors]:
+        try:
+            loaded = self.store.load(
+                model=self.embedder.model_name, corpus_hash=snap.corpus_hash, calibration=self.calibration.id
+            )
+        except StaleIndexError as why:
+            log.warning("rebuilding the index: %s", why)
+            with self.store.lock():
+                manifest, _ = write_index(
+                    snap,
+                    self.embedder,
+                    self.store,
+                    ann_threshold=self.settings.ann_threshold,
+                    calibration=self.calibration.id,
+                )
+                self.store.publish(manifest)
+            loaded = self.store.load(model=self.embedder.model_name, corpus_hash=snap.corpus_hash)
+        return loaded.sentences.reconstruct_all(), loaded.windows.reconstruct_all()
+
+    def reindex(self, progress: Progress | None = None) -> Manifest:
+        """Re-embed every passage from scratch and publish the result (e.g. after a model change)."""
+        with self._lock:
+            with session_scope(self.engine) as session:
+                repo = CorpusRepository(session)
+                snap = CorpusSnapshot(repo.active_essays(), repo.active_passages(), repo.quote_spans())
+            with self.store.lock():
+                manifest, _ = write_index(
+                    snap,
+                    self.embedder,
+                    self.store,
+                    ann_threshold=self.settings.ann_threshold,
+                    calibration=self.calibration.id,
+                    progress=progress,
+                    reuse=False,
+                )
+                self.store.publish(manifest)
+            self._retriever = None
+            return manifest
+
+    def essays(self) -> list[EssayMeta]:
+        """Metadata of the active essays."""
+        return [e.meta for e in self.retriever().snapshot.essays.values()]
+
+    # -- answers ------------------------------------------------------------------------------
+
+    def who_said(
+        self,
+        raw: str,
+        *,
+        author: str | None = None,
+        top_k: int | None = None,
+        query_vector: Vectors | None = None,
+    ) -> WhoSaidAnswer:
+        """Who in the corpus said this? Honest about "nobody"."""
+        query = parse_query(raw, max_chars=self.settings.max_query_chars)
+        k = top_k or self.settings.top_k
+        r = self.retriever()
+        qv = query_vector if query_vector is not None else r.embed([query.text])
+        if author:
+            target = resolve_side(author, (e.meta for e in r.snapshot.essays.values()))
+            hits = r.search(query.text, k=k * 3, essay_ids=set(target.essay_ids), query_vector=qv).hits
+            answer = build_answer(
+                query, hits, r.snapshot, self.calibration, top_k=k, author_filter=target.label
+            )
+            if answer.verdict == "not_found":
+                # Never a bare "not found" when someone else said it: say who did.
+                others = build_answer(
+                    query,
+                    r.search(query.text, k=k * 3, query_vector=qv).hits,
+                    r.snapshot,
+                    self.calibration,
+                    top_k=k,
+                )
+                answer.found_elsewhere = [q for q in others.results if q.essay.id not in target.essay_ids]
+            return answer
+        hits = r.search(query.text, k=k * 3, query_vector=qv).hits
+        return build_answer(query, hits, r.snapshot, self.calibration, top_k=k)
+
+    def compare(self, a: str, b: str, topic: str, *, top_k: int = 3) -> CompareAnswer:
+        """Both sides' best distinct passages on a topic."""
+        r = self.retriever()
+        metas = [e.meta for e in r.snapshot.essays.values()]
+        side_a, side_b = resolve_side(a, metas), resolve_side(b, metas)
+        if side_a.essay_ids == side_b.essay_ids:
+            raise UnknownSideError(
+                f"{a!r} and {b!r} are the same author or essay: compare two different ones."
+            )
+        topic = clean_input(topic, max_chars=self.settings.max_query_chars)
+        qv = r.embed([topic])
+
+        def search(ids: set[str], k: int) -> SearchResult:
+            return r.search(topic, k=k, essay_ids=ids, query_vector=qv)
+
+        return CompareAnswer(
+            topic=topic,
+            a=build_side(a, side_a, search, r.snapshot, self.calibration, top_k),
+            b=build_side(b, side_b, search, r.snapshot, self.calibration, top_k),
+        )
+
+    def positions(self, topic: str) -> PositionsAnswer:
+        """Each author's best passage on a topic."""
+        r = self.retriever()
+        topic = clean_input(topic, max_chars=self.settings.max_query_chars)
+        if not author_groups(e.meta for e in r.snapshot.essays.values()):
+            raise BadQueryError("The corpus is empty: ingest some essays first.")
+        qv = r.embed([topic])
+
+        def search(ids: set[str], k: int) -> SearchResult:
+            return r.search(topic, k=k, essay_ids=ids, query_vector=qv)
+
+        return build_positions(topic, search, r.snapshot, self.calibration)
+
+    # -- interaction log ----------------------------------------------------------------------
+
+    def log_interaction(
+        self,
+        *,
+        command: str,
+        options: dict[str, object],
+        verdict: str | None,
+        passage_ids: Sequence[str],
+        started: float,
+        error: str | None = None,
+        source: str = "cli",
+    ) -> None:
+        """Record one interaction; a logging failure never breaks an answer."""
+        try:
+            with session_scope(self.engine) as session:
+                InteractionLog(session).record(
+                    source=source,
+                    command=command,
+                    options=options,
+                    verdict=verdict,
+                    passage_ids=list(passage_ids),
+                    latency_ms=int((time.perf_counter() - started) * 1000),
+                    error=error,
+                )
+        except Exception:
+            log.exception("could not record the interaction")

@@ -1,0 +1,391 @@
+"""``essaybot``: the command-line shell around the core (ingest, who-said, compare, eval, ...).
+
+Every user error prints one line and exits with code 2; ``--json`` prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bot import __version__
+from bot.errors import DataDirError, EssaybotError
+
+F = TypeVar("F", bound=Callable[..., Any])
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False)
+
+
+class Context:
+    """Lazily built application for the commands of one invocation."""
+
+    def __init__(self, config: Path | None, data_dir: Path | None, verbose: bool):
+        self.config, self.data_dir, self.verbose = config, data_dir, verbose
+        self._app: Any = None
+
+    def settings(self) -> Any:
+        from bot.config import load_settings
+
+        return load_settings(self.config, data_dir=self.data_dir)
+
+    def app(self, *, ready: bool = True, show_progress: bool = True) -> Any:
+        if self._app is None:
+            from bot.app import Essaybot
+            from bot.logs import setup_logging
+
+            settings = self.settings()
+            setup_logging(settings, cli=True, verbose=self.verbose)
+            _ensure_dir(settings.data_dir)
+            self._app = Essaybot(settings)
+            if ready:
+                with _progress(show_progress) as progress:
+                    self._app.ensure_ready(progress=progress)
+        return self._app
+
+
+def _ensure_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise DataDirError(f"cannot use data directory {str(path)!r}: {exc.strerror or exc}") from exc
+
+
+class _ProgressSink:
+    def __init__(self, progress: Progress):
+        self.progress, self.tasks = progress, {}  # type: ignore[var-annotated]
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage not in self.tasks:
+            self.tasks[stage] = self.progress.add_task(stage, total=total)
+        self.progress.update(self.tasks[stage], completed=done, total=total)
+
+
+class _progress:
+    """A rich progress bar on stderr when it is a terminal (or asked for), silent otherwise."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and err.is_terminal
+        self._bar: Progress | None = None
+
+    def __enter__(self) -> _ProgressSink | None:
+        if not self.enabled:
+            return None
+        self._bar = Progress(
+            TextColumn("{task.description:>10}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        )
+        self._bar.start()
+        return _ProgressSink(self._bar)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def _handle_errors(fn: F) -> F:
+    """Turn user errors into one line on stderr and exit code 2 (no traceback)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except EssaybotError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="essaybot")
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="TOML config file (default: $ESSAYBOT_CONFIG or ./essaybot.toml).",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where the database and index live (env ESSAYBOT_DATA_DIR, default ./data).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log progress details to stderr.")
+@click.pass_context
+def main(ctx: click.Context, config: Path | None, data_dir: Path | None, verbose: bool) -> None:
+    """essaybot: who said it, quoted exactly, from a shared library of essays."""
+    ctx.obj = Context(config, data_dir, verbose)
+
+
+def _emit_json(obj: dict[str, Any]) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False))
+
+
+def _read_batch(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    """JSON lines of a batch file: (line number, object or None, error or None)."""
+    try:
+        handle = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
+    except OSError as exc:
+        raise EssaybotError(f"cannot read batch file {str(path)!r}: {exc.strerror}") from exc
+    with handle:
+        for n, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield n, None, f"line {n}: not valid JSON ({exc.msg})"
+                continue
+            if not isinstance(obj, dict):
+                yield n, None, f"line {n}: expected a JSON object"
+                continue
+            yield n, obj, None
+
+
+def _app(ctx: click.Context, **kw: Any) -> Any:
+    obj: Context = ctx.obj
+    return obj.app(**kw)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Re-import unchanged essays and essays removed earlier.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+@_handle_errors
+def ingest(ctx: click.Context, paths: tuple[Path, ...], force: bool, as_json: bool) -> None:
+    """Import essays (default: the bundled seeds) and rebuild the index incrementally."""
+    for p in paths:
+        if not p.exists():
+            raise EssaybotError(f"no such file or directory: {str(p)!r}")
+    app = _app(ctx, ready=False)
+    with _progress(not as_json) as progress:
+        report = app.ingest(list(paths) or None, force=force, progress=progress)
+    if as_json:
+        _emit_json({"schema_version": "1.0", "kind": "ingest", **vars(report)})
+        return
+    for w in report.warnings:
+        err.print(f"[yellow]warning:[/] {w}", markup=True)
+    out.print(
+        f"ingested: {len(report.added)} added, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged, "
+        f"{len(report.skipped)} skipped; {report.passages} passages ({report.embedded} embedded) "
+        f"in {report.seconds:.1f}s; index generation {report.generation}"
+    )
+
+
+@main.command("who-said")
+@click.argument("query", required=False)
+@click.option("--author", help="Only look in this author's (or essay's) texts.")
+@click.option("--top", "top", type=click.IntRange(1, 25), default=None, help="How many results.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--batch", type=click.Path(path_type=Path), help='JSON lines {"query": ...}; "-" for stdin.')
+@click.pass_context
+@_handle_errors
+def who_said(
+    ctx: click.Context,
+    query: str | None,
+    author: str | None,
+    top: int | None,
+    as_json: bool,
+    batch: Path | None,
+) -> None:
+    """Which author and essay said QUERY (a quote or a claim)?"""
+    from bot.render import print_who_said
+
+    if batch is not None:
+        _run_batch(
+            ctx,
+            batch,
+            lambda app, o: app.who_said(
+                _field(o, "query"), author=o.get("author"), top_k=o.get("top") or top
+            ).to_json(),
+            "who-said",
+        )
+        return
+    if query is None:
+        raise EssaybotError("give a QUERY (or --batch FILE)")
+    app = _app(ctx, show_progress=not as_json)
+    started = time.perf_counter()
+    try:
+        answer = app.who_said(query, author=author, top_k=top)
+    except EssaybotError as exc:
+        app.log_interaction(
+            command="who-said",
+            options={"query": query[:200], "author": author},
+            verdict=None,
+            passage_ids=[],
+            started=started,
+            error=str(exc),
+        )
+        raise
+    app.log_interaction(
+        command="who-said",
+        options={"query": query, "author": author},
+        verdict=answer.verdict,
+        passage_ids=[q.passage_id for q in answer.results],
+        started=started,
+    )
+    if as_json:
+        _emit_json(answer.to_json())
+    else:
+        print_who_said(out, answer)
+
+
+@main.command()
+@click.argument("a", required=False)
+@click.argument("b", required=False)
+@click.argument("topic", required=False)
+@click.option("--top", "top", type=click.IntRange(1, 10), default=3, help="Passages per side.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--batch", type=click.Path(path_type=Path), help='JSON lines {"a":…,"b":…,"topic":…}.')
+@click.pass_context
+@_handle_errors
+def compare(
+    ctx: click.Context,
+    a: str | None,
+    b: str | None,
+    topic: str | None,
+    top: int,
+    as_json: bool,
+    batch: Path | None,
+) -> None:
+    """Passages of A and B (authors or essays) on TOPIC, side by side."""
+    from bot.render import print_compare
+
+    if batch is not None:
+        _run_batch(
+            ctx,
+            batch,
+            lambda app, o: app.compare(
+                _field(o, "a"), _field(o, "b"), _field(o, "topic"), top_k=o.get("top") or top
+            ).to_json(),
+            "compare",
+        )
+        return
+    if a is None or b is None or topic is None:
+        raise EssaybotError(
+            'compare needs A, B and TOPIC, e.g. essaybot compare Mason ICL "the Zelensky government"'
+        )
+    app = _app(ctx, show_progress=not as_json)
+    started = time.perf_counter()
+    answer = app.compare(a, b, topic, top_k=top)
+    app.log_interaction(
+        command="compare",
+        options={"a": a, "b": b, "topic": topic},
+        verdict=None,
+        passage_ids=[q.passage_id for s in (answer.a, answer.b) for q in s.passages],
+        started=started,
+    )
+    if as_json:
+        _emit_json(answer.to_json())
+    else:
+        print_compare(out, answer)
+
+
+@main.command()
+@click.argument("topic")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+@_handle_errors
+def positions(ctx: click.Context, topic: str, as_json: bool) -> None:
+    """The best passage of every author on TOPIC: a map of the debate."""
+    from bot.render import print_positions
+
+    app = _app(ctx, show_progress=not as_json)
+    answer = app.positions(topic)
+    if as_json:
+        _emit_json(answer.to_json())
+    else:
+        print_positions(out, answer)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+@_handle_errors
+def essays(ctx: click.Context, as_json: bool) -> None:
+    """List the essays in the corpus."""
+    from bot.render import essay_json, print_essays
+
+    metas = _app(ctx, show_progress=not as_json).essays()
+    if as_json:
+        _emit_json({"schema_version": "1.0", "kind": "essays", "essays": [essay_json(m) for m in metas]})
+    else:
+        print_essays(out, metas)
+
+
+@main.command()
+@click.pass_context
+@_handle_errors
+def reindex(ctx: click.Context) -> None:
+    """Re-embed every passage (e.g. after changing the embedding model)."""
+    app = _app(ctx, ready=False)
+    with _progress(True) as progress:
+        manifest = app.reindex(progress=progress)
+    out.print(
+        f"reindexed {manifest.passage_count} passages with {manifest.model}; generation {manifest.generation}"
+    )
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@click.pass_context
+@_handle_errors
+def db_upgrade(ctx: click.Context) -> None:
+    """Apply pending database migrations (they also run on start)."""
+    from bot.store.db import current_revision, make_engine, upgrade
+
+    settings = ctx.obj.settings()
+    _ensure_dir(settings.data_dir)
+    engine = make_engine(settings.resolved_database_url)
+    upgrade(engine)
+    out.print(f"database at revision {current_revision(engine)}")
+
+
+def _field(obj: dict[str, Any], name: str) -> str:
+    value = obj.get(name)
+    if not isinstance(value, str):
+        raise EssaybotError(f"missing or non-string field {name!r}")
+    return value
+
+
+def _run_batch(
+    ctx: click.Context, path: Path, run: Callable[[Any, dict[str, Any]], dict[str, Any]], command: str
+) -> None:
+    """One JSON object out per JSON line in; a bad line yields {"error": ...} and the batch goes on."""
+    app = _app(ctx, show_progress=False)
+    for _n, obj, problem in _read_batch(path):
+        if obj is None:
+            _emit_json({"schema_version": "1.0", "error": problem})
+            continue
+        try:
+            _emit_json(run(app, obj))
+        except EssaybotError as exc:
+            _emit_json({"schema_version": "1.0", "error": str(exc)})
+
+
+from bot.evaluation.cli import eval_command  # noqa: E402  (kept apart: it is the largest command)
+
+main.add_command(eval_command)

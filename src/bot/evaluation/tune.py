@@ -1,0 +1,111 @@
+"""Fit the calibration on question files: fusion weights by grid search, abstention by logistic regression.
+
+Development use only (``essaybot eval --tune FILES [--write]``); the result is committed as
+``bot/data/calibration.json``. scikit-learn comes with sentence-transformers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+import numpy as np
+
+from bot.answer.calibration import FEATURES, features
+from bot.paths import package_data
+from bot.search.hybrid import FusionWeights, Retriever
+from bot.search.query import parse_query
+from bot.textnorm import normalize
+
+GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
+
+
+def _gold_rows(r: Retriever, row: dict[str, Any]) -> set[int]:
+    """Rows of the passages (or windows) that contain the gold snippet."""
+    gold = set(row["gold"])
+    snippet = normalize(row.get("snippet") or "")
+    out = set()
+    for i, p in enumerate(r.snapshot.passages):
+        if p.essay_id in gold:
+            start, end = r.snapshot.window_span(i)
+            if snippet and snippet in normalize(r.snapshot.body_text(p.essay_id, start, end)):
+                out.add(i)
+    return out
+
+
+def tune_fusion(r: Retriever, rows: list[dict[str, Any]]) -> FusionWeights:
+    """Weights that put the right essay first and the right passage high, most robustly."""
+    positives = [row for row in rows if row.get("gold")]
+    prepared = []
+    for row in positives:
+        sig = r.signals(parse_query(row["query"]).text)
+        essays = np.array([r.snapshot.passages[i].essay_id in set(row["gold"]) for i in sig.rows])
+        gold_rows = _gold_rows(r, row)
+        gold_mask = np.array([int(i) in gold_rows for i in sig.rows])
+        prepared.append((sig, essays, gold_mask))
+    best: tuple[tuple[float, ...], FusionWeights] | None = None
+    for ws, ww, wk, wp in itertools.product(GRID, repeat=4):
+        if ws + ww == 0:  # a dense signal is the point of the pipeline
+            continue
+        total = ws + ww + wk + wp
+        w = FusionWeights(ws / total, ww / total, wk / total, wp / total)
+        first = top3 = 0
+        margin = 0.0
+        for sig, essays, gold_mask in prepared:
+            fused = sig.fuse(w)
+            order = np.argsort(-fused)
+            first += int(essays[order[0]])
+            top3 += int(gold_mask[order[:3]].any()) if gold_mask.any() else 0
+            right = fused[essays].max()
+            wrong = fused[~essays].max() if (~essays).any() else 0.0
+            margin += float(np.clip(right - wrong, -0.1, 0.1))
+        key = (first, top3, round(margin, 3))
+        if best is None or key > best[0]:
+            best = (key, w)
+    assert best is not None
+    return best[1]
+
+
+def tune_abstention(r: Retriever, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Logistic regression on the top hit's signals; threshold between the classes' closest members."""
+    from sklearn.linear_model import LogisticRegression
+
+    xs, ys = [], []
+    for row in rows:
+        hits = r.search(parse_query(row["query"]).text, k=10).hits
+        if hits and hits[0].match != "paraphrase":
+            continue  # exact and near quotes are found by phrase matching, not by this model
+        f = features(hits)
+        xs.append([f[name] for name in FEATURES])
+        ys.append(1 if row.get("gold") else 0)
+    x, y = np.array(xs), np.array(ys)
+    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000).fit(x, y)
+    probs = model.predict_proba(x)[:, 1]
+    lowest_positive = probs[y == 1].min()
+    below = probs[(y == 0) & (probs < lowest_positive)]
+    # Midway between the weakest true match and the strongest non-match under it: the widest margin.
+    threshold = float((lowest_positive + below.max()) / 2) if len(below) else float(lowest_positive) * 0.9
+    return {
+        "features": list(FEATURES),
+        "weights": [round(float(c), 4) for c in model.coef_[0]],
+        "bias": round(float(model.intercept_[0]), 4),
+        "threshold": round(threshold, 4),
+    }
+
+
+def tune(
+    app: Any, who_rows: list[dict[str, Any]], compare_rows: list[dict[str, Any]], *, write: bool
+) -> dict[str, Any]:
+    """Fit both parts; with ``write`` replace the shipped calibration file."""
+    r = app.retriever()
+    fusion = tune_fusion(r, who_rows)
+    r.weights = fusion
+    calibration = {
+        "fusion": {k: round(v, 4) for k, v in vars(fusion).items()},
+        "abstention": tune_abstention(r, who_rows),
+        "tuned_on": {"who_said_questions": len(who_rows), "compare_questions": len(compare_rows)},
+    }
+    if write:
+        package_data("calibration.json").write_text(json.dumps(calibration, indent=2) + "\n")
+    return calibration

@@ -1,0 +1,46 @@
+"""Logging setup: text or JSON lines, with the level from the settings."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from typing import Any
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log collectors."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, Any] = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        if record.exc_info:
+            data["exc"] = self.formatException(record.exc_info)
+        return json.dumps(data, ensure_ascii=False)
+
+
+def setup_logging(settings: Any, *, cli: bool = False, verbose: bool = False) -> None:
+    """Configure the root logger once per process.
+
+    The CLI stays quiet (warnings only) unless ``--verbose``, so its output is just the answer.
+    """
+    level = getattr(logging, str(settings.log_level))
+    if cli and not verbose:
+        level = max(level, logging.WARNING)
+    handler = logging.StreamHandler()
+    if settings.log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Third-party libraries are chatty at INFO; their warnings still come through.
+    for noisy in ("sentence_transformers", "transformers", "httpx", "huggingface_hub", "alembic", "bm25s"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

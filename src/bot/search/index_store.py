@@ -1,0 +1,216 @@
+"""Saved dense indexes: one folder per generation, a manifest, and an atomic ``CURRENT`` pointer.
+
+A new generation is written aside (``gen-000007.tmp-…``), renamed into place, and only then published
+by replacing ``CURRENT``. A reader therefore sees either the old index or the new one, never half of
+one, and a running bot notices a new generation by re-reading ``CURRENT``. Files that do not match the
+corpus, the model or the format are reported as stale and rebuilt, never trusted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from bot.search.dense import DenseIndex, IndexKind
+from bot.search.embedder import Vectors
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+KEEP_GENERATIONS = 2
+_GEN_PREFIX = "gen-"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What an index generation was built from."""
+
+    format: int
+    generation: int
+    model: str
+    dimension: int
+    passage_count: int
+    corpus_hash: str
+    index_kind: IndexKind
+    calibration: str
+    created_at: str
+
+
+@dataclass
+class LoadedIndex:
+    """A generation read back from disk."""
+
+    manifest: Manifest
+    passage_ids: list[str]
+    sentences: DenseIndex
+    windows: DenseIndex
+
+
+class StaleIndexError(Exception):
+    """The saved index does not match what is asked for (or cannot be read); rebuild it."""
+
+
+class IndexStore:
+    """The index folder inside the data directory."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Serialise writers across processes (a CLI ingest while the bot runs)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / ".lock").open("w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def current_generation(self) -> int | None:
+        """Generation number that ``CURRENT`` points at, or None when there is none."""
+        try:
+            name = (self.root / "CURRENT").read_text().strip()
+        except FileNotFoundError:
+            return None
+        try:
+            return int(name.removeprefix(_GEN_PREFIX))
+        except ValueError:
+            return None
+
+    def _gen_dir(self, generation: int) -> Path:
+        return self.root / f"{_GEN_PREFIX}{generation:06d}"
+
+    def save(
+        self,
+        *,
+        passage_ids: list[str],
+        window_keys: list[str],
+        sentence_vectors: Vectors,
+        window_vectors: Vectors,
+        model: str,
+        corpus_hash: str,
+        index_kind: IndexKind,
+        calibration: str,
+    ) -> Manifest:
+        """Write a new generation beside the current one, unpublished. Call inside :meth:`lock`."""
+        generation = (self.current_generation() or 0) + 1
+        final = self._gen_dir(generation)
+        tmp = final.with_name(f"{final.name}.tmp-{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        try:
+            DenseIndex.build(sentence_vectors, index_kind).save(tmp / "sentences.faiss")
+            DenseIndex.build(window_vectors, index_kind).save(tmp / "windows.faiss")
+            (tmp / "passage_ids.json").write_text(json.dumps(passage_ids))
+            (tmp / "window_keys.json").write_text(json.dumps(window_keys))
+            manifest = Manifest(
+                format=FORMAT_VERSION,
+                generation=generation,
+                model=model,
+                dimension=int(sentence_vectors.shape[1]),
+                passage_count=len(passage_ids),
+                corpus_hash=corpus_hash,
+                index_kind=index_kind,
+                calibration=calibration,
+                created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            )
+            (tmp / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2))
+            shutil.rmtree(final, ignore_errors=True)
+            tmp.rename(final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return manifest
+
+    def publish(self, manifest: Manifest) -> None:
+        """Point ``CURRENT`` at a saved generation (atomic rename), then drop old generations."""
+        pointer = self.root / "CURRENT.tmp"
+        pointer.write_text(self._gen_dir(manifest.generation).name + "\n")
+        pointer.replace(self.root / "CURRENT")
+        self._prune(manifest.generation)
+        log.info("published index generation %d (%d passages)", manifest.generation, manifest.passage_count)
+
+    def discard(self, manifest: Manifest) -> None:
+        """Delete a saved generation that will not be published (its database change failed)."""
+        if self.current_generation() != manifest.generation:
+            shutil.rmtree(self._gen_dir(manifest.generation), ignore_errors=True)
+
+    def _prune(self, generation: int) -> None:
+        for path in self.root.glob(f"{_GEN_PREFIX}*"):
+            try:
+                number = int(path.name.removeprefix(_GEN_PREFIX).split(".")[0])
+            except ValueError:
+                continue
+            if number <= generation - KEEP_GENERATIONS or ".tmp-" in path.name:
+                shutil.rmtree(path, ignore_errors=True)
+
+    def load(self, *, model: str, corpus_hash: str, calibration: str | None = None) -> LoadedIndex:
+        """Read the current generation, checking it against the expected model and corpus."""
+        generation = self.current_generation()
+        if generation is None:
+            raise StaleIndexError("no index has been built yet")
+        folder = self._gen_dir(generation)
+        try:
+            raw = json.loads((folder / "manifest.json").read_text())
+            manifest = Manifest(**raw)
+            passage_ids = json.loads((folder / "passage_ids.json").read_text())
+        except (OSError, ValueError, TypeError) as exc:
+            raise StaleIndexError(f"index manifest unreadable: {exc}") from exc
+        problems = []
+        if manifest.format != FORMAT_VERSION:
+            problems.append(f"format {manifest.format} != {FORMAT_VERSION}")
+        if manifest.model != model:
+            problems.append(f"built with model {manifest.model!r}, configured {model!r}")
+        if manifest.corpus_hash != corpus_hash:
+            problems.append("corpus changed since the index was built")
+        if calibration is not None and manifest.calibration != calibration:
+            problems.append("calibration changed")
+        if problems:
+            raise StaleIndexError("; ".join(problems))
+        try:
+            sentences = DenseIndex.load(folder / "sentences.faiss")
+            windows = DenseIndex.load(folder / "windows.faiss")
+        except RuntimeError as exc:
+            raise StaleIndexError(f"index file unreadable: {str(exc).splitlines()[0][:120]}") from exc
+        n = len(passage_ids)
+        if len(sentences) != n or len(windows) != n or sentences.dimension != manifest.dimension:
+            raise StaleIndexError("index files do not match their manifest")
+        return LoadedIndex(manifest, passage_ids, sentences, windows)
+
+    def previous_vectors(self, model: str) -> tuple[dict[str, Vectors], dict[str, Vectors]]:
+        """Vectors of the current generation, to skip re-embedding what did not change.
+
+        Sentence vectors are keyed by passage id (which hashes the text); window vectors by a hash of
+        the window text, since a window changes when a neighbour does. Anything unreadable yields {}.
+        """
+        generation = self.current_generation()
+        if generation is None:
+            return {}, {}
+        folder = self._gen_dir(generation)
+        try:
+            manifest = Manifest(**json.loads((folder / "manifest.json").read_text()))
+            if manifest.model != model or manifest.format != FORMAT_VERSION:
+                return {}, {}
+            ids = json.loads((folder / "passage_ids.json").read_text())
+            keys = json.loads((folder / "window_keys.json").read_text())
+            sv = DenseIndex.load(folder / "sentences.faiss").reconstruct_all()
+            wv = DenseIndex.load(folder / "windows.faiss").reconstruct_all()
+        except (OSError, ValueError, TypeError, RuntimeError):
+            return {}, {}
+        if not len(ids) == len(keys) == len(sv) == len(wv):
+            return {}, {}
+        return (
+            {pid: np.asarray(sv[i]) for i, pid in enumerate(ids)},
+            {key: np.asarray(wv[i]) for i, key in enumerate(keys)},
+        )

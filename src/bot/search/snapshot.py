@@ -1,0 +1,109 @@
+"""An in-memory, read-only view of the active corpus, shaped for retrieval.
+
+Only sentence passages are searchable (headings label sections but are never an answer). Each
+sentence also gets a context window (its neighbours in the same paragraph), because a claim is often
+spread over two sentences and a lone sentence can be too short to embed well.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.corpus.models import Essay, EssayMeta, Passage, QuoteSpan
+
+WINDOW_RADIUS = 1  # sentences on each side of a passage in its context window
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A kept block of an essay: its body span and the searchable passages (rows) inside it."""
+
+    essay_id: str
+    number: int
+    start: int
+    end: int
+    rows: tuple[int, ...]
+
+
+class CorpusSnapshot:
+    """Essays, searchable passages and paragraphs, with row numbers shared by every index."""
+
+    def __init__(
+        self,
+        essays: Iterable[Essay],
+        passages: Iterable[Passage],
+        quote_spans: dict[str, list[QuoteSpan]] | None = None,
+    ):
+        self.essays: dict[str, Essay] = {e.id: e for e in essays}
+        self.passages: list[Passage] = [
+            p for p in passages if p.kind == "sentence" and p.essay_id in self.essays
+        ]
+        self.quote_spans = quote_spans or {}
+        self.row_of: dict[str, int] = {p.id: i for i, p in enumerate(self.passages)}
+        self.paragraphs: list[Paragraph] = []
+        self.paragraph_of: list[int] = []
+        current: list[int] = []
+        for row, p in enumerate(self.passages):
+            if current and (self.passages[current[0]].essay_id, self.passages[current[0]].paragraph) != (
+                p.essay_id,
+                p.paragraph,
+            ):
+                self._close_paragraph(current)
+                current = []
+            current.append(row)
+        if current:
+            self._close_paragraph(current)
+
+    def _close_paragraph(self, rows: list[int]) -> None:
+        first, last = self.passages[rows[0]], self.passages[rows[-1]]
+        self.paragraphs.append(Paragraph(first.essay_id, first.paragraph, first.start, last.end, tuple(rows)))
+        self.paragraph_of.extend([len(self.paragraphs) - 1] * len(rows))
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    def meta(self, essay_id: str) -> EssayMeta:
+        """Metadata of an essay in the snapshot."""
+        return self.essays[essay_id].meta
+
+    def body_text(self, essay_id: str, start: int, end: int) -> str:
+        """The exact original text of a span."""
+        return self.essays[essay_id].body[start:end]
+
+    def paragraph_text(self, prow: int) -> str:
+        """Original text of a paragraph, from its first to its last sentence."""
+        para = self.paragraphs[prow]
+        return self.body_text(para.essay_id, para.start, para.end)
+
+    def window_span(self, row: int, radius: int = WINDOW_RADIUS) -> tuple[int, int]:
+        """Body span of a passage and its neighbours within the same paragraph."""
+        rows = self.paragraphs[self.paragraph_of[row]].rows
+        i = rows.index(row)
+        lo, hi = rows[max(0, i - radius)], rows[min(len(rows) - 1, i + radius)]
+        return self.passages[lo].start, self.passages[hi].end
+
+    def window_text(self, row: int) -> str:
+        """Text embedded as a passage's context window (section heading first, when there is one)."""
+        p = self.passages[row]
+        start, end = self.window_span(row)
+        text = self.body_text(p.essay_id, start, end)
+        return f"{p.section}. {text}" if p.section else text
+
+    def rows_for_essays(self, essay_ids: set[str]) -> list[int]:
+        """Rows of the passages that belong to the given essays."""
+        return [i for i, p in enumerate(self.passages) if p.essay_id in essay_ids]
+
+    @property
+    def corpus_hash(self) -> str:
+        """Identity of what the dense index embeds: passage ids and texts, in row order."""
+        h = hashlib.sha256()
+        for row, p in enumerate(self.passages):
+            h.update(p.id.encode())
+            h.update(b"\x1f")
+            h.update(p.text.encode())
+            h.update(b"\x1f")
+            h.update(self.window_text(row).encode())
+            h.update(b"\x1e")
+        return h.hexdigest()

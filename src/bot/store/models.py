@@ -1,0 +1,147 @@
+"""Database tables (SQLAlchemy 2.x declarative). Migrations in ``migrations/`` must match these.
+
+Offsets are character offsets into ``essays.body``, exactly as in ``bot.corpus.models``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+ESSAY_ACTIVE = "active"
+ESSAY_REMOVED = "removed"
+
+# Named constraints are what let Alembic's batch mode (SQLite table rebuilds) find and alter them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """The current time as a timezone-aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend.
+
+    SQLite has no time zones and hands back naive values, so values are stored as naive UTC there
+    and re-labelled on the way out. Naive input is refused rather than guessed at.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: use an aware (UTC) datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base; ``Base.metadata`` is Alembic's target metadata."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class EssayRow(Base):
+    """One essay. ``status == "removed"`` is a tombstone: kept, never answered, not re-imported."""
+
+    __tablename__ = "essays"
+    __table_args__ = (CheckConstraint("status IN ('active', 'removed')", name="status"),)
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    subtitle: Mapped[str | None] = mapped_column(Text)
+    authors: Mapped[list[str]] = mapped_column(JSON)
+    aliases: Mapped[list[str]] = mapped_column(JSON)
+    publication: Mapped[str | None] = mapped_column(Text)
+    date: Mapped[str | None] = mapped_column(String(10))
+    url: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    source: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=ESSAY_ACTIVE)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PassageRow(Base):
+    """One retrieval passage: ``essays.body[start:end] == text``."""
+
+    __tablename__ = "passages"
+    # The unique index leads with essay_id, so it also serves every per-essay lookup and delete;
+    # a separate essay_id index would only slow ingest down.
+    __table_args__ = (UniqueConstraint("essay_id", "seq"),)
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    essay_id: Mapped[str] = mapped_column(String(80), ForeignKey("essays.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    paragraph: Mapped[int] = mapped_column(Integer)
+    section: Mapped[str | None] = mapped_column(Text)
+    # "end" is an SQL keyword: spelled out in SQL so hand-written queries need no quoting.
+    start: Mapped[int] = mapped_column("start_offset", Integer)
+    end: Mapped[int] = mapped_column("end_offset", Integer)
+    text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+
+
+class QuoteSpanRow(Base):
+    """Words in an essay that are not its authors' own claim (quotation, reported view, intro)."""
+
+    __tablename__ = "quote_spans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    essay_id: Mapped[str] = mapped_column(String(80), ForeignKey("essays.id", ondelete="CASCADE"), index=True)
+    start: Mapped[int] = mapped_column("start_offset", Integer)
+    end: Mapped[int] = mapped_column("end_offset", Integer)
+    speaker: Mapped[str | None] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(32))
+
+
+class InteractionRow(Base):
+    """One answered (or failed) command, kept ``retention_days`` for curation and debugging."""
+
+    __tablename__ = "interactions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    source: Mapped[str] = mapped_column(String(16))  # "cli" | "discord"
+    guild_id: Mapped[str | None] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    user_ref: Mapped[str | None] = mapped_column(String(64))  # raw id or salted hash: caller's choice
+    command: Mapped[str] = mapped_column(String(32))
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    verdict: Mapped[str | None] = mapped_column(String(16))
+    passage_ids: Mapped[list[str]] = mapped_column(JSON)
+    latency_ms: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,268 @@
+"""Repositories: the corpus (essays, passages, quote spans) and the interaction log.
+
+They never commit: the caller owns the transaction (``bot.store.db.session_scope``), so an ingest
+of many essays is all-or-nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal, cast
+
+from sqlalchemy import CursorResult, delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from bot.corpus.models import Essay, EssayMeta, Passage, PassageKind, QuoteSpan, SpeakerRole
+from bot.store.models import (
+    ESSAY_ACTIVE,
+    ESSAY_REMOVED,
+    EssayRow,
+    InteractionRow,
+    PassageRow,
+    QuoteSpanRow,
+    utcnow,
+)
+
+EssayStatus = Literal["active", "removed"]
+
+
+class CorpusRepository:
+    """Essays with their passages and quote spans; removed essays are kept as tombstones."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def essay_status(self, essay_id: str) -> EssayStatus | None:
+        """The essay's status, or None for an essay never stored."""
+        status = self.session.scalar(select(EssayRow.status).where(EssayRow.id == essay_id))
+        return cast(EssayStatus | None, status)
+
+    def essay_hash(self, essay_id: str) -> str | None:
+        """The stored body hash of an essay (any status), or None if unknown."""
+        return self.session.scalar(select(EssayRow.content_hash).where(EssayRow.id == essay_id))
+
+    def find_by_hash(self, content_hash: str) -> str | None:
+        """The id of an essay with this body hash, any status; an active one if there is one."""
+        # "active" sorts before "removed", so a live duplicate wins over a tombstone.
+        query = (
+            select(EssayRow.id)
+            .where(EssayRow.content_hash == content_hash)
+            .order_by(EssayRow.status, EssayRow.id)
+            .limit(1)
+        )
+        return self.session.scalar(query)
+
+    def save_essay(self, essay: Essay, passages: Sequence[Passage], spans: Sequence[QuoteSpan]) -> None:
+        """Insert or replace an essay (making it active) together with all its passages and spans."""
+        _check_offsets(essay, passages, spans)
+        now = utcnow()
+        row = self.session.get(EssayRow, essay.id)
+        if row is None:
+            row = EssayRow(id=essay.id, created_at=now)
+            self.session.add(row)
+        meta = essay.meta
+        row.title = meta.title
+        row.subtitle = meta.subtitle
+        row.authors = list(meta.authors)
+        row.aliases = list(meta.aliases)
+        row.publication = meta.publication
+        row.date = meta.date
+        row.url = meta.url
+        row.notes = meta.notes
+        row.body = essay.body
+        row.content_hash = essay.content_hash
+        row.source = essay.source
+        row.status = ESSAY_ACTIVE
+        row.updated_at = now
+        row.removed_at = None
+        self.session.flush()  # the essay row must exist before children reference it
+
+        # Children are replaced wholesale: passage ids are content-derived, so unchanged sentences
+        # come back with the same ids and nothing keyed on them is orphaned.
+        self.session.execute(delete(PassageRow).where(PassageRow.essay_id == essay.id))
+        self.session.execute(delete(QuoteSpanRow).where(QuoteSpanRow.essay_id == essay.id))
+        if passages:
+            self.session.execute(insert(PassageRow), [_passage_values(p) for p in passages])
+        if spans:
+            self.session.execute(insert(QuoteSpanRow), [_span_values(essay.id, s) for s in spans])
+
+    def remove_essay(self, essay_id: str) -> bool:
+        """Tombstone an essay (kept, no longer answered); False if it is unknown."""
+        row = self.session.get(EssayRow, essay_id)
+        if row is None:
+            return False
+        if row.status != ESSAY_REMOVED:  # keep the first removal time on repeats
+            row.status = ESSAY_REMOVED
+            row.removed_at = utcnow()
+        return True
+
+    def restore_essay(self, essay_id: str) -> bool:
+        """Make a removed essay active again; False if it is unknown."""
+        row = self.session.get(EssayRow, essay_id)
+        if row is None:
+            return False
+        row.status = ESSAY_ACTIVE
+        row.removed_at = None
+        return True
+
+    def get_essay(self, essay_id: str) -> Essay | None:
+        """An active essay, or None if it is unknown or removed."""
+        row = self.session.get(EssayRow, essay_id)
+        return _to_essay(row) if row is not None and row.status == ESSAY_ACTIVE else None
+
+    def active_essays(self) -> list[Essay]:
+        """All active essays, ordered by id."""
+        rows = self.session.scalars(
+            select(EssayRow).where(EssayRow.status == ESSAY_ACTIVE).order_by(EssayRow.id)
+        )
+        return [_to_essay(row) for row in rows]
+
+    def active_passages(self) -> list[Passage]:
+        """Passages of active essays, ordered by essay id then position."""
+        query = (
+            select(PassageRow)
+            .join(EssayRow, EssayRow.id == PassageRow.essay_id)
+            .where(EssayRow.status == ESSAY_ACTIVE)
+            .order_by(PassageRow.essay_id, PassageRow.seq)
+        )
+        return [_to_passage(row) for row in self.session.scalars(query)]
+
+    def quote_spans(self) -> dict[str, list[QuoteSpan]]:
+        """Quote spans of active essays by essay id, in body order; essays without spans are absent."""
+        query = (
+            select(QuoteSpanRow)
+            .join(EssayRow, EssayRow.id == QuoteSpanRow.essay_id)
+            .where(EssayRow.status == ESSAY_ACTIVE)
+            .order_by(QuoteSpanRow.essay_id, QuoteSpanRow.start, QuoteSpanRow.end, QuoteSpanRow.id)
+        )
+        spans: dict[str, list[QuoteSpan]] = {}
+        for row in self.session.scalars(query):
+            role = cast(SpeakerRole, row.role)
+            spans.setdefault(row.essay_id, []).append(QuoteSpan(row.start, row.end, row.speaker, role))
+        return spans
+
+    def counts(self) -> dict[str, int]:
+        """``essays`` and ``passages`` (active only) and ``removed`` essays."""
+        rows = self.session.execute(select(EssayRow.status, func.count()).group_by(EssayRow.status))
+        by_status: dict[str, int] = dict(rows.all())  # Result itself looks like a mapping to dict()
+        passages = self.session.scalar(
+            select(func.count())
+            .select_from(PassageRow)
+            .join(EssayRow, EssayRow.id == PassageRow.essay_id)
+            .where(EssayRow.status == ESSAY_ACTIVE)
+        )
+        return {
+            "essays": by_status.get(ESSAY_ACTIVE, 0),
+            "passages": passages or 0,
+            "removed": by_status.get(ESSAY_REMOVED, 0),
+        }
+
+
+class InteractionLog:
+    """Append-only record of commands answered, purged after the retention period."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(
+        self,
+        *,
+        source: str,
+        command: str,
+        options: Mapping[str, Any],
+        verdict: str | None,
+        passage_ids: Sequence[str],
+        latency_ms: int | None,
+        error: str | None = None,
+        guild_id: str | None = None,
+        channel_id: str | None = None,
+        user_ref: str | None = None,
+        now: datetime | None = None,
+    ) -> int:
+        """Store one interaction and return its id. ``options`` must be JSON-serialisable."""
+        row = InteractionRow(
+            created_at=now or utcnow(),
+            source=source,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            user_ref=user_ref,
+            command=command,
+            options=dict(options),
+            verdict=verdict,
+            passage_ids=list(passage_ids),
+            latency_ms=latency_ms,
+            error=error,
+        )
+        self.session.add(row)
+        self.session.flush()  # assigns the id
+        return row.id
+
+    def purge_older_than(self, cutoff: datetime) -> int:
+        """Delete interactions created before ``cutoff`` (aware datetime); return how many."""
+        if cutoff.tzinfo is None:
+            raise ValueError("cutoff must be timezone-aware (UTC)")
+        result = self.session.execute(
+            delete(InteractionRow).where(InteractionRow.created_at < cutoff.astimezone(UTC)),
+            execution_options={"synchronize_session": False},
+        )
+        return cast(CursorResult[Any], result).rowcount  # DML results are always cursor results
+
+
+def _check_offsets(essay: Essay, passages: Sequence[Passage], spans: Sequence[QuoteSpan]) -> None:
+    # Every answer quotes body[start:end]; storing a passage that breaks this would misquote later.
+    for p in passages:
+        if p.essay_id != essay.id:
+            raise ValueError(f"passage {p.id} belongs to {p.essay_id!r}, not {essay.id!r}")
+        if essay.body[p.start : p.end] != p.text:
+            raise ValueError(f"passage {p.id} text does not match {essay.id} body[{p.start}:{p.end}]")
+    for s in spans:
+        if not 0 <= s.start <= s.end <= len(essay.body):
+            raise ValueError(f"quote span {s.start}:{s.end} is outside essay {essay.id}")
+
+
+def _passage_values(p: Passage) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "essay_id": p.essay_id,
+        "seq": p.seq,
+        "paragraph": p.paragraph,
+        "section": p.section,
+        "start": p.start,
+        "end": p.end,
+        "text": p.text,
+        "kind": p.kind,
+    }
+
+
+def _span_values(essay_id: str, s: QuoteSpan) -> dict[str, Any]:
+    return {"essay_id": essay_id, "start": s.start, "end": s.end, "speaker": s.speaker, "role": s.role}
+
+
+def _to_essay(row: EssayRow) -> Essay:
+    meta = EssayMeta(
+        id=row.id,
+        title=row.title,
+        authors=tuple(row.authors),
+        aliases=tuple(row.aliases),
+        subtitle=row.subtitle,
+        publication=row.publication,
+        date=row.date,
+        url=row.url,
+        notes=row.notes,
+    )
+    return Essay(meta=meta, body=row.body, source=row.source)
+
+
+def _to_passage(row: PassageRow) -> Passage:
+    return Passage(
+        id=row.id,
+        essay_id=row.essay_id,
+        seq=row.seq,
+        paragraph=row.paragraph,
+        section=row.section,
+        start=row.start,
+        end=row.end,
+        text=row.text,
+        kind=cast(PassageKind, row.kind),
+    )

@@ -1,0 +1,87 @@
+"""Text normalisation for matching: quotes, dashes, case and whitespace.
+
+Matching always happens on normalised text, but answers always quote the original. ``normalize_with_map``
+therefore also returns, for each normalised character, the offset of the original character it came from.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Typographic variants people type differently from how essays print them.
+_TRANSLATE = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u00b4": "'",
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+    }
+)
+# Zero-width and bidi control characters carry no meaning for matching.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
+_SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"[\w']+")
+
+
+def normalize(text: str) -> str:
+    """Fold quotes, dashes, case, invisible characters and runs of whitespace."""
+    return normalize_with_map(text)[0]
+
+
+def normalize_with_map(text: str) -> tuple[str, list[int]]:
+    """Normalise ``text`` and map each output character back to its offset in ``text``.
+
+    The mapping has one extra final entry (``len(text)``) so that an end offset maps too.
+    """
+    out: list[str] = []
+    offsets: list[int] = []
+    last_space = True  # strip leading whitespace
+    for i, ch in enumerate(text):
+        if _INVISIBLE.match(ch):
+            continue
+        folded = unicodedata.normalize("NFKC", ch.translate(_TRANSLATE)).casefold()
+        for c in folded:
+            if c.isspace():
+                if last_space:
+                    continue
+                c = " "
+                last_space = True
+            else:
+                last_space = False
+            out.append(c)
+            offsets.append(i)
+    while out and out[-1] == " ":
+        out.pop()
+        offsets.pop()
+    offsets.append(len(text))
+    return "".join(out), offsets
+
+
+def words(text: str) -> list[str]:
+    """Normalised word tokens (letters, digits and apostrophes)."""
+    return _WORD.findall(normalize(text))
+
+
+def collapse_spaces(text: str) -> str:
+    """Collapse whitespace runs to one space, keeping case and punctuation (for display)."""
+    return _SPACE.sub(" ", text).strip()
