@@ -185,7 +185,7 @@ class Essaybot:
         qv = r.embed([topic])
 
         def search(ids: set[str], k: int) -> SearchResult:
-            return r.search(topic, k=k, essay_ids=ids, query_vector=qv)
+            return r.search(topic, k=k, essay_ids=ids, query_vector=qv, weights=self.calibration.topic_fusion)
 
         return CompareAnswer(
             topic=topic,
@@ -202,7 +202,7 @@ class Essaybot:
         qv = r.embed([topic])
 
         def search(ids: set[str], k: int) -> SearchResult:
-            return r.search(topic, k=k, essay_ids=ids, query_vector=qv)
+            return r.search(topic, k=k, essay_ids=ids, query_vector=qv, weights=self.calibration.topic_fusion)
 
         return build_positions(topic, search, r.snapshot, self.calibration)
 

@@ -11,14 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.corpus.models import Block, EssayMeta, QuoteSpan
-from bot.corpus.quotes import (
-    blocks_from_text,
-    check_case,
-    detect_quote_spans,
-    evaluate_cases,
-    load_cases,
-    speaker_for_span,
-)
+from bot.corpus.quotes import detect_quote_spans, speaker_for_span
+from bot.corpus.quotes_eval import blocks_from_text, check_case, evaluate_cases, load_cases
 
 CASES_PATH = Path(__file__).resolve().parents[1] / "data" / "speaker_cases.yaml"
 CASES = load_cases(CASES_PATH)

@@ -39,7 +39,8 @@ class Calibration:
     """Everything tuned on data that the pipeline needs at run time."""
 
     id: str
-    fusion: FusionWeights
+    fusion: FusionWeights  # who-said: claims and quotes
+    topic_fusion: FusionWeights  # compare and positions: short topics, where keywords mislead
     abstention: Abstention
 
     @classmethod
@@ -53,6 +54,7 @@ class Calibration:
         return cls(
             id=hashlib.sha256(raw.encode()).hexdigest()[:12],
             fusion=FusionWeights(**data["fusion"]),
+            topic_fusion=FusionWeights(**data.get("topic_fusion", data["fusion"])),
             abstention=Abstention(tuple(ab["weights"]), float(ab["bias"]), float(ab["threshold"])),
         )
 

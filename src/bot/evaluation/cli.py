@@ -47,7 +47,7 @@ def compare_fn(app: Any, system: System) -> Any:
 
     def run(a: str, b: str, topic: str, sys_: System = system) -> CompareAnswer:
         qv = r.embed([topic])
-        weights = None if sys_ == "full" else BASELINE_WEIGHTS[sys_]
+        weights = app.calibration.topic_fusion if sys_ == "full" else BASELINE_WEIGHTS[sys_]
 
         def search(ids: set[str], k: int) -> SearchResult:
             return r.search(
@@ -83,7 +83,7 @@ def evaluate(app: Any, files: tuple[Path, ...]) -> dict[str, Any]:
             entry["compare"] = score_compare(comp, r, app.calibration, system, compare_fn(app, system))
         results["systems"][system] = entry
     if speaker_files:
-        from bot.corpus.quotes import evaluate_cases
+        from bot.corpus.quotes_eval import evaluate_cases
 
         results["speaker_cases"] = [evaluate_cases(f) for f in speaker_files]
     return results

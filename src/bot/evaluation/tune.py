@@ -6,6 +6,7 @@ Development use only (``essaybot eval --tune FILES [--write]``); the result is c
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 from typing import Any
@@ -19,6 +20,8 @@ from bot.search.query import parse_query
 from bot.textnorm import normalize
 
 GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
+# The target: at least 97% of questions the corpus answers must stay "found".
+MIN_FOUND = 0.97
 
 
 def _gold_rows(r: Retriever, row: dict[str, Any]) -> set[int]:
@@ -67,6 +70,29 @@ def tune_fusion(r: Retriever, rows: list[dict[str, Any]]) -> FusionWeights:
     return best[1]
 
 
+def tune_topic_fusion(app: Any, rows: list[dict[str, Any]]) -> FusionWeights:
+    """Weights for compare and positions that maximise side-hit@3 on compare questions."""
+    from bot.answer.calibration import Calibration
+    from bot.evaluation.cli import compare_fn
+    from bot.evaluation.metrics import score_compare
+
+    base: Calibration = app.calibration
+    best: tuple[int, FusionWeights] | None = None
+    coarse = (0.0, 0.5, 1.0)
+    for ws, ww, wk, wp in itertools.product(coarse, repeat=4):
+        if ws + ww == 0:
+            continue
+        total = ws + ww + wk + wp
+        w = FusionWeights(ws / total, ww / total, wk / total, wp / total)
+        app.calibration = dataclasses.replace(base, topic_fusion=w)
+        hits = score_compare(rows, app.retriever(), app.calibration, "full", compare_fn(app, "full")).hits
+        if best is None or hits > best[0]:
+            best = (hits, w)
+    app.calibration = base
+    assert best is not None
+    return best[1]
+
+
 def tune_abstention(r: Retriever, rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Logistic regression on the top hit's signals; threshold between the classes' closest members."""
     from sklearn.linear_model import LogisticRegression
@@ -82,16 +108,31 @@ def tune_abstention(r: Retriever, rows: list[dict[str, Any]]) -> dict[str, Any]:
     x, y = np.array(xs), np.array(ys)
     model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000).fit(x, y)
     probs = model.predict_proba(x)[:, 1]
-    lowest_positive = probs[y == 1].min()
-    below = probs[(y == 0) & (probs < lowest_positive)]
-    # Midway between the weakest true match and the strongest non-match under it: the widest margin.
-    threshold = float((lowest_positive + below.max()) / 2) if len(below) else float(lowest_positive) * 0.9
+    # Exact and near quotes are always found, so they count toward the share of positives kept.
+    total_positives = sum(1 for row in rows if row.get("gold"))
+    threshold = choose_threshold(probs[y == 1], probs[y == 0], total_positives=total_positives)
     return {
         "features": list(FEATURES),
         "weights": [round(float(c), 4) for c in model.coef_[0]],
         "bias": round(float(model.intercept_[0]), 4),
         "threshold": round(threshold, 4),
     }
+
+
+def choose_threshold(
+    positives: np.ndarray, negatives: np.ndarray, *, total_positives: int, min_found: float = MIN_FOUND
+) -> float:
+    """The cut that rejects the most negatives while keeping ``min_found`` of positives found.
+
+    It sits midway between the scores on either side of it, for the widest margin both ways.
+    """
+    pos = np.sort(positives)
+    allowed_misses = min(len(pos) - 1, int(np.floor(total_positives * (1.0 - min_found))))
+    lowest_kept = pos[allowed_misses]
+    below = negatives[negatives < lowest_kept]
+    above = pos[pos < lowest_kept]
+    under = max([*below, *above], default=lowest_kept * 0.9)
+    return float((lowest_kept + under) / 2)
 
 
 def tune(
@@ -101,8 +142,10 @@ def tune(
     r = app.retriever()
     fusion = tune_fusion(r, who_rows)
     r.weights = fusion
+    topic = tune_topic_fusion(app, compare_rows) if compare_rows else fusion
     calibration = {
         "fusion": {k: round(v, 4) for k, v in vars(fusion).items()},
+        "topic_fusion": {k: round(v, 4) for k, v in vars(topic).items()},
         "abstention": tune_abstention(r, who_rows),
         "tuned_on": {"who_said_questions": len(who_rows), "compare_questions": len(compare_rows)},
     }

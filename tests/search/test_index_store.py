@@ -1,0 +1,249 @@
+"""Index generations on disk: save aside, publish atomically, refuse stale or corrupt indexes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from bot.search.index_store import FORMAT_VERSION, KEEP_GENERATIONS, IndexStore, Manifest, StaleIndexError
+
+MODEL = "test-model"
+CORPUS = "hash-a"
+CALIBRATION = "calib-1"
+DIM = 8
+
+
+def unit_vectors(n: int, seed: int) -> npt.NDArray[np.float32]:
+    v = np.random.default_rng(seed).standard_normal((n, DIM)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    return v
+
+
+def save(store: IndexStore, n: int = 4, seed: int = 0, **overrides: Any) -> Manifest:
+    args: dict[str, Any] = {
+        "passage_ids": [f"p{i}" for i in range(n)],
+        "window_keys": [f"w{i}" for i in range(n)],
+        "sentence_vectors": unit_vectors(n, seed),
+        "window_vectors": unit_vectors(n, seed + 100),
+        "model": MODEL,
+        "corpus_hash": CORPUS,
+        "index_kind": "flat",
+        "calibration": CALIBRATION,
+    }
+    args.update(overrides)
+    with store.lock():
+        return store.save(**args)
+
+
+def load(store: IndexStore, **overrides: Any) -> Any:
+    args: dict[str, Any] = {"model": MODEL, "corpus_hash": CORPUS, "calibration": CALIBRATION}
+    args.update(overrides)
+    return store.load(**args)
+
+
+def generation_dirs(store: IndexStore) -> list[str]:
+    return sorted(p.name for p in store.root.glob("gen-*"))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> IndexStore:
+    return IndexStore(tmp_path / "index")
+
+
+def test_empty_store_has_no_generation(store: IndexStore) -> None:
+    assert store.current_generation() is None
+    with pytest.raises(StaleIndexError, match="no index"):
+        load(store)
+    assert store.previous_vectors(MODEL) == ({}, {})
+
+
+def test_saved_generation_is_invisible_until_published(store: IndexStore) -> None:
+    manifest = save(store)
+    assert manifest.generation == 1
+    assert manifest.format == FORMAT_VERSION
+    assert manifest.passage_count == 4
+    assert manifest.dimension == DIM
+    assert (store.root / "gen-000001" / "manifest.json").is_file()
+    assert store.current_generation() is None
+    with pytest.raises(StaleIndexError):
+        load(store)
+
+    store.publish(manifest)
+    assert store.current_generation() == 1
+    loaded = load(store)
+    assert loaded.manifest == manifest
+    assert loaded.passage_ids == ["p0", "p1", "p2", "p3"]
+    assert np.allclose(loaded.sentences.reconstruct_all(), unit_vectors(4, 0))
+    assert np.allclose(loaded.windows.reconstruct_all(), unit_vectors(4, 100))
+    # No temporary folders are left behind.
+    assert not [p for p in store.root.iterdir() if ".tmp-" in p.name]
+
+
+def test_next_save_does_not_disturb_the_published_generation(store: IndexStore) -> None:
+    first = save(store)
+    store.publish(first)
+    second = save(store, n=6, seed=1, corpus_hash="hash-b")
+    assert second.generation == 2
+    assert load(store).manifest.generation == 1  # readers still see generation 1
+    store.publish(second)
+    loaded = load(store, corpus_hash="hash-b")
+    assert loaded.manifest.generation == 2
+    assert len(loaded.passage_ids) == 6
+
+
+def test_calibration_check_is_optional(store: IndexStore) -> None:
+    store.publish(save(store))
+    assert load(store, calibration=None).manifest.calibration == CALIBRATION
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"model": "other-model"}, "model"),
+        ({"corpus_hash": "hash-b"}, "corpus changed"),
+        ({"calibration": "calib-2"}, "calibration changed"),
+    ],
+)
+def test_mismatch_is_stale(store: IndexStore, overrides: dict[str, str], reason: str) -> None:
+    store.publish(save(store))
+    with pytest.raises(StaleIndexError, match=reason):
+        load(store, **overrides)
+
+
+def test_other_format_version_is_stale(store: IndexStore) -> None:
+    manifest = save(store)
+    store.publish(manifest)
+    path = store.root / "gen-000001" / "manifest.json"
+    raw = json.loads(path.read_text())
+    raw["format"] = FORMAT_VERSION + 1
+    path.write_text(json.dumps(raw))
+    with pytest.raises(StaleIndexError, match="format"):
+        load(store)
+    assert store.previous_vectors(MODEL) == ({}, {})
+
+
+@pytest.mark.parametrize("name", ["sentences.faiss", "windows.faiss"])
+def test_corrupt_faiss_file_is_stale(store: IndexStore, name: str) -> None:
+    store.publish(save(store))
+    (store.root / "gen-000001" / name).write_bytes(b"not a faiss index at all")
+    with pytest.raises(StaleIndexError, match="unreadable"):
+        load(store)
+    assert store.previous_vectors(MODEL) == ({}, {})
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["", "{not json", "[1, 2, 3]", '{"format": 1}', json.dumps({"unexpected": "keys"})],
+)
+def test_garbage_manifest_is_stale(store: IndexStore, content: str) -> None:
+    store.publish(save(store))
+    (store.root / "gen-000001" / "manifest.json").write_text(content)
+    with pytest.raises(StaleIndexError, match="manifest unreadable"):
+        load(store)
+    assert store.previous_vectors(MODEL) == ({}, {})
+
+
+def test_missing_files_are_stale(store: IndexStore) -> None:
+    store.publish(save(store))
+    (store.root / "gen-000001" / "passage_ids.json").unlink()
+    with pytest.raises(StaleIndexError):
+        load(store)
+
+
+def test_files_disagreeing_with_the_manifest_are_stale(store: IndexStore) -> None:
+    store.publish(save(store))
+    (store.root / "gen-000001" / "passage_ids.json").write_text(json.dumps(["p0", "p1"]))
+    with pytest.raises(StaleIndexError, match="do not match"):
+        load(store)
+
+
+def test_garbage_current_pointer_means_no_generation(store: IndexStore) -> None:
+    store.publish(save(store))
+    (store.root / "CURRENT").write_text("rubbish\n")
+    assert store.current_generation() is None
+    with pytest.raises(StaleIndexError):
+        load(store)
+
+
+def test_pointer_to_a_missing_generation_is_stale(store: IndexStore) -> None:
+    store.publish(save(store))
+    (store.root / "CURRENT").write_text("gen-000042\n")
+    with pytest.raises(StaleIndexError):
+        load(store)
+
+
+def test_discard_removes_an_unpublished_generation_only(store: IndexStore) -> None:
+    published = save(store)
+    store.publish(published)
+    pending = save(store, seed=3)
+    assert generation_dirs(store) == ["gen-000001", "gen-000002"]
+    store.discard(pending)
+    assert generation_dirs(store) == ["gen-000001"]
+    store.discard(published)  # the current generation is never discarded
+    assert generation_dirs(store) == ["gen-000001"]
+    assert load(store).manifest.generation == 1
+
+
+def test_prune_keeps_two_generations(store: IndexStore) -> None:
+    assert KEEP_GENERATIONS == 2
+    for i in range(4):
+        store.publish(save(store, seed=i))
+    assert store.current_generation() == 4
+    assert generation_dirs(store) == ["gen-000003", "gen-000004"]
+    assert load(store).manifest.generation == 4
+
+
+def test_prune_removes_leftover_temporary_folders(store: IndexStore) -> None:
+    leftover = store.root / "gen-000009.tmp-12345"
+    leftover.mkdir(parents=True)
+    (leftover / "manifest.json").write_text("{}")
+    store.publish(save(store))
+    assert not leftover.exists()
+    assert generation_dirs(store) == ["gen-000001"]
+
+
+def test_previous_vectors_keyed_by_passage_id_and_window_key(store: IndexStore) -> None:
+    manifest = save(store, n=3, seed=7)
+    assert store.previous_vectors(MODEL) == ({}, {})  # unpublished: nothing to reuse yet
+    store.publish(manifest)
+    sentences, windows = store.previous_vectors(MODEL)
+    assert sorted(sentences) == ["p0", "p1", "p2"]
+    assert sorted(windows) == ["w0", "w1", "w2"]
+    expected_s, expected_w = unit_vectors(3, 7), unit_vectors(3, 107)
+    for i in range(3):
+        assert np.allclose(sentences[f"p{i}"], expected_s[i])
+        assert np.allclose(windows[f"w{i}"], expected_w[i])
+    # Vectors of another model are never reused.
+    assert store.previous_vectors("other-model") == ({}, {})
+
+
+def test_previous_vectors_with_mismatched_key_counts_is_empty(store: IndexStore) -> None:
+    store.publish(save(store, n=3))
+    (store.root / "gen-000001" / "window_keys.json").write_text(json.dumps(["w0"]))
+    assert store.previous_vectors(MODEL) == ({}, {})
+
+
+def test_two_handles_on_one_folder_share_lock_and_generations(tmp_path: Path) -> None:
+    # Two handles on the same folder (a CLI ingest and the bot) take the lock one after the other.
+    a, b = IndexStore(tmp_path / "index"), IndexStore(tmp_path / "index")
+    with a.lock():
+        pass
+    with b.lock():
+        manifest = b.save(
+            passage_ids=["x"],
+            window_keys=["y"],
+            sentence_vectors=unit_vectors(1, 0),
+            window_vectors=unit_vectors(1, 1),
+            model=MODEL,
+            corpus_hash=CORPUS,
+            index_kind="flat",
+            calibration=CALIBRATION,
+        )
+    b.publish(manifest)
+    assert a.current_generation() == 1
+    assert (tmp_path / "index" / ".lock").exists()

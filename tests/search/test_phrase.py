@@ -1,0 +1,112 @@
+"""Phrase matching: exact and near quotes on normalised text, reported in original body offsets."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.search.phrase import EXACT_MIN_CHARS, NEAR_MIN_ALIGNMENT, PhraseMatcher, Span
+
+# A small "essay body" with two paragraphs, typographic quotes, a dash and a curly apostrophe.
+BODY = (
+    "Heading line\n\n"
+    "We can also insist on \u201cno truce in the class war\u201d \u2014 and we won\u2019t stop "
+    "fighting for it. Classwarfare is not class war, truly.\n\n"
+    "The workers\u2019 movement must  rebuild\u00a0its own independent organisations from below."
+)
+
+
+def _spans(body: str) -> list[Span]:
+    spans = []
+    start = 0
+    for key, para in enumerate(body.split("\n\n")):
+        start = body.index(para, start)
+        spans.append(Span(key, start, para))
+        start += len(para)
+    return spans
+
+
+@pytest.fixture(scope="module")
+def matcher() -> PhraseMatcher:
+    return PhraseMatcher(_spans(BODY))
+
+
+def test_exact_match_maps_to_original_offsets(matcher: PhraseMatcher) -> None:
+    [m] = matcher.exact("no truce in the class war")
+    assert m.key == 1
+    assert m.exact
+    assert m.score == 100.0
+    assert BODY[m.start : m.end] == "no truce in the class war"
+
+
+def test_straight_apostrophe_matches_curly_one(matcher: PhraseMatcher) -> None:
+    [m] = matcher.exact("and we won't stop fighting")
+    assert BODY[m.start : m.end] == "and we won\u2019t stop fighting"
+    [m2] = matcher.exact("The WORKERS' movement must rebuild its own")
+    # Case, the apostrophe, a double space and a no-break space all fold; the original is returned.
+    assert BODY[m2.start : m2.end] == "The workers\u2019 movement must  rebuild\u00a0its own"
+    assert m2.key == 2
+
+
+def test_straight_double_quotes_match_curly_ones(matcher: PhraseMatcher) -> None:
+    [m] = matcher.exact('insist on "no truce in the class war" - and')
+    assert BODY[m.start : m.end] == "insist on \u201cno truce in the class war\u201d \u2014 and"
+
+
+def test_surrounding_quotes_and_punctuation_of_the_query_are_ignored(matcher: PhraseMatcher) -> None:
+    [m] = matcher.exact('"No truce in the class war."')
+    assert BODY[m.start : m.end] == "no truce in the class war"
+
+
+def test_no_match_inside_a_word(matcher: PhraseMatcher) -> None:
+    # "warfare is not class war" occurs only inside "Classwarfare …": not on a word boundary.
+    assert matcher.exact("warfare is not class war") == []
+    assert matcher.exact("is not class war, trul") == []
+    [m] = matcher.exact("Classwarfare is not class war")
+    assert BODY[m.start : m.end] == "Classwarfare is not class war"
+
+
+def test_every_occurrence_is_reported() -> None:
+    text = "They said no truce in the class war. Again: no truce in the class war!"
+    matcher = PhraseMatcher([Span(7, 100, text)])
+    found = matcher.exact("no truce in the class war")
+    assert [m.key for m in found] == [7, 7]
+    assert [text[m.start - 100 : m.end - 100] for m in found] == ["no truce in the class war"] * 2
+
+
+def test_too_short_queries_give_nothing(matcher: PhraseMatcher) -> None:
+    assert len("class war") < EXACT_MIN_CHARS
+    assert matcher.exact("class war") == []
+    assert matcher.exact("won't stop") == []  # 10 characters
+    assert matcher.near("class war", [0, 1, 2]) == []  # fewer than four words
+    assert matcher.near("no truce here", [0, 1, 2]) == []
+
+
+def test_near_match_tolerates_one_changed_word(matcher: PhraseMatcher) -> None:
+    assert matcher.exact("We can also insist on no peace in the class war") == []
+    found = matcher.near("We can also insist on no peace in the class war", [0, 1, 2])
+    assert len(found) == 1
+    m = found[0]
+    assert m.key == 1
+    assert not m.exact
+    assert NEAR_MIN_ALIGNMENT <= m.score < 100
+    quoted = BODY[m.start : m.end]
+    assert quoted.startswith("We can also insist on")
+    assert quoted.endswith("class war")
+
+
+def test_near_match_is_widened_to_whole_words(matcher: PhraseMatcher) -> None:
+    # The query starts and ends inside words ("orkers", "independ"): the match grows to whole words.
+    [m] = matcher.near("orkers movement must rebuild its own independ", [2])
+    quoted = BODY[m.start : m.end]
+    assert quoted == "workers\u2019 movement must  rebuild\u00a0its own independent"
+    assert not BODY[m.start - 1].isalnum()
+    assert not BODY[m.end].isalnum()
+
+
+def test_near_only_searches_the_given_rows(matcher: PhraseMatcher) -> None:
+    query = "We can also insist on no peace in the class war"
+    assert matcher.near(query, [0, 2]) == []
+
+
+def test_unrelated_words_are_not_a_near_match(matcher: PhraseMatcher) -> None:
+    assert matcher.near("completely different words about something else", [0, 1, 2]) == []
