@@ -6,16 +6,11 @@ It uses the real offline model and the real pipeline; tests that need it are mar
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from bot.app import Essaybot
 from bot.config import load_settings
-
-REPO = Path(__file__).resolve().parent.parent
-SHARED_EVAL = REPO.parent / "shared" / "eval"
-DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(scope="session")

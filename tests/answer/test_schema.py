@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from bot.app import Essaybot
 from bot.answer.types import SCHEMA_VERSION
+from bot.app import Essaybot
 from bot.paths import package_data
 
 SCHEMA: dict[str, Any] = json.loads(package_data("answer.schema.json").read_text(encoding="utf-8"))
@@ -36,7 +36,9 @@ def test_schema_is_a_valid_draft_2020_12_schema() -> None:
     Draft202012Validator.check_schema(SCHEMA)
     assert SCHEMA["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert {"who_said", "compare", "positions", "quote", "side", "batch_error"} <= set(SCHEMA["$defs"])
-    kinds = {SCHEMA["$defs"][r["$ref"].split("/")[-1]]["properties"]["kind"]["const"] for r in SCHEMA["oneOf"]}
+    kinds = {
+        SCHEMA["$defs"][r["$ref"].split("/")[-1]]["properties"]["kind"]["const"] for r in SCHEMA["oneOf"]
+    }
     assert kinds == {"who_said", "compare", "positions"}
 
 
@@ -228,3 +230,25 @@ def test_missing_field_in_compare_and_positions_fails(seeded_app: Essaybot) -> N
     pos = seeded_app.positions("sanctions").to_json()
     assert errors(_drop(pos, ["positions", 0, "passage"]))
     assert errors(_drop(pos, ["positions", 0, "schema_version"]))
+
+
+@pytest.mark.model
+def test_schema_requires_exactly_the_fields_answers_carry(seeded_app: Essaybot) -> None:
+    """Every field of the current to_json output is required (and nothing the output lacks)."""
+    defs = SCHEMA["$defs"]
+
+    def required(name: str) -> set[str]:
+        return set(defs[name]["required"])
+
+    who = seeded_app.who_said("no peace in the class war").to_json()
+    assert set(who) == required("who_said")
+    assert set(who["results"][0]) == required("quote")
+    assert set(who["results"][0]["highlight"]) == set(defs["quote"]["properties"]["highlight"]["required"])
+    assert set(who["diff"][0]) == required("diff_entry")
+    comp = seeded_app.compare("Mason", "ICL", "the Zelensky government").to_json()
+    assert set(comp) == required("compare")
+    assert set(comp["a"]) == required("side")
+    assert set(comp["a"]["resolved"]) == set(defs["side"]["properties"]["resolved"]["required"])
+    pos = seeded_app.positions("sanctions").to_json()
+    assert set(pos) == required("positions")
+    assert set(pos["positions"][0]) == required("position")

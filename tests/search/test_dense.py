@@ -54,6 +54,7 @@ def test_search_caps_k_and_handles_an_empty_index() -> None:
     assert len(empty) == 0
     scores, ids = empty.search(unit_vectors(2, 8), 5)
     assert ids.tolist() == [[-1], [-1]]
+    assert scores.shape == (2, 1)
     assert empty.reconstruct_all().shape == (0, 8)
 
 

@@ -68,7 +68,10 @@ def test_straight_apostrophe_matches_curly_one_exactly(retriever: Retriever) -> 
 
 
 def test_near_misquote_is_labelled_near(seeded_app: Essaybot, retriever: Retriever) -> None:
-    query = "Soon Zelensky will be gone, Ukraine will be disarmed and NATO's eastern expansion will come to a halt"
+    query = (
+        "Soon Zelensky will be gone, Ukraine will be disarmed "
+        "and NATO's eastern expansion will come to a halt"
+    )
     top = retriever.search(query, k=3).hits[0]
     assert top.match == "near"
     assert 84 <= top.alignment < 100

@@ -36,7 +36,7 @@ def test_tokenize_stems_and_drops_stopwords_and_question_words() -> None:
 
 
 def test_curly_and_straight_text_tokenise_alike() -> None:
-    assert tokenize(["the WORKERS’ “class war”"]) == tokenize(["the workers' \"class war\""])
+    assert tokenize(["the WORKERS’ “class war”"]) == tokenize(['the workers\' "class war"'])
 
 
 @pytest.mark.parametrize(

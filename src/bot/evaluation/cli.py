@@ -24,11 +24,13 @@ from bot.evaluation.metrics import (
     score_compare,
     score_who_said,
 )
-from bot.search.hybrid import SearchResult
+from bot.search.hybrid import Retriever, SearchResult
 
 
 def _split(files: tuple[Path, ...]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Path]]:
-    who, comp, speakers = [], [], []
+    who: list[dict[str, Any]] = []
+    comp: list[dict[str, Any]] = []
+    speakers: list[Path] = []
     for f in files:
         if not f.exists():
             raise EssaybotError(f"no such file: {str(f)!r}")
@@ -42,7 +44,7 @@ def _split(files: tuple[Path, ...]) -> tuple[list[dict[str, Any]], list[dict[str
 
 def compare_fn(app: Any, system: System) -> Any:
     """A compare function that ranks with the given system (baselines never declare a side empty)."""
-    r = app.retriever()
+    r: Retriever = app.retriever()
     metas = [e.meta for e in r.snapshot.essays.values()]
 
     def run(a: str, b: str, topic: str, sys_: System = system) -> CompareAnswer:

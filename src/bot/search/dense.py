@@ -84,5 +84,5 @@ class DenseIndex:
         index = faiss.read_index(str(path))
         kind: IndexKind = "hnsw" if isinstance(index, faiss.IndexHNSW) else "flat"
         if kind == "hnsw":
-            faiss.downcast_index(index).hnsw.efSearch = HNSW_EF_SEARCH
+            index.hnsw.efSearch = HNSW_EF_SEARCH  # type: ignore[attr-defined]  # an IndexHNSW here
         return cls(index, kind)

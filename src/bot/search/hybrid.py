@@ -76,12 +76,13 @@ class Signals:
 
     def fuse(self, w: FusionWeights) -> npt.NDArray[np.float32]:
         """Linear fusion with the given weights."""
-        return (
+        fused: npt.NDArray[np.float32] = (
             w.sentence * self.sentence
             + w.window * self.window
             + w.keyword * self.keyword
             + w.keyword_paragraph * self.keyword_paragraph
         )
+        return fused
 
 
 @dataclass
