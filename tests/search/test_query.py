@@ -114,3 +114,15 @@ def test_control_and_invisible_characters_are_stripped(char: str) -> None:
 def test_whitespace_is_collapsed_and_text_nfc_normalised() -> None:
     assert clean_input("  no \n truce\t\tin  the class war ") == "no truce in the class war"
     assert clean_input("cafe\u0301 society") == "caf\u00e9 society"
+
+
+@pytest.mark.xfail(
+    strict=True, reason="known bug: a single-quoted span containing an apostrophe is not extracted"
+)
+@pytest.mark.parametrize(
+    "raw", ["who said 'we won't stop fighting for it'?", "who said ‘we won’t stop fighting for it’?"]
+)
+def test_single_quoted_span_with_an_apostrophe_is_extracted(raw: str) -> None:
+    q = parse_query(raw)
+    assert q.quoted
+    assert q.text in ("we won't stop fighting for it", "we won’t stop fighting for it")
