@@ -119,7 +119,8 @@ def cli(workdir: Path) -> Any:
 def answers(data_dir: Path, workdir: Path) -> dict[str, Run]:
     batch = workdir / "batch.jsonl"
     batch.write_text(
-        '{"query": "no truce in the class war"}\n{"query": "unterminated\n{"query": ""}\n',
+        '{"query": "no truce in the class war"}\n{"query": "unterminated\n{"query": ""}\n'
+        '{"query": "no truce in the class war", "top": "3"}\n{"query": "x", "author": 5}\n',
         encoding="utf-8",
     )
     commands: dict[str, tuple[str, ...]] = {
@@ -208,14 +209,17 @@ def test_positions_json(positions_run: Run) -> None:
 def test_batch_reports_bad_lines_and_goes_on(batch_run: Run) -> None:
     assert batch_run.code == 0, batch_run.stderr
     lines = batch_run.json_lines()
-    assert len(lines) == 3
-    good, bad_json, empty = lines
+    assert len(lines) == 5
+    good, bad_json, empty, bad_top, bad_author = lines
     assert good["kind"] == "who_said" and good["verdict"] == "found"
     assert good["results"][0]["essay_id"] == MASON
     assert set(bad_json) == {"schema_version", "error"}
     assert "line 2" in bad_json["error"] and "JSON" in bad_json["error"]
     assert set(empty) == {"schema_version", "error"}
     assert "empty" in empty["error"]
+    # Wrongly typed fields are reported per line, never a traceback that loses the batch.
+    assert "line 4" in bad_top["error"] and "'top'" in bad_top["error"]
+    assert "line 5" in bad_author["error"] and "'author'" in bad_author["error"]
 
 
 def test_json_outputs_validate_against_the_schema(

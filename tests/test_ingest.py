@@ -90,7 +90,7 @@ def test_fresh_ingest_adds_every_seed(fresh: Fresh) -> None:
     assert sorted(r.added) == SEED_IDS
     assert r.updated == [] and r.unchanged == [] and r.skipped == []
     assert r.passages > 100
-    assert r.embedded == 2 * r.passages  # a sentence vector and a window vector per passage
+    assert r.embedded == r.passages  # one sentence vector per passage
     assert r.generation == 1
     assert fresh.app.store.current_generation() == 1
     assert fresh.generations_after_first == ["gen-000001"]
@@ -169,7 +169,7 @@ def test_incremental_ingest_broken_file_removal_and_force(fresh: Fresh, tmp_path
     new_passages = passages_by_essay(app)[NEW_ID]
     assert 4 <= len(new_passages) <= 10
     assert added.passages == fresh.first.passages + len(new_passages)
-    assert added.embedded == 2 * len(new_passages)  # only the new essay was embedded
+    assert added.embedded == len(new_passages)  # only the new essay was embedded
     assert added.generation == (generation or 0) + 1
     answer = app.who_said(NEW_SENTENCE)
     assert answer.verdict == "found" and answer.quote_verdict == "exact"
@@ -221,3 +221,12 @@ def test_incremental_ingest_broken_file_removal_and_force(fresh: Fresh, tmp_path
     assert _status(app, NEW_ID) == "active"
     assert _answers_new_essay(app)
     assert [p.id for p in passages_by_essay(app)[NEW_ID]] == new_ids
+
+    # 6. Through the app itself: removal takes effect at once in the running process; restore undoes it.
+    generation = app.store.current_generation()
+    assert app.remove_essay(NEW_ID)
+    assert app.store.current_generation() == (generation or 0) + 1
+    assert not _answers_new_essay(app)
+    assert app.restore_essay(NEW_ID)
+    assert _answers_new_essay(app)
+    assert not app.remove_essay("no-such-essay")

@@ -88,9 +88,5 @@ def test_words_and_collapse_spaces() -> None:
     assert collapse_spaces("  Keep  Case\n and “quotes” ") == "Keep Case and “quotes”"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: NFKC runs per character, so a decomposed accent (e + U+0301) does not fold to é",
-)
 def test_decomposed_and_precomposed_accents_fold_alike() -> None:
     assert normalize("Emigre\u0301") == normalize("Emigr\u00e9")

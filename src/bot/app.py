@@ -21,7 +21,7 @@ from bot.answer.who_said import build_answer
 from bot.config import Settings
 from bot.corpus.models import EssayMeta
 from bot.errors import BadQueryError, UnknownSideError
-from bot.ingest import IngestReport, Progress, ingest, write_index
+from bot.ingest import IngestReport, Progress, commit_with_index, ingest, write_index
 from bot.paths import seeds_dir
 from bot.search.embedder import Embedder, Vectors
 from bot.search.hybrid import Retriever, SearchResult
@@ -89,12 +89,12 @@ class Essaybot:
             with session_scope(self.engine) as session:
                 repo = CorpusRepository(session)
                 snap = CorpusSnapshot(repo.active_essays(), repo.active_passages(), repo.quote_spans())
-            sv, wv = self._load_or_rebuild(snap)
-            self._retriever = Retriever(snap, self.embedder, sv, wv, self.calibration.fusion)
+            vectors = self._load_or_rebuild(snap)
+            self._retriever = Retriever(snap, self.embedder, vectors, self.calibration.fusion)
             self._generation = self.store.current_generation()
             return self._retriever
 
-    def _load_or_rebuild(self, snap: CorpusSnapshot) -> tuple[Vectors, Vectors]:
+    def _load_or_rebuild(self, snap: CorpusSnapshot) -> Vectors:
         try:
             loaded = self.store.load(
                 model=self.embedder.model_name, corpus_hash=snap.corpus_hash, calibration=self.calibration.id
@@ -111,7 +111,7 @@ class Essaybot:
                 )
                 self.store.publish(manifest)
             loaded = self.store.load(model=self.embedder.model_name, corpus_hash=snap.corpus_hash)
-        return loaded.sentences.reconstruct_all(), loaded.windows.reconstruct_all()
+        return loaded.sentences.reconstruct_all()
 
     def reindex(self, progress: Progress | None = None) -> Manifest:
         """Re-embed every passage from scratch and publish the result (e.g. after a model change)."""
@@ -132,6 +132,34 @@ class Essaybot:
                 self.store.publish(manifest)
             self._retriever = None
             return manifest
+
+    def remove_essay(self, essay_id: str) -> bool:
+        """Tombstone an essay and publish an index without it; False when there is no such essay."""
+        return self._change_status(essay_id, remove=True)
+
+    def restore_essay(self, essay_id: str) -> bool:
+        """Bring a removed essay back into answers."""
+        return self._change_status(essay_id, remove=False)
+
+    def _change_status(self, essay_id: str, *, remove: bool) -> bool:
+        # Every corpus change publishes a new index generation: that is how running processes notice.
+        with self._lock, self.store.lock(), session_scope(self.engine) as session:
+            repo = CorpusRepository(session)
+            changed = repo.remove_essay(essay_id) if remove else repo.restore_essay(essay_id)
+            if not changed:
+                return False
+            session.flush()
+            snap = CorpusSnapshot(repo.active_essays(), repo.active_passages(), repo.quote_spans())
+            commit_with_index(
+                session,
+                snap,
+                self.embedder,
+                self.store,
+                ann_threshold=self.settings.ann_threshold,
+                calibration=self.calibration.id,
+            )
+            self._retriever = None
+            return True
 
     def essays(self) -> list[EssayMeta]:
         """Metadata of the active essays."""
@@ -158,16 +186,26 @@ class Essaybot:
             answer = build_answer(
                 query, hits, r.snapshot, self.calibration, top_k=k, author_filter=target.label
             )
+            overall = build_answer(
+                query,
+                r.search(query.text, k=k * 3, query_vector=qv).hits,
+                r.snapshot,
+                self.calibration,
+                top_k=k,
+            )
+            elsewhere = [q for q in overall.results if q.essay.id not in target.essay_ids]
+            # The author's closest paraphrase is no answer when another essay has the very words.
+            outquoted = (
+                answer.verdict == "found"
+                and answer.results[0].match == "paraphrase"
+                and bool(elsewhere)
+                and elsewhere[0].match in ("exact", "near")
+            )
+            if outquoted:
+                answer.verdict, answer.closest, answer.results = "not_found", answer.results, []
             if answer.verdict == "not_found":
                 # Never a bare "not found" when someone else said it: say who did.
-                others = build_answer(
-                    query,
-                    r.search(query.text, k=k * 3, query_vector=qv).hits,
-                    r.snapshot,
-                    self.calibration,
-                    top_k=k,
-                )
-                answer.found_elsewhere = [q for q in others.results if q.essay.id not in target.essay_ids]
+                answer.found_elsewhere = elsewhere
             return answer
         hits = r.search(query.text, k=k * 3, query_vector=qv).hits
         return build_answer(query, hits, r.snapshot, self.calibration, top_k=k)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from pydantic import BaseModel, Field, StrictInt, StrictStr, ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -21,6 +23,7 @@ from bot import __version__
 from bot.errors import DataDirError, EssaybotError
 
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger(__name__)
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False)
 
@@ -211,14 +214,12 @@ def who_said(
     from bot.render import print_who_said
 
     if batch is not None:
-        _run_batch(
-            ctx,
-            batch,
-            lambda app, o: app.who_said(
-                _field(o, "query"), author=o.get("author"), top_k=o.get("top") or top
-            ).to_json(),
-            "who-said",
-        )
+
+        def answer_line(app: Any, obj: dict[str, Any]) -> dict[str, Any]:
+            line = WhoSaidLine.model_validate(obj)
+            return app.who_said(line.query, author=line.author or author, top_k=line.top or top).to_json()  # type: ignore[no-any-return]
+
+        _run_batch(ctx, batch, answer_line)
         return
     if query is None:
         raise EssaybotError("give a QUERY (or --batch FILE)")
@@ -271,14 +272,12 @@ def compare(
     from bot.render import print_compare
 
     if batch is not None:
-        _run_batch(
-            ctx,
-            batch,
-            lambda app, o: app.compare(
-                _field(o, "a"), _field(o, "b"), _field(o, "topic"), top_k=o.get("top") or top
-            ).to_json(),
-            "compare",
-        )
+
+        def compare_line(app: Any, obj: dict[str, Any]) -> dict[str, Any]:
+            line = CompareLine.model_validate(obj)
+            return app.compare(line.a, line.b, line.topic, top_k=line.top or top).to_json()  # type: ignore[no-any-return]
+
+        _run_batch(ctx, batch, compare_line)
         return
     if a is None or b is None or topic is None:
         raise EssaybotError(
@@ -364,26 +363,45 @@ def db_upgrade(ctx: click.Context) -> None:
     out.print(f"database at revision {current_revision(engine)}")
 
 
-def _field(obj: dict[str, Any], name: str) -> str:
-    value = obj.get(name)
-    if not isinstance(value, str):
-        raise EssaybotError(f"missing or non-string field {name!r}")
-    return value
+class WhoSaidLine(BaseModel):
+    """One line of ``who-said --batch``; other keys (an ``id``, say) are ignored."""
+
+    query: StrictStr
+    author: StrictStr | None = None
+    top: StrictInt | None = Field(default=None, ge=1, le=25)
 
 
-def _run_batch(
-    ctx: click.Context, path: Path, run: Callable[[Any, dict[str, Any]], dict[str, Any]], command: str
-) -> None:
+class CompareLine(BaseModel):
+    """One line of ``compare --batch``."""
+
+    a: StrictStr
+    b: StrictStr
+    topic: StrictStr
+    top: StrictInt | None = Field(default=None, ge=1, le=10)
+
+
+def _line_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(x) for x in first["loc"]) or "line"
+    return f"field {where!r}: {first['msg']}"
+
+
+def _run_batch(ctx: click.Context, path: Path, run: Callable[[Any, dict[str, Any]], dict[str, Any]]) -> None:
     """One JSON object out per JSON line in; a bad line yields {"error": ...} and the batch goes on."""
     app = _app(ctx, show_progress=False)
-    for _n, obj, problem in _read_batch(path):
+    for n, obj, problem in _read_batch(path):
         if obj is None:
             _emit_json({"schema_version": "1.0", "error": problem})
             continue
         try:
             _emit_json(run(app, obj))
+        except ValidationError as exc:
+            _emit_json({"schema_version": "1.0", "error": f"line {n}: {_line_error(exc)}"})
         except EssaybotError as exc:
-            _emit_json({"schema_version": "1.0", "error": str(exc)})
+            _emit_json({"schema_version": "1.0", "error": f"line {n}: {exc}"})
+        except Exception as exc:  # a bug must not lose the rest of the batch
+            log.exception("batch line %d failed", n)
+            _emit_json({"schema_version": "1.0", "error": f"line {n}: internal error ({type(exc).__name__})"})
 
 
 from bot.evaluation.cli import eval_command  # noqa: E402  (kept apart: it is the largest command)

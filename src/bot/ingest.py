@@ -7,7 +7,6 @@ failure before that leaves the previous database and index exactly as they were.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from bot.corpus.chunker import chunk
 from bot.corpus.cleaner import clean
@@ -68,10 +68,6 @@ def prepare(essay: Essay) -> PreparedEssay:
     return PreparedEssay(essay, passages, spans, removed)
 
 
-def _window_key(text: str) -> str:
-    return hashlib.sha1(text.encode()).hexdigest()
-
-
 def build_vectors(
     snap: CorpusSnapshot,
     embedder: Embedder,
@@ -79,39 +75,24 @@ def build_vectors(
     progress: Progress | None = None,
     *,
     reuse: bool = True,
-) -> tuple[Vectors, Vectors, list[str], int]:
-    """Sentence and window vectors for a snapshot, reusing the current generation's where unchanged."""
-    old_sentences, old_windows = store.previous_vectors(embedder.model_name) if reuse else ({}, {})
-    texts = [p.text for p in snap.passages]
-    windows = [snap.window_text(i) for i in range(len(snap))]
-    keys = [_window_key(w) for w in windows]
-    todo_s = [i for i, p in enumerate(snap.passages) if p.id not in old_sentences]
-    todo_w = [i for i, k in enumerate(keys) if k not in old_windows]
-    total = len(todo_s) + len(todo_w)
-    batch = max(1, embedder.batch_size)
-    pending = [texts[i] for i in todo_s] + [windows[i] for i in todo_w]
-    # Batches of similar length waste little on padding: about 2x faster than document order.
-    by_length = sorted(range(len(pending)), key=lambda j: len(pending[j]))
+) -> tuple[Vectors, int]:
+    """Sentence vectors for a snapshot, reusing the current generation's for unchanged passages."""
+    old = store.previous_vectors(embedder.model_name) if reuse else {}
+    todo = [i for i, p in enumerate(snap.passages) if p.id not in old]
     dim = embedder.dimension
-    new = np.zeros((len(pending), dim), dtype=np.float32)
-    for lo in range(0, len(pending), batch):
-        chunk_ids = by_length[lo : lo + batch]
-        new[chunk_ids] = embedder.encode([pending[j] for j in chunk_ids])
-        if progress:
-            progress("embedding", min(lo + batch, total), total)
-    sv = np.zeros((len(snap), dim), dtype=np.float32)
-    wv = np.zeros((len(snap), dim), dtype=np.float32)
+    vectors = np.zeros((len(snap), dim), dtype=np.float32)
     for i, p in enumerate(snap.passages):
-        if p.id in old_sentences:
-            sv[i] = old_sentences[p.id]
-    for i, k in enumerate(keys):
-        if k in old_windows:
-            wv[i] = old_windows[k]
-    for j, i in enumerate(todo_s):
-        sv[i] = new[j]
-    for j, i in enumerate(todo_w):
-        wv[i] = new[len(todo_s) + j]
-    return sv, wv, keys, total
+        if p.id in old:
+            vectors[i] = old[p.id]
+    # Batches of similar length waste little on padding: about 2x faster than document order.
+    todo.sort(key=lambda i: len(snap.passages[i].text))
+    batch = max(1, embedder.batch_size)
+    for lo in range(0, len(todo), batch):
+        rows = todo[lo : lo + batch]
+        vectors[rows] = embedder.encode([snap.passages[i].text for i in rows])
+        if progress:
+            progress("embedding", min(lo + batch, len(todo)), len(todo))
+    return vectors, len(todo)
 
 
 def write_index(
@@ -125,17 +106,42 @@ def write_index(
     reuse: bool = True,
 ) -> tuple[Manifest, int]:
     """Embed what changed and save a new (unpublished) generation; returns it and the count embedded."""
-    sv, wv, keys, embedded = build_vectors(snap, embedder, store, progress, reuse=reuse)
+    vectors, embedded = build_vectors(snap, embedder, store, progress, reuse=reuse)
     manifest = store.save(
         passage_ids=[p.id for p in snap.passages],
-        window_keys=keys,
-        sentence_vectors=sv,
-        window_vectors=wv,
+        sentence_vectors=vectors,
         model=embedder.model_name,
         corpus_hash=snap.corpus_hash,
         index_kind=choose_kind(len(snap), ann_threshold),
         calibration=calibration,
     )
+    return manifest, embedded
+
+
+def commit_with_index(
+    session: Session,
+    snap: CorpusSnapshot,
+    embedder: Embedder,
+    store: IndexStore,
+    *,
+    ann_threshold: int,
+    calibration: str,
+    progress: Progress | None = None,
+) -> tuple[Manifest, int]:
+    """Write the index for ``snap`` aside, commit ``session``, then publish: all or nothing.
+
+    Every corpus change goes through here, so every change bumps the index generation, which is
+    how running processes notice it. Call inside ``store.lock()``.
+    """
+    manifest, embedded = write_index(
+        snap, embedder, store, ann_threshold=ann_threshold, calibration=calibration, progress=progress
+    )
+    try:
+        session.commit()
+    except BaseException:
+        store.discard(manifest)
+        raise
+    store.publish(manifest)
     return manifest, embedded
 
 
@@ -150,35 +156,33 @@ def ingest(
     force: bool = False,
     progress: Progress | None = None,
 ) -> IngestReport:
-    """Import essays into the database and publish a matching index, all or nothing."""
+    """Import essays into the database and publish a matching index, all or nothing.
+
+    The slow part (embedding) runs before the database is written, on the corpus as it will be, so
+    the write transaction stays short and never blocks other writers (a running bot's log) for long.
+    """
     t0 = time.perf_counter()
     report = IngestReport()
     essays = load_corpus(paths)
-    with store.lock(), session_scope(engine) as session:
-        repo = CorpusRepository(session)
-        for n, essay in enumerate(essays, 1):
-            if progress:
-                progress("reading", n, len(essays))
-            status = repo.essay_status(essay.id)
-            if status == "removed" and not force:
-                report.skipped.append(essay.id)
-                report.warnings.append(f"{essay.id}: removed earlier; not re-imported (use --force)")
-                continue
-            if status == "active" and repo.essay_hash(essay.id) == essay.content_hash and not force:
-                report.unchanged.append(essay.id)
-                continue
-            twin = repo.find_by_hash(essay.content_hash)
-            if twin is not None and twin != essay.id:
-                report.skipped.append(essay.id)
-                report.warnings.append(f"{essay.id}: same text as essay {twin!r}; skipped")
-                continue
-            prepared = prepare(essay)
-            repo.save_essay(essay, prepared.passages, prepared.spans)
-            (report.updated if status else report.added).append(essay.id)
-        session.flush()
-        snap = CorpusSnapshot(repo.active_essays(), repo.active_passages(), repo.quote_spans())
+    with store.lock():
+        with session_scope(engine) as session:
+            repo = CorpusRepository(session)
+            changes = _plan(essays, repo, force=force, report=report, progress=progress)
+            corpus = {e.id: e for e in repo.active_essays()}
+            passages = repo.active_passages()
+            spans = repo.quote_spans()
+        changed = {c.essay.id for c in changes}
+        for c in changes:
+            corpus[c.essay.id] = c.essay
+            spans[c.essay.id] = c.spans
+        passages = [p for p in passages if p.essay_id not in changed] + [
+            p for c in changes for p in c.passages
+        ]
+        # The same order the repository returns, so the corpus hash matches what readers compute.
+        passages.sort(key=lambda p: (p.essay_id, p.seq))
+        snap = CorpusSnapshot([corpus[k] for k in sorted(corpus)], passages, spans)
         report.passages = len(snap)
-        if not (report.added or report.updated) and _index_is_fresh(store, snap, embedder, calibration):
+        if not changes and _index_is_fresh(store, snap, embedder, calibration):
             report.generation = store.current_generation()
             report.seconds = time.perf_counter() - t0
             return report
@@ -186,7 +190,10 @@ def ingest(
             snap, embedder, store, ann_threshold=ann_threshold, calibration=calibration, progress=progress
         )
         try:
-            session.commit()
+            with session_scope(engine) as session:
+                repo = CorpusRepository(session)
+                for c in changes:
+                    repo.save_essay(c.essay, c.passages, c.spans)
         except BaseException:
             store.discard(manifest)
             raise
@@ -194,6 +201,39 @@ def ingest(
         report.generation = manifest.generation
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _plan(
+    essays: Sequence[Essay],
+    repo: CorpusRepository,
+    *,
+    force: bool,
+    report: IngestReport,
+    progress: Progress | None,
+) -> list[PreparedEssay]:
+    """Decide what each loaded essay needs (added, updated, unchanged, skipped) and prepare the changes."""
+    changes: list[PreparedEssay] = []
+    seen_hashes: dict[str, str] = {}
+    for n, essay in enumerate(essays, 1):
+        if progress:
+            progress("reading", n, len(essays))
+        status = repo.essay_status(essay.id)
+        if status == "removed" and not force:
+            report.skipped.append(essay.id)
+            report.warnings.append(f"{essay.id}: removed earlier; not re-imported (use --force)")
+            continue
+        if status == "active" and repo.essay_hash(essay.id) == essay.content_hash and not force:
+            report.unchanged.append(essay.id)
+            continue
+        twin = seen_hashes.get(essay.content_hash) or repo.find_by_hash(essay.content_hash)
+        if twin is not None and twin != essay.id:
+            report.skipped.append(essay.id)
+            report.warnings.append(f"{essay.id}: same text as essay {twin!r}; skipped")
+            continue
+        seen_hashes[essay.content_hash] = essay.id
+        changes.append(prepare(essay))
+        (report.updated if status else report.added).append(essay.id)
+    return changes
 
 
 def _index_is_fresh(store: IndexStore, snap: CorpusSnapshot, embedder: Embedder, calibration: str) -> bool:

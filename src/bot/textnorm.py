@@ -56,10 +56,8 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     offsets: list[int] = []
     last_space = True  # strip leading whitespace
-    for i, ch in enumerate(text):
-        if _INVISIBLE.match(ch):
-            continue
-        folded = unicodedata.normalize("NFKC", ch.translate(_TRANSLATE)).casefold()
+    for i, cluster in _clusters(text):
+        folded = unicodedata.normalize("NFKC", cluster.translate(_TRANSLATE)).casefold()
         for c in folded:
             if c.isspace():
                 if last_space:
@@ -75,6 +73,20 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
         offsets.pop()
     offsets.append(len(text))
     return "".join(out), offsets
+
+
+def _clusters(text: str) -> list[tuple[int, str]]:
+    """A base character with the combining marks after it, so NFKC can compose them (e + ◌́ → é)."""
+    clusters: list[tuple[int, str]] = []
+    for i, ch in enumerate(text):
+        if _INVISIBLE.match(ch):
+            continue
+        if clusters and unicodedata.combining(ch):
+            start, base = clusters[-1]
+            clusters[-1] = (start, base + ch)
+        else:
+            clusters.append((i, ch))
+    return clusters
 
 
 def words(text: str) -> list[str]:

@@ -126,8 +126,7 @@ def _hit(snap: CorpusSnapshot, row: int, match_start: int, match_end: int) -> Hi
         row=row,
         passage=p,
         score=0.75,
-        sentence_sim=0.7,
-        window_sim=0.6,
+        dense=0.7,
         keyword=1.0,
         keyword_paragraph=1.0,
         coverage=1.0,
@@ -169,3 +168,38 @@ def test_quote_from_hit_of_the_authors_own_words(snapshot: CorpusSnapshot) -> No
     assert q.speaker is None and q.speaker_role is None
     assert q.attribution == "Ann Smith, A Short Essay"
     assert q.to_json()["speaker_role"] is None
+
+
+@pytest.fixture(scope="module")
+def framed() -> CorpusSnapshot:
+    """A sentence whose quotation is a small part of it, after a long framing of the author's own."""
+    body = (
+        "Pumps\n\n"
+        "Long before the strike committee had booked a hall or printed a single leaflet for the march "
+        "across the city, the engineer Tomas Berg said, \u201cthe pumps stop first, then the trains.\u201d\n"
+    )
+    meta = EssayMeta("pumps", "Pumps", authors=("Ann Smith",))
+    prepared = prepare(Essay(meta, body, source="pumps.md"))
+    return CorpusSnapshot([prepared.essay], prepared.passages, {"pumps": prepared.spans})
+
+
+def _paraphrase_hit(snap: CorpusSnapshot) -> Hit:
+    row = next(i for i, p in enumerate(snap.passages) if "Tomas Berg" in p.text)
+    p = snap.passages[row]
+    hit = _hit(snap, row, p.start, p.end)
+    hit.match = "paraphrase"
+    return hit
+
+
+def test_paraphrase_of_quoted_words_goes_to_their_speaker(framed: CorpusSnapshot) -> None:
+    hit = _paraphrase_hit(framed)
+    # The quotation is too small a part of the sentence to speak for all of it...
+    assert quote_from_hit(hit, framed).speaker is None
+    # ...but when it holds the query's evidence, its speaker is the one who said it.
+    q = quote_from_hit(hit, framed, "who warned that the pumps would stop before the trains")
+    assert q.speaker == "Tomas Berg" and q.speaker_role == "quoted"
+
+
+def test_paraphrase_of_the_authors_framing_stays_with_the_author(framed: CorpusSnapshot) -> None:
+    q = quote_from_hit(_paraphrase_hit(framed), framed, "strike committee booked a hall and printed leaflets")
+    assert q.speaker is None and q.speaker_role is None

@@ -120,13 +120,13 @@ def test_author_groups_put_unsigned_essays_on_their_own(smiths: list[EssayMeta])
     assert [m.id for m in groups["Ann Smith"]] == ["ann-2020-war", "ann-2021-peace"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: a co-author's own name resolves to whichever author group comes first",
-)
 def test_coauthor_name_resolves_independently_of_essay_order() -> None:
     metas = [
         EssayMeta("a-joint", "A Joint Statement", authors=("Ann Smith", "Carl Jones")),
         EssayMeta("b-solo", "Against the War", authors=("Ann Smith",)),
     ]
     assert resolve_side("Ann Smith", metas) == resolve_side("Ann Smith", metas[::-1])
+    # A person's name covers every essay they signed, alone or jointly...
+    assert resolve_side("Ann Smith", metas).essay_ids == ("a-joint", "b-solo")
+    # ...while the joint byline means exactly the jointly signed essays.
+    assert resolve_side("Ann Smith and Carl Jones", metas).essay_ids == ("a-joint",)

@@ -27,9 +27,7 @@ def unit_vectors(n: int, seed: int) -> npt.NDArray[np.float32]:
 def save(store: IndexStore, n: int = 4, seed: int = 0, **overrides: Any) -> Manifest:
     args: dict[str, Any] = {
         "passage_ids": [f"p{i}" for i in range(n)],
-        "window_keys": [f"w{i}" for i in range(n)],
         "sentence_vectors": unit_vectors(n, seed),
-        "window_vectors": unit_vectors(n, seed + 100),
         "model": MODEL,
         "corpus_hash": CORPUS,
         "index_kind": "flat",
@@ -59,7 +57,7 @@ def test_empty_store_has_no_generation(store: IndexStore) -> None:
     assert store.current_generation() is None
     with pytest.raises(StaleIndexError, match="no index"):
         load(store)
-    assert store.previous_vectors(MODEL) == ({}, {})
+    assert store.previous_vectors(MODEL) == {}
 
 
 def test_saved_generation_is_invisible_until_published(store: IndexStore) -> None:
@@ -79,7 +77,6 @@ def test_saved_generation_is_invisible_until_published(store: IndexStore) -> Non
     assert loaded.manifest == manifest
     assert loaded.passage_ids == ["p0", "p1", "p2", "p3"]
     assert np.allclose(loaded.sentences.reconstruct_all(), unit_vectors(4, 0))
-    assert np.allclose(loaded.windows.reconstruct_all(), unit_vectors(4, 100))
     # No temporary folders are left behind.
     assert not [p for p in store.root.iterdir() if ".tmp-" in p.name]
 
@@ -124,16 +121,16 @@ def test_other_format_version_is_stale(store: IndexStore) -> None:
     path.write_text(json.dumps(raw))
     with pytest.raises(StaleIndexError, match="format"):
         load(store)
-    assert store.previous_vectors(MODEL) == ({}, {})
+    assert store.previous_vectors(MODEL) == {}
 
 
-@pytest.mark.parametrize("name", ["sentences.faiss", "windows.faiss"])
+@pytest.mark.parametrize("name", ["sentences.faiss"])
 def test_corrupt_faiss_file_is_stale(store: IndexStore, name: str) -> None:
     store.publish(save(store))
     (store.root / "gen-000001" / name).write_bytes(b"not a faiss index at all")
     with pytest.raises(StaleIndexError, match="unreadable"):
         load(store)
-    assert store.previous_vectors(MODEL) == ({}, {})
+    assert store.previous_vectors(MODEL) == {}
 
 
 @pytest.mark.parametrize(
@@ -145,7 +142,7 @@ def test_garbage_manifest_is_stale(store: IndexStore, content: str) -> None:
     (store.root / "gen-000001" / "manifest.json").write_text(content)
     with pytest.raises(StaleIndexError, match="manifest unreadable"):
         load(store)
-    assert store.previous_vectors(MODEL) == ({}, {})
+    assert store.previous_vectors(MODEL) == {}
 
 
 def test_missing_files_are_stale(store: IndexStore) -> None:
@@ -207,25 +204,23 @@ def test_prune_removes_leftover_temporary_folders(store: IndexStore) -> None:
     assert generation_dirs(store) == ["gen-000001"]
 
 
-def test_previous_vectors_keyed_by_passage_id_and_window_key(store: IndexStore) -> None:
+def test_previous_vectors_keyed_by_passage_id(store: IndexStore) -> None:
     manifest = save(store, n=3, seed=7)
-    assert store.previous_vectors(MODEL) == ({}, {})  # unpublished: nothing to reuse yet
+    assert store.previous_vectors(MODEL) == {}  # unpublished: nothing to reuse yet
     store.publish(manifest)
-    sentences, windows = store.previous_vectors(MODEL)
+    sentences = store.previous_vectors(MODEL)
     assert sorted(sentences) == ["p0", "p1", "p2"]
-    assert sorted(windows) == ["w0", "w1", "w2"]
-    expected_s, expected_w = unit_vectors(3, 7), unit_vectors(3, 107)
+    expected = unit_vectors(3, 7)
     for i in range(3):
-        assert np.allclose(sentences[f"p{i}"], expected_s[i])
-        assert np.allclose(windows[f"w{i}"], expected_w[i])
+        assert np.allclose(sentences[f"p{i}"], expected[i])
     # Vectors of another model are never reused.
-    assert store.previous_vectors("other-model") == ({}, {})
+    assert store.previous_vectors("other-model") == {}
 
 
-def test_previous_vectors_with_mismatched_key_counts_is_empty(store: IndexStore) -> None:
+def test_previous_vectors_with_mismatched_id_count_is_empty(store: IndexStore) -> None:
     store.publish(save(store, n=3))
-    (store.root / "gen-000001" / "window_keys.json").write_text(json.dumps(["w0"]))
-    assert store.previous_vectors(MODEL) == ({}, {})
+    (store.root / "gen-000001" / "passage_ids.json").write_text(json.dumps(["p0"]))
+    assert store.previous_vectors(MODEL) == {}
 
 
 def test_two_handles_on_one_folder_share_lock_and_generations(tmp_path: Path) -> None:
@@ -236,9 +231,7 @@ def test_two_handles_on_one_folder_share_lock_and_generations(tmp_path: Path) ->
     with b.lock():
         manifest = b.save(
             passage_ids=["x"],
-            window_keys=["y"],
             sentence_vectors=unit_vectors(1, 0),
-            window_vectors=unit_vectors(1, 1),
             model=MODEL,
             corpus_hash=CORPUS,
             index_kind="flat",

@@ -116,9 +116,6 @@ def test_whitespace_is_collapsed_and_text_nfc_normalised() -> None:
     assert clean_input("cafe\u0301 society") == "caf\u00e9 society"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="known bug: a single-quoted span containing an apostrophe is not extracted"
-)
 @pytest.mark.parametrize(
     "raw", ["who said 'we won't stop fighting for it'?", "who said ‘we won’t stop fighting for it’?"]
 )

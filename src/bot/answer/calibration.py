@@ -17,7 +17,7 @@ from bot.paths import package_data
 from bot.search.hybrid import FusionWeights, Hit
 
 # The signals abstention looks at, in the order the weights are stored.
-FEATURES = ("dense", "sentence_sim", "coverage", "weighted_coverage", "margin")
+FEATURES = ("dense", "coverage", "weighted_coverage", "margin")
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,6 @@ def features(hits: list[Hit]) -> dict[str, float]:
     other = next((h for h in hits[1:] if h.passage.essay_id != top.passage.essay_id), None)
     return {
         "dense": top.dense,
-        "sentence_sim": top.sentence_sim,
         "coverage": top.coverage,
         "weighted_coverage": top.weighted_coverage,
         "margin": top.score - other.score if other else 0.0,

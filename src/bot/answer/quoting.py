@@ -6,23 +6,35 @@ from rapidfuzz import fuzz
 
 from bot.answer.links import text_fragment_url
 from bot.answer.types import Quote
+from bot.corpus.models import QuoteSpan
 from bot.corpus.quotes import speaker_for_span
 from bot.search.hybrid import Hit
+from bot.search.keyword import tokenize
 from bot.search.snapshot import CorpusSnapshot
 
 # Two passages whose texts are more than this alike (rapidfuzz ``fuzz.ratio``, a normalised Indel
 # similarity on 0-100, computed on lower-cased text) count as the same passage.
 NEAR_DUPLICATE_RATIO = 90.0
+# Share of the query terms found in a sentence that must fall inside a quotation for its speaker to
+# be the one who said what the query describes.
+EVIDENCE_SHARE = 2 / 3
 
 
-def quote_from_hit(hit: Hit, snap: CorpusSnapshot) -> Quote:
-    """Build the quote for a hit; the quoted text is always ``body[start:end]`` of its essay."""
+def quote_from_hit(hit: Hit, snap: CorpusSnapshot, query: str | None = None) -> Quote:
+    """Build the quote for a hit; the quoted text is always ``body[start:end]`` of its essay.
+
+    For a paraphrase, ``query`` tells which part of the sentence the evidence lies in: when that is
+    a quotation inside it, the quotation's speaker is the one who said it.
+    """
     p = hit.passage
     essay = snap.essays[p.essay_id]
     start, end = hit.quote_start, hit.quote_end
     text = essay.body[start:end]
     para = snap.paragraphs[snap.paragraph_of[hit.row]]
-    span = speaker_for_span(snap.quote_spans.get(p.essay_id, []), hit.match_start, hit.match_end)
+    spans = snap.quote_spans.get(p.essay_id, [])
+    span = speaker_for_span(spans, hit.match_start, hit.match_end)
+    if span is None and hit.match == "paraphrase" and query:
+        span = _span_holding_the_evidence(spans, essay.body, hit.match_start, hit.match_end, query)
     link = text_fragment_url(essay.meta.url, text) if essay.meta.url else None
     return Quote(
         passage_id=p.id,
@@ -42,6 +54,29 @@ def quote_from_hit(hit: Hit, snap: CorpusSnapshot) -> Quote:
         speaker_role=span.role if span else None,
         link=link,
     )
+
+
+def _span_holding_the_evidence(
+    spans: list[QuoteSpan], body: str, start: int, end: int, query: str
+) -> QuoteSpan | None:
+    """The quote span inside ``[start, end)`` that holds most of the query's terms found there.
+
+    It must hold at least ``EVIDENCE_SHARE`` of them (and two or more); otherwise the sentence as a
+    whole answers, and the author does.
+    """
+    terms = set(tokenize([query])[0])
+    in_sentence = terms & set(tokenize([body[start:end]])[0])
+    if len(in_sentence) < 2:
+        return None
+    best: tuple[float, QuoteSpan] | None = None
+    for sp in spans:
+        if sp.end <= start or sp.start >= end:
+            continue
+        inside = in_sentence & set(tokenize([body[max(start, sp.start) : min(end, sp.end)]])[0])
+        share = len(inside) / len(in_sentence)
+        if len(inside) >= 2 and share >= EVIDENCE_SHARE and (best is None or share > best[0]):
+            best = (share, sp)
+    return best[1] if best else None
 
 
 def near_duplicates(a: str, b: str) -> bool:

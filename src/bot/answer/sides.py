@@ -37,15 +37,33 @@ def author_groups(metas: Iterable[EssayMeta]) -> dict[str, list[EssayMeta]]:
 
 
 def targets(metas: Iterable[EssayMeta]) -> dict[str, Target]:
-    """Every name a side may be given, mapped to what it means."""
-    metas = list(metas)
+    """Every name a side may be given, mapped to what it means.
+
+    A person's name means every essay they signed, alone or with others; a joint byline ("A and B")
+    means the essays signed by exactly those people; an alias means the essays that list it.
+    """
+    metas = sorted(metas, key=lambda m: m.id)
+    people: dict[str, set[str]] = {}
+    aliases: dict[str, set[str]] = {}
+    for m in metas:
+        for name in m.authors:
+            people.setdefault(name, set()).add(m.id)
+        for alias in m.aliases:
+            aliases.setdefault(alias, set()).add(m.id)
+    by_id = {m.id: m for m in metas}
     names: dict[str, Target] = {}
+
+    def label_for(ids: set[str], fallback: str) -> str:
+        lines = {by_id[i].author_line for i in ids}
+        return lines.pop() if len(lines) == 1 else fallback
+
+    for name, ids in people.items():
+        names[normalize(name)] = Target("author", name, tuple(sorted(ids)))
     for label, group in author_groups(metas).items():
-        ids = tuple(sorted(m.id for m in group))
-        if group[0].authors:
-            author = Target("author", label, ids)
-            for name in {label, *group[0].authors, *(a for m in group for a in m.aliases)}:
-                names.setdefault(normalize(name), author)
+        if group[0].authors and len(group[0].authors) > 1:
+            names.setdefault(normalize(label), Target("author", label, tuple(sorted(m.id for m in group))))
+    for alias, ids in aliases.items():
+        names.setdefault(normalize(alias), Target("author", label_for(ids, alias), tuple(sorted(ids))))
     for m in metas:
         essay = Target("essay", m.title, (m.id,))
         for name in (m.id, m.title, *([m.subtitle] if m.subtitle else [])):

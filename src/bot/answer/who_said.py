@@ -46,7 +46,7 @@ def build_answer(
         author_filter=author_filter,
     )
     if not found:
-        answer.closest = [quote_from_hit(h, snap) for h in hits[:CLOSEST_SHOWN]]
+        answer.closest = [quote_from_hit(h, snap, query.text) for h in hits[:CLOSEST_SHOWN]]
         answer.quote_verdict = "not_in_corpus" if query.quote_like else None
         return answer
     top = hits[0]
@@ -59,7 +59,7 @@ def build_answer(
     # An exact quote settles it; paraphrases ranked below it would only blur the answer.
     if top.match == "exact":
         chosen = [h for h in chosen if h.match == "exact"]
-    quotes = order_sources(distinct([quote_from_hit(h, snap) for h in chosen]))[:top_k]
+    quotes = order_sources(distinct([quote_from_hit(h, snap, query.text) for h in chosen]))[:top_k]
     answer.results = quotes
     if query.quote_like or top.match != "paraphrase":
         verdict, diff = _misquote(query.text, quotes[0].quote, top.match)

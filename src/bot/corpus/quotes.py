@@ -59,7 +59,9 @@ _P = "he|she|they"
 
 # Speaker before the quotation: "As X said, “", "X wrote that “", "X argies: “", "according to X, “".
 _BEFORE = re.compile(
-    rf"\b{_VERB}(?:\s+it)?(?:\s+\w+ly)?(?:\s+in\s+\d{{4}})?(?P<c>\s*[,:]\s*(?:to\s+)?|\s+that\s+|\s+)$"
+    # "which they stated is, “…”": a copula may stand between the verb and the words.
+    rf"\b{_VERB}(?:\s+it)?(?:\s+(?:is|was|are|were))?(?:\s+\w+ly)?(?:\s+in\s+\d{{4}})?"
+    r"(?P<c>\s*[,:]\s*(?:to\s+)?|\s+that\s+|\s+)$"
 )
 _ACCORDING = re.compile(rf"\b(?:[Aa]ccording to|[Ii]n the words of)\s+(?P<n>{_NAMES}),?\s*$")
 _FUZZY = re.compile(rf"(?P<n>{_NAMES})\s+(?P<w>[a-z]{{3,12}}):\s*$")  # a misspelt verb: "Rukh argies: “"
@@ -80,6 +82,11 @@ _AS_UNQUOTED = re.compile(
 )
 _THAT_UNQUOTED = re.compile(rf"\b{_VERB}\s+that\s+(?=[^\s“\"‘])")
 _BY = re.compile(rf"\bby\s+(?P<n>{_NAMES})")
+# "the point made by X and Y": X and Y are who a following "they said" refers to.
+_MADE_BY = re.compile(
+    rf"\b{_alt('made put_forward raised argued written stated proposed suggested advanced')}"
+    rf"\s+by\s+(?P<n>{_NAMES})"
+)
 _ISSUED = re.compile(
     rf"\b{_alt('issued published released adopted')}\s+(?:a|an|the)\s+{_alt('statement declaration letter')}"
 )
@@ -100,7 +107,12 @@ _RV_STRONG = re.compile(
     rf"|\bthey\s+{_alt('say claim tell_us insist argue')}\s+that\s+"
     r"|\b(?:once|if)\s+you\s+(?:can\s+|could\s+)?(?:accept|believe|buy)\s+that\s+(?=[“\"])"
     r"|\b(?P<cling>cling(?:s|ing)?\s+to)\b[^.;]*?(?:arguing|insisting|claiming|believing)\s+that\s+"
-    r"|\b(?P<like>(?:like|love)s?\s+to\s+(?:claim|think|believe|pretend|say))\s+that\s+",
+    r"|\b(?P<like>(?:like|love)s?\s+to\s+(?:claim|think|believe|pretend|say))\s+that\s+"
+    # A concession made only to be refuted: "Even if we accept the logic that X, …".
+    r"|\beven\s+if\s+(?:we|one|you)\s+(?:accepts?|grants?|concedes?|assumes?)\s+(?:the\s+)?(?:[^\s,]+\s+){0,6}?"
+    rf"{_alt('logic argument claim idea premise view notion')}\s+that\s+"
+    # Talking points repeated by others: "… is parroted by certain leftists who oppose …".
+    r"|\b(?:parroted|echoed|regurgitated)\s+by\s+(?P<h>[^,.;]{3,60}?)\s+who\s+",
     re.I,
 )
 # Neutral cues: a reported view only when the sentence is dismissive or the next sentence rebuts it.
@@ -297,7 +309,7 @@ def _reported(sent: str, nxt: str) -> tuple[int, str | None, SpeakerRole] | None
     if m is None:
         return None
     groups = m.groupdict()
-    holder = groups.get("g") or groups.get("p") or groups.get("m")
+    holder = groups.get("g") or groups.get("p") or groups.get("m") or groups.get("h")
     if any(groups.get(k) for k in ("part", "cling", "like")):
         lead = _LEAD.match(sent)
         holder = lead.group("np").strip(" ,") if lead else ""
@@ -400,6 +412,9 @@ class _Scan:
                 self.add(qs, qe, _resolve(kind, who, self.last), "quoted", cue)
             elif not cue and len(self.s[qs:qe].split()) > 3 and not _is_title(self.s, qs, qe):
                 self.add(qs, qe, None, "quoted", "uncued quotation")
+        made = _MADE_BY.search(sent)
+        if made and (agent := _clean_name(made.group("n"))):
+            self.last = agent
         if self.taken:
             return
         if m := _AS_UNQUOTED.search(sent):
@@ -411,7 +426,11 @@ class _Scan:
         ):
             if who := _resolve(*subj, self.last):
                 self.add(a + m.end(), _clause_end(masked, a + m.end(), e), who, "quoted", sent[: m.end()])
-        elif (lead := re.match(rf"\s*(?:The\s+)?({_NAMES})\s+[a-z]", sent)) and _clean_name(lead[1]):
+        elif (
+            not made
+            and (lead := re.match(rf"\s*(?:The\s+)?({_NAMES})\s+[a-z]", sent))
+            and _clean_name(lead[1])
+        ):
             # A named sentence subject lets a following "he said" resolve, unless another name competes.
             others = re.search(rf"\s[{_UP}]", sent[lead.end() :])
             self.last = None if others else _clean_name(lead[1])

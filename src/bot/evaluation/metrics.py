@@ -25,8 +25,8 @@ from bot.textnorm import normalize
 System = Literal["bm25", "dense", "full"]
 SYSTEMS: tuple[System, ...] = ("bm25", "dense", "full")
 BASELINE_WEIGHTS: dict[System, FusionWeights] = {
-    "bm25": FusionWeights(sentence=0.0, window=0.0, keyword=0.0, keyword_paragraph=1.0),
-    "dense": FusionWeights(sentence=1.0, window=0.0, keyword=0.0, keyword_paragraph=0.0),
+    "bm25": FusionWeights(sentence=0.0, keyword=0.0, keyword_paragraph=1.0),
+    "dense": FusionWeights(sentence=1.0, keyword=0.0, keyword_paragraph=0.0),
 }
 
 

@@ -25,7 +25,7 @@ MIN_FOUND = 0.97
 
 
 def _gold_rows(r: Retriever, row: dict[str, Any]) -> set[int]:
-    """Rows of the passages (or windows) that contain the gold snippet."""
+    """Rows of the passages that contain the gold snippet (or whose neighbours do)."""
     gold = set(row["gold"])
     snippet = normalize(row.get("snippet") or "")
     out = set()
@@ -48,11 +48,11 @@ def tune_fusion(r: Retriever, rows: list[dict[str, Any]]) -> FusionWeights:
         gold_mask = np.array([int(i) in gold_rows for i in sig.rows])
         prepared.append((sig, essays, gold_mask))
     best: tuple[tuple[float, ...], FusionWeights] | None = None
-    for ws, ww, wk, wp in itertools.product(GRID, repeat=4):
-        if ws + ww == 0:  # a dense signal is the point of the pipeline
+    for ws, wk, wp in itertools.product(GRID, repeat=3):
+        if ws == 0:  # a dense signal is the point of the pipeline
             continue
-        total = ws + ww + wk + wp
-        w = FusionWeights(ws / total, ww / total, wk / total, wp / total)
+        total = ws + wk + wp
+        w = FusionWeights(ws / total, wk / total, wp / total)
         first = top3 = 0
         margin = 0.0
         for sig, essays, gold_mask in prepared:
@@ -78,12 +78,12 @@ def tune_topic_fusion(app: Any, rows: list[dict[str, Any]]) -> FusionWeights:
 
     base: Calibration = app.calibration
     best: tuple[int, FusionWeights] | None = None
-    coarse = (0.0, 0.5, 1.0)
-    for ws, ww, wk, wp in itertools.product(coarse, repeat=4):
-        if ws + ww == 0:
+    coarse = (0.0, 0.25, 0.5, 0.75, 1.0)
+    for ws, wk, wp in itertools.product(coarse, repeat=3):
+        if ws == 0:
             continue
-        total = ws + ww + wk + wp
-        w = FusionWeights(ws / total, ww / total, wk / total, wp / total)
+        total = ws + wk + wp
+        w = FusionWeights(ws / total, wk / total, wp / total)
         app.calibration = dataclasses.replace(base, topic_fusion=w)
         hits = score_compare(rows, app.retriever(), app.calibration, "full", compare_fn(app, "full")).hits
         if best is None or hits > best[0]:

@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (sentence and context window) + BM25 (sentence and paragraph) + phrase match.
+"""Hybrid retrieval: dense (sentence) + BM25 (sentence and paragraph) + phrase match.
 
 Scores are fused linearly with weights tuned on the development sets (``bot/data/calibration.json``,
 written by ``essaybot eval --tune``). Exact and near quotations are found by phrase matching and
@@ -28,10 +28,9 @@ NEAR_CANDIDATES = 40  # paragraphs checked for a near quote (best by fused and b
 
 @dataclass(frozen=True)
 class FusionWeights:
-    """Linear fusion of the four retrieval signals (each roughly in 0..1)."""
+    """Linear fusion of the three retrieval signals (each roughly in 0..1)."""
 
-    sentence: float = 0.35
-    window: float = 0.35
+    sentence: float = 0.7
     keyword: float = 0.15
     keyword_paragraph: float = 0.15
 
@@ -43,8 +42,7 @@ class Hit:
     row: int
     passage: Passage
     score: float
-    sentence_sim: float
-    window_sim: float
+    dense: float  # cosine similarity of the query and the sentence
     keyword: float
     keyword_paragraph: float
     coverage: float  # share of query terms present in the passage's paragraph
@@ -57,10 +55,6 @@ class Hit:
     quote_end: int = 0
     extras: dict[str, float] = field(default_factory=dict)
 
-    @property
-    def dense(self) -> float:
-        return max(self.sentence_sim, self.window_sim)
-
 
 @dataclass(frozen=True)
 class Signals:
@@ -70,7 +64,6 @@ class Signals:
     rows: npt.NDArray[np.int_]
     para_rows: npt.NDArray[np.int_]
     sentence: npt.NDArray[np.float32]
-    window: npt.NDArray[np.float32]
     keyword: npt.NDArray[np.float32]
     keyword_paragraph: npt.NDArray[np.float32]
 
@@ -78,7 +71,6 @@ class Signals:
         """Linear fusion with the given weights."""
         fused: npt.NDArray[np.float32] = (
             w.sentence * self.sentence
-            + w.window * self.window
             + w.keyword * self.keyword
             + w.keyword_paragraph * self.keyword_paragraph
         )
@@ -101,14 +93,12 @@ class Retriever:
         snapshot: CorpusSnapshot,
         embedder: Embedder,
         sentence_vectors: Vectors,
-        window_vectors: Vectors,
         weights: FusionWeights | None = None,
     ):
         self.snapshot = snapshot
         self.embedder = embedder
         self.weights = weights or FusionWeights()
         self._sv = sentence_vectors
-        self._wv = window_vectors
         self._kw_sentence = KeywordIndex([p.text for p in snapshot.passages])
         self._kw_paragraph = KeywordIndex(
             [snapshot.paragraph_text(i) for i in range(len(snapshot.paragraphs))]
@@ -124,7 +114,7 @@ class Retriever:
     def signals(
         self, text: str, *, essay_ids: set[str] | None = None, query_vector: Vectors | None = None
     ) -> Signals:
-        """The four retrieval signals for every (allowed) passage, before fusion."""
+        """The three retrieval signals for every (allowed) passage, before fusion."""
         snap = self.snapshot
         qv = query_vector if query_vector is not None else self.embedder.encode_one(text)
         qv = qv.reshape(-1)
@@ -137,13 +127,12 @@ class Retriever:
         para_rows = np.array(snap.paragraph_of, dtype=int)[rows] if len(rows) else np.zeros(0, dtype=int)
         if not len(rows):
             empty = np.zeros(0, dtype=np.float32)
-            return Signals(terms, rows, para_rows, empty, empty, empty, empty)
+            return Signals(terms, rows, para_rows, empty, empty, empty)
         return Signals(
             terms=terms,
             rows=rows,
             para_rows=para_rows,
             sentence=self._sv[rows] @ qv,
-            window=self._wv[rows] @ qv,
             keyword=_unit_max(self._kw_sentence.scores(terms)[rows]),
             keyword_paragraph=_unit_max(self._kw_paragraph.scores(terms)[para_rows]),
         )
@@ -168,7 +157,7 @@ class Retriever:
         terms, rows, para_rows = sig.terms, sig.rows, sig.para_rows
         if not len(rows):
             return SearchResult([], len(set(terms)))
-        s_sim, w_sim, kw_s, kw_p = sig.sentence, sig.window, sig.keyword, sig.keyword_paragraph
+        s_sim, kw_s, kw_p = sig.sentence, sig.keyword, sig.keyword_paragraph
         fused = sig.fuse(weights or self.weights)
 
         by_row: dict[int, Hit] = {}
@@ -181,8 +170,7 @@ class Retriever:
                     row=row,
                     passage=p,
                     score=float(fused[i]),
-                    sentence_sim=float(s_sim[i]),
-                    window_sim=float(w_sim[i]),
+                    dense=float(s_sim[i]),
                     keyword=float(kw_s[i]),
                     keyword_paragraph=float(kw_p[i]),
                     coverage=self._kw_paragraph.coverage(terms, int(para_rows[i])),

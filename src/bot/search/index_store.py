@@ -26,7 +26,7 @@ from bot.search.embedder import Vectors
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: sentence vectors only
 KEEP_GENERATIONS = 2
 _GEN_PREFIX = "gen-"
 
@@ -53,7 +53,6 @@ class LoadedIndex:
     manifest: Manifest
     passage_ids: list[str]
     sentences: DenseIndex
-    windows: DenseIndex
 
 
 class StaleIndexError(Exception):
@@ -95,9 +94,7 @@ class IndexStore:
         self,
         *,
         passage_ids: list[str],
-        window_keys: list[str],
         sentence_vectors: Vectors,
-        window_vectors: Vectors,
         model: str,
         corpus_hash: str,
         index_kind: IndexKind,
@@ -111,9 +108,7 @@ class IndexStore:
         tmp.mkdir(parents=True)
         try:
             DenseIndex.build(sentence_vectors, index_kind).save(tmp / "sentences.faiss")
-            DenseIndex.build(window_vectors, index_kind).save(tmp / "windows.faiss")
             (tmp / "passage_ids.json").write_text(json.dumps(passage_ids))
-            (tmp / "window_keys.json").write_text(json.dumps(window_keys))
             manifest = Manifest(
                 format=FORMAT_VERSION,
                 generation=generation,
@@ -180,37 +175,31 @@ class IndexStore:
             raise StaleIndexError("; ".join(problems))
         try:
             sentences = DenseIndex.load(folder / "sentences.faiss")
-            windows = DenseIndex.load(folder / "windows.faiss")
         except RuntimeError as exc:
             raise StaleIndexError(f"index file unreadable: {str(exc).splitlines()[0][:120]}") from exc
         n = len(passage_ids)
-        if len(sentences) != n or len(windows) != n or sentences.dimension != manifest.dimension:
+        if len(sentences) != n or sentences.dimension != manifest.dimension:
             raise StaleIndexError("index files do not match their manifest")
-        return LoadedIndex(manifest, passage_ids, sentences, windows)
+        return LoadedIndex(manifest, passage_ids, sentences)
 
-    def previous_vectors(self, model: str) -> tuple[dict[str, Vectors], dict[str, Vectors]]:
-        """Vectors of the current generation, to skip re-embedding what did not change.
+    def previous_vectors(self, model: str) -> dict[str, Vectors]:
+        """Vectors of the current generation by passage id, to skip re-embedding unchanged passages.
 
-        Sentence vectors are keyed by passage id (which hashes the text); window vectors by a hash of
-        the window text, since a window changes when a neighbour does. Anything unreadable yields {}.
+        A passage id hashes the essay id and the text, so an equal id means an equal text. Anything
+        unreadable or built with another model yields {}.
         """
         generation = self.current_generation()
         if generation is None:
-            return {}, {}
+            return {}
         folder = self._gen_dir(generation)
         try:
             manifest = Manifest(**json.loads((folder / "manifest.json").read_text()))
             if manifest.model != model or manifest.format != FORMAT_VERSION:
-                return {}, {}
+                return {}
             ids = json.loads((folder / "passage_ids.json").read_text())
-            keys = json.loads((folder / "window_keys.json").read_text())
-            sv = DenseIndex.load(folder / "sentences.faiss").reconstruct_all()
-            wv = DenseIndex.load(folder / "windows.faiss").reconstruct_all()
+            vectors = DenseIndex.load(folder / "sentences.faiss").reconstruct_all()
         except (OSError, ValueError, TypeError, RuntimeError):
-            return {}, {}
-        if not len(ids) == len(keys) == len(sv) == len(wv):
-            return {}, {}
-        return (
-            {pid: np.asarray(sv[i]) for i, pid in enumerate(ids)},
-            {key: np.asarray(wv[i]) for i, key in enumerate(keys)},
-        )
+            return {}
+        if len(ids) != len(vectors):
+            return {}
+        return {pid: np.asarray(vectors[i]) for i, pid in enumerate(ids)}

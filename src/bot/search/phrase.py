@@ -7,6 +7,7 @@ apostrophes still matches the essay's curly ones; every match is reported in ori
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -55,8 +56,12 @@ class PhraseMatcher:
 
     def _to_body(self, row: int, n_start: int, n_end: int) -> tuple[int, int]:
         mapping = self._maps[row]
+        text = self._spans[row].text
+        end = mapping[n_end - 1] + 1
+        while end < len(text) and unicodedata.combining(text[end]):
+            end += 1  # keep a decomposed accent with its letter
         base = self._spans[row].start
-        return base + mapping[n_start], base + mapping[n_end - 1] + 1
+        return base + mapping[n_start], base + end
 
     def exact(self, query: str) -> list[PhraseMatch]:
         """Every occurrence of the normalised query, on word boundaries, in every span."""

@@ -16,7 +16,12 @@ from bot.errors import BadQueryError
 MAX_QUERY_CHARS = 2000
 MIN_QUOTED_WORDS = 3
 
-_QUOTED = re.compile(r"[\"“”„«»]([^\"“”„«»]{3,})[\"“”„«»]|(?:^|\s)[‘']([^‘’']{8,})[’'](?=\s|[?.!,]|$)")
+# Double quotes; or single quotes opened after a space, where an apostrophe inside a word (won't)
+# does not close the span.
+_QUOTED = re.compile(
+    r"[\"“”„«»]([^\"“”„«»]{3,})[\"“”„«»]"
+    r"|(?:^|\s)[‘']((?:[^‘’']|[’'](?=\w)){8,}?)[’'](?=\s|[?.!,;:]|$)"
+)
 _FILLER = (
     r"(?:lol|lmao|ok(?:ay)?|so|hey|um+|uh+|hmm+|wait|btw|yo|pls|please|seriously|honestly|like)[,!.]*\s+"
 )

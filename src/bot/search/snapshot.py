@@ -1,8 +1,7 @@
 """An in-memory, read-only view of the active corpus, shaped for retrieval.
 
-Only sentence passages are searchable (headings label sections but are never an answer). Each
-sentence also gets a context window (its neighbours in the same paragraph), because a claim is often
-spread over two sentences and a lone sentence can be too short to embed well.
+Only sentence passages are searchable (headings label sections but are never an answer). Rows are
+shared by every index: row ``i`` is passage ``i`` in the dense and keyword indexes alike.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from dataclasses import dataclass
 
 from bot.corpus.models import Essay, EssayMeta, Passage, QuoteSpan
 
-WINDOW_RADIUS = 1  # sentences on each side of a passage in its context window
+WINDOW_RADIUS = 1  # sentences on each side of a passage when judging where a claim stands
 
 
 @dataclass(frozen=True)
@@ -84,13 +83,6 @@ class CorpusSnapshot:
         lo, hi = rows[max(0, i - radius)], rows[min(len(rows) - 1, i + radius)]
         return self.passages[lo].start, self.passages[hi].end
 
-    def window_text(self, row: int) -> str:
-        """Text embedded as a passage's context window (section heading first, when there is one)."""
-        p = self.passages[row]
-        start, end = self.window_span(row)
-        text = self.body_text(p.essay_id, start, end)
-        return f"{p.section}. {text}" if p.section else text
-
     def rows_for_essays(self, essay_ids: set[str]) -> list[int]:
         """Rows of the passages that belong to the given essays."""
         return [i for i, p in enumerate(self.passages) if p.essay_id in essay_ids]
@@ -99,11 +91,10 @@ class CorpusSnapshot:
     def corpus_hash(self) -> str:
         """Identity of what the dense index embeds: passage ids and texts, in row order."""
         h = hashlib.sha256()
-        for row, p in enumerate(self.passages):
+        for p in self.passages:
             h.update(p.id.encode())
             h.update(b"\x1f")
             h.update(p.text.encode())
             h.update(b"\x1f")
-            h.update(self.window_text(row).encode())
             h.update(b"\x1e")
         return h.hexdigest()
