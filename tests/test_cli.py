@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -128,6 +129,7 @@ def answers(data_dir: Path, workdir: Path) -> dict[str, Run]:
         "compare": ("compare", "Mason", "ICL", "the Zelensky government", "--json"),
         "positions": ("positions", "sanctions", "--json"),
         "batch": ("who-said", "--batch", str(batch), "--json"),
+        "human": ("who-said", "Who said to be America's friend is deadly?"),
     }
     procs = {
         name: subprocess.Popen(
@@ -194,6 +196,18 @@ def test_compare_json(compare_run: Run) -> None:
         assert side["has_passages"]
         assert side["passages"]
         assert {p["essay_id"] for p in side["passages"]} == {essay}
+
+
+def test_human_output_names_the_real_speaker_and_the_misquote(answers: dict[str, Run]) -> None:
+    run = answers["human"]
+    assert run.code == 0, run.stderr
+    # rich draws panels and wraps lines to the terminal width: compare the words only.
+    text = " ".join(re.sub("[│╭╮╰╯─]", " ", run.stdout).split())
+    assert text.startswith("Found")
+    assert "near quote" in text
+    assert "the original says “fatal” where you wrote “deadly”" in text
+    assert "Henry Kissinger, quoted by International Communist League" in text
+    assert "iclfi.org/pubs/wv/1184/ukraine#:~:text=" in text
 
 
 def test_positions_json(positions_run: Run) -> None:

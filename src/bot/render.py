@@ -75,9 +75,7 @@ def print_who_said(console: Console, a: WhoSaidAnswer) -> None:
             console.print(_quote_panel(q, i))
         return
     where = f" in {escape(a.author_filter)}'s essays" if a.author_filter else " in the corpus"
-    console.print(
-        f"[red]Not found[/red]: nothing{where} says this (confidence it is absent {1 - a.confidence:.0%})."
-    )
+    console.print(f"[red]Not found[/red]: nothing{where} says this.")
     if a.found_elsewhere:
         console.print("[yellow]But found elsewhere:[/yellow]")
         for i, q in enumerate(a.found_elsewhere, 1):

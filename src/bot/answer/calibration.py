@@ -27,6 +27,9 @@ class Abstention:
     weights: tuple[float, ...]
     bias: float
     threshold: float
+    # Below this dense similarity a passage cannot be the answer, whatever words it shares with the
+    # question: the linear model alone lets keyword overlap outvote a meaning that is plainly different.
+    dense_floor: float = 0.0
 
     def probability(self, features: dict[str, float]) -> float:
         """Probability that the top passage really says what was asked."""
@@ -55,7 +58,12 @@ class Calibration:
             id=hashlib.sha256(raw.encode()).hexdigest()[:12],
             fusion=FusionWeights(**data["fusion"]),
             topic_fusion=FusionWeights(**data.get("topic_fusion", data["fusion"])),
-            abstention=Abstention(tuple(ab["weights"]), float(ab["bias"]), float(ab["threshold"])),
+            abstention=Abstention(
+                tuple(ab["weights"]),
+                float(ab["bias"]),
+                float(ab["threshold"]),
+                float(ab.get("dense_floor", 0.0)),
+            ),
         )
 
 

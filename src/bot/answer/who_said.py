@@ -22,8 +22,9 @@ def is_found(hits: list[Hit], calibration: Calibration) -> tuple[bool, float]:
     top = hits[0]
     if top.match in ("exact", "near"):
         return True, min(1.0, top.alignment / 100.0)
-    p = calibration.abstention.probability(features(hits))
-    return p >= calibration.abstention.threshold, p
+    ab = calibration.abstention
+    p = ab.probability(features(hits))
+    return p >= ab.threshold and top.dense >= ab.dense_floor, p
 
 
 def build_answer(

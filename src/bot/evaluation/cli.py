@@ -109,7 +109,7 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, list[str]]]:
         line(f"right essay first: {kind}", lambda e, k=kind: e["who_said"].essay_first[k])
     for kind in kinds:
         line(f"right passage in top 3: {kind}", lambda e, k=kind: e["who_said"].passage_top3[k])
-    line("speaker / reported view (dev)", lambda e: e["who_said"].speaker)
+    line("speaker of quoted words / reported view", lambda e: e["who_said"].speaker)
     line("not_found on negatives", lambda e: e["who_said"].negatives_not_found)
     line("found on positives", lambda e: e["who_said"].positives_found)
     line("compare side-hit@3", lambda e: e["compare"])
