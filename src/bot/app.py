@@ -27,7 +27,7 @@ from bot.search.embedder import Embedder, Vectors
 from bot.search.hybrid import Retriever, SearchResult
 from bot.search.index_store import IndexStore, Manifest, StaleIndexError
 from bot.search.query import clean_input, parse_query
-from bot.search.snapshot import CorpusSnapshot
+from bot.search.snapshot import CorpusSnapshot, snapshot_of
 from bot.store.db import make_engine, session_scope, upgrade
 from bot.store.repo import CorpusRepository, InteractionLog
 
@@ -86,9 +86,7 @@ class Essaybot:
             current = self.store.current_generation()
             if self._retriever is not None and current == self._generation:
                 return self._retriever
-            with session_scope(self.engine) as session:
-                repo = CorpusRepository(session)
-                snap = CorpusSnapshot(repo.active_essays(), repo.active_passages(), repo.quote_spans())
+            snap = self._db_snapshot()
             vectors = self._load_or_rebuild(snap)
             self._retriever = Retriever(snap, self.embedder, vectors, self.calibration.fusion)
             self._generation = self.store.current_generation()
@@ -101,35 +99,35 @@ class Essaybot:
             )
         except StaleIndexError as why:
             log.warning("rebuilding the index: %s", why)
-            with self.store.lock():
-                manifest, _ = write_index(
-                    snap,
-                    self.embedder,
-                    self.store,
-                    ann_threshold=self.settings.ann_threshold,
-                    calibration=self.calibration.id,
-                )
-                self.store.publish(manifest)
+            self._publish_index(snap)
             loaded = self.store.load(model=self.embedder.model_name, corpus_hash=snap.corpus_hash)
         return loaded.sentences.reconstruct_all()
+
+    def _publish_index(
+        self, snap: CorpusSnapshot, *, reuse: bool = True, progress: Progress | None = None
+    ) -> Manifest:
+        """Build and publish an index generation for a snapshot that already matches the database."""
+        with self.store.lock():
+            manifest, _ = write_index(
+                snap,
+                self.embedder,
+                self.store,
+                ann_threshold=self.settings.ann_threshold,
+                calibration=self.calibration.id,
+                progress=progress,
+                reuse=reuse,
+            )
+            self.store.publish(manifest)
+        return manifest
+
+    def _db_snapshot(self) -> CorpusSnapshot:
+        with session_scope(self.engine) as session:
+            return snapshot_of(CorpusRepository(session))
 
     def reindex(self, progress: Progress | None = None) -> Manifest:
         """Re-embed every passage from scratch and publish the result (e.g. after a model change)."""
         with self._lock:
-            with session_scope(self.engine) as session:
-                repo = CorpusRepository(session)
-                snap = CorpusSnapshot(repo.active_essays(), repo.active_passages(), repo.quote_spans())
-            with self.store.lock():
-                manifest, _ = write_index(
-                    snap,
-                    self.embedder,
-                    self.store,
-                    ann_threshold=self.settings.ann_threshold,
-                    calibration=self.calibration.id,
-                    progress=progress,
-                    reuse=False,
-                )
-                self.store.publish(manifest)
+            manifest = self._publish_index(self._db_snapshot(), reuse=False, progress=progress)
             self._retriever = None
             return manifest
 
@@ -149,10 +147,9 @@ class Essaybot:
             if not changed:
                 return False
             session.flush()
-            snap = CorpusSnapshot(repo.active_essays(), repo.active_passages(), repo.quote_spans())
             commit_with_index(
                 session,
-                snap,
+                snapshot_of(repo),
                 self.embedder,
                 self.store,
                 ann_threshold=self.settings.ann_threshold,

@@ -9,8 +9,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.corpus.models import Essay, EssayMeta, Passage, QuoteSpan
+
+if TYPE_CHECKING:
+    from bot.store.repo import CorpusRepository
 
 WINDOW_RADIUS = 1  # sentences on each side of a passage when judging where a claim stands
 
@@ -98,3 +102,8 @@ class CorpusSnapshot:
             h.update(b"\x1f")
             h.update(b"\x1e")
         return h.hexdigest()
+
+
+def snapshot_of(repo: CorpusRepository) -> CorpusSnapshot:
+    """The active corpus as the database holds it."""
+    return CorpusSnapshot(repo.active_essays(), repo.active_passages(), repo.quote_spans())
