@@ -5,6 +5,7 @@ Every user error prints one line and exits with code 2; ``--json`` prints one JS
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -12,15 +13,19 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from pydantic import BaseModel, Field, StrictInt, StrictStr, ValidationError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from bot import __version__
 from bot.errors import DataDirError, EssaybotError
+
+if TYPE_CHECKING:
+    from bot.app import Essaybot
+    from bot.config import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger(__name__)
@@ -33,14 +38,15 @@ class Context:
 
     def __init__(self, config: Path | None, data_dir: Path | None, verbose: bool):
         self.config, self.data_dir, self.verbose = config, data_dir, verbose
-        self._app: Any = None
+        self._app: Essaybot | None = None
 
-    def settings(self) -> Any:
+    def settings(self) -> Settings:
+        # Imported late so that --help and usage errors answer without loading the heavy stack.
         from bot.config import load_settings
 
         return load_settings(self.config, data_dir=self.data_dir)
 
-    def app(self, *, ready: bool = True, show_progress: bool = True) -> Any:
+    def app(self, *, ready: bool = True, show_progress: bool = True) -> Essaybot:
         if self._app is None:
             from bot.app import Essaybot
             from bot.logs import setup_logging
@@ -66,8 +72,11 @@ def _ensure_dir(path: Path) -> None:
 
 
 class _ProgressSink:
+    """Feeds pipeline progress (stage, done, total) to a rich progress bar, one task per stage."""
+
     def __init__(self, progress: Progress):
-        self.progress, self.tasks = progress, {}  # type: ignore[var-annotated]
+        self.progress = progress
+        self.tasks: dict[str, TaskID] = {}
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if stage not in self.tasks:
@@ -75,30 +84,15 @@ class _ProgressSink:
         self.progress.update(self.tasks[stage], completed=done, total=total)
 
 
-class _progress:
-    """A rich progress bar on stderr when it is a terminal (or asked for), silent otherwise."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled and err.is_terminal
-        self._bar: Progress | None = None
-
-    def __enter__(self) -> _ProgressSink | None:
-        if not self.enabled:
-            return None
-        self._bar = Progress(
-            TextColumn("{task.description:>10}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-        )
-        self._bar.start()
-        return _ProgressSink(self._bar)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
+@contextlib.contextmanager
+def _progress(enabled: bool) -> Iterator[_ProgressSink | None]:
+    """A rich progress bar on stderr when asked for and stderr is a terminal; silent otherwise."""
+    if not (enabled and err.is_terminal):
+        yield None
+        return
+    columns = (TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        yield _ProgressSink(bar)
 
 
 def _handle_errors(fn: F) -> F:
@@ -162,9 +156,9 @@ def _read_batch(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | 
             yield n, obj, None
 
 
-def _app(ctx: click.Context, **kw: Any) -> Any:
+def _app(ctx: click.Context, *, ready: bool = True, show_progress: bool = True) -> Essaybot:
     obj: Context = ctx.obj
-    return obj.app(**kw)
+    return obj.app(ready=ready, show_progress=show_progress)
 
 
 @main.command()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -26,6 +27,9 @@ from bot.evaluation.metrics import (
 )
 from bot.search.hybrid import Retriever, SearchResult
 
+if TYPE_CHECKING:
+    from bot.app import Essaybot
+
 
 def _split(files: tuple[Path, ...]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Path]]:
     who: list[dict[str, Any]] = []
@@ -42,18 +46,18 @@ def _split(files: tuple[Path, ...]) -> tuple[list[dict[str, Any]], list[dict[str
     return who, comp, speakers
 
 
-def compare_fn(app: Any, system: System) -> Any:
+def compare_fn(app: Essaybot, system: System) -> Callable[[str, str, str], CompareAnswer]:
     """A compare function that ranks with the given system (baselines never declare a side empty)."""
     r: Retriever = app.retriever()
     metas = [e.meta for e in r.snapshot.essays.values()]
 
-    def run(a: str, b: str, topic: str, sys_: System = system) -> CompareAnswer:
+    def run(a: str, b: str, topic: str) -> CompareAnswer:
         qv = r.embed([topic])
-        weights = app.calibration.topic_fusion if sys_ == "full" else BASELINE_WEIGHTS[sys_]
+        weights = app.calibration.topic_fusion if system == "full" else BASELINE_WEIGHTS[system]
 
         def search(ids: set[str], k: int) -> SearchResult:
             return r.search(
-                topic, k=k, essay_ids=ids, query_vector=qv, weights=weights, phrase=sys_ == "full"
+                topic, k=k, essay_ids=ids, query_vector=qv, weights=weights, phrase=system == "full"
             )
 
         sides = [
@@ -64,7 +68,7 @@ def compare_fn(app: Any, system: System) -> Any:
                 r.snapshot,
                 app.calibration,
                 3,
-                require_on_topic=sys_ == "full",
+                require_on_topic=system == "full",
             )
             for q in (a, b)
         ]
@@ -73,7 +77,7 @@ def compare_fn(app: Any, system: System) -> Any:
     return run
 
 
-def evaluate(app: Any, files: tuple[Path, ...]) -> dict[str, Any]:
+def evaluate(app: Essaybot, files: tuple[Path, ...]) -> dict[str, Any]:
     """Every metric for every system, as plain data."""
     who, comp, speaker_files = _split(files)
     r = app.retriever()
@@ -82,7 +86,7 @@ def evaluate(app: Any, files: tuple[Path, ...]) -> dict[str, Any]:
         ws: WhoSaidScores = score_who_said(who, r, app.calibration, system)
         entry: dict[str, Any] = {"who_said": ws}
         if comp:
-            entry["compare"] = score_compare(comp, r, app.calibration, system, compare_fn(app, system))
+            entry["compare"] = score_compare(comp, compare_fn(app, system))
         results["systems"][system] = entry
     if speaker_files:
         from bot.corpus.quotes_eval import evaluate_cases

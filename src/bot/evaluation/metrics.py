@@ -9,13 +9,13 @@ the full pipeline. The baselines rank but never abstain, as plain search engines
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from bot.answer.calibration import Calibration
-from bot.answer.types import Quote
+from bot.answer.types import CompareAnswer, Quote
 from bot.answer.who_said import build_answer
 from bot.errors import EssaybotError
 from bot.search.hybrid import FusionWeights, Hit, Retriever
@@ -134,13 +134,11 @@ def _speaker_ok(row: dict[str, Any], top: Quote | None) -> bool:
     return top.speaker is not None and want in normalize(top.speaker)
 
 
-def score_compare(
-    rows: list[dict[str, Any]], retriever: Retriever, calibration: Calibration, system: System, compare: Any
-) -> Tally:
+def score_compare(rows: list[dict[str, Any]], compare: Callable[[str, str, str], CompareAnswer]) -> Tally:
     """Side-hit@3: a relevant passage of the right essay among a side's top 3."""
     tally = Tally()
     for row in rows:
-        answer = compare(row["a"], row["b"], row["topic"], system)
+        answer = compare(row["a"], row["b"], row["topic"])
         for side, gold, snippets in (
             (answer.a, row["a_gold"], row["a_snippets"]),
             (answer.b, row["b_gold"], row["b_snippets"]),

@@ -88,7 +88,7 @@ def tune_topic_fusion(app: Any, rows: list[dict[str, Any]]) -> FusionWeights:
         total = ws + wk + wp
         w = FusionWeights(ws / total, wk / total, wp / total)
         app.calibration = dataclasses.replace(base, topic_fusion=w)
-        hits = score_compare(rows, app.retriever(), app.calibration, "full", compare_fn(app, "full")).hits
+        hits = score_compare(rows, compare_fn(app, "full")).hits
         if best is None or hits > best[0]:
             best = (hits, w)
     app.calibration = base
