@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from pydantic import BaseModel, Field, StrictInt, StrictStr, ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
@@ -135,27 +134,6 @@ def _emit_json(obj: dict[str, Any]) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False))
 
 
-def _read_batch(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-    """JSON lines of a batch file: (line number, object or None, error or None)."""
-    try:
-        handle = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
-    except OSError as exc:
-        raise EssaybotError(f"cannot read batch file {str(path)!r}: {exc.strerror}") from exc
-    with handle:
-        for n, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield n, None, f"line {n}: not valid JSON ({exc.msg})"
-                continue
-            if not isinstance(obj, dict):
-                yield n, None, f"line {n}: expected a JSON object"
-                continue
-            yield n, obj, None
-
-
 def _app(ctx: click.Context, *, ready: bool = True, show_progress: bool = True) -> Essaybot:
     obj: Context = ctx.obj
     return obj.app(ready=ready, show_progress=show_progress)
@@ -209,9 +187,11 @@ def who_said(
 
     if batch is not None:
 
-        def answer_line(app: Any, obj: dict[str, Any]) -> dict[str, Any]:
+        def answer_line(app: Essaybot, obj: dict[str, Any]) -> dict[str, Any]:
+            from bot.batch import WhoSaidLine
+
             line = WhoSaidLine.model_validate(obj)
-            return app.who_said(line.query, author=line.author or author, top_k=line.top or top).to_json()  # type: ignore[no-any-return]
+            return app.who_said(line.query, author=line.author or author, top_k=line.top or top).to_json()
 
         _run_batch(ctx, batch, answer_line)
         return
@@ -267,9 +247,11 @@ def compare(
 
     if batch is not None:
 
-        def compare_line(app: Any, obj: dict[str, Any]) -> dict[str, Any]:
+        def compare_line(app: Essaybot, obj: dict[str, Any]) -> dict[str, Any]:
+            from bot.batch import CompareLine
+
             line = CompareLine.model_validate(obj)
-            return app.compare(line.a, line.b, line.topic, top_k=line.top or top).to_json()  # type: ignore[no-any-return]
+            return app.compare(line.a, line.b, line.topic, top_k=line.top or top).to_json()
 
         _run_batch(ctx, batch, compare_line)
         return
@@ -357,45 +339,15 @@ def db_upgrade(ctx: click.Context) -> None:
     out.print(f"database at revision {current_revision(engine)}")
 
 
-class WhoSaidLine(BaseModel):
-    """One line of ``who-said --batch``; other keys (an ``id``, say) are ignored."""
-
-    query: StrictStr
-    author: StrictStr | None = None
-    top: StrictInt | None = Field(default=None, ge=1, le=25)
-
-
-class CompareLine(BaseModel):
-    """One line of ``compare --batch``."""
-
-    a: StrictStr
-    b: StrictStr
-    topic: StrictStr
-    top: StrictInt | None = Field(default=None, ge=1, le=10)
-
-
-def _line_error(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(x) for x in first["loc"]) or "line"
-    return f"field {where!r}: {first['msg']}"
-
-
-def _run_batch(ctx: click.Context, path: Path, run: Callable[[Any, dict[str, Any]], dict[str, Any]]) -> None:
+def _run_batch(
+    ctx: click.Context, path: Path, answer: Callable[[Essaybot, dict[str, Any]], dict[str, Any]]
+) -> None:
     """One JSON object out per JSON line in; a bad line yields {"error": ...} and the batch goes on."""
+    from bot.batch import answer_lines
+
     app = _app(ctx, show_progress=False)
-    for n, obj, problem in _read_batch(path):
-        if obj is None:
-            _emit_json({"schema_version": "1.0", "error": problem})
-            continue
-        try:
-            _emit_json(run(app, obj))
-        except ValidationError as exc:
-            _emit_json({"schema_version": "1.0", "error": f"line {n}: {_line_error(exc)}"})
-        except EssaybotError as exc:
-            _emit_json({"schema_version": "1.0", "error": f"line {n}: {exc}"})
-        except Exception as exc:  # a bug must not lose the rest of the batch
-            log.exception("batch line %d failed", n)
-            _emit_json({"schema_version": "1.0", "error": f"line {n}: internal error ({type(exc).__name__})"})
+    for obj in answer_lines(path, lambda line: answer(app, line)):
+        _emit_json(obj)
 
 
 from bot.evaluation.cli import eval_command  # noqa: E402  (kept apart: it is the largest command)
