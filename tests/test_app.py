@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot.app import Essaybot
+from bot.config import load_settings
 from bot.errors import AmbiguousSideError, BadQueryError, UnknownSideError
+from bot.search.index_store import IndexStore
+from conftest import clone_data_dir
 
 pytestmark = pytest.mark.model
 
@@ -84,3 +87,24 @@ def test_positions_gives_each_author_at_most_one_passage(seeded_app: Essaybot) -
     assert with_passage, "somebody in the corpus discusses sanctions"
     for p in with_passage:
         assert p.passage is not None and p.passage.essay.id in p.essay_ids
+
+
+def test_corrupt_index_is_rebuilt_and_reindex_publishes(
+    seeded_app: Essaybot, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    data_dir = clone_data_dir(seeded_app.settings.data_dir, tmp_path_factory.mktemp("corrupt"))
+    generation = IndexStore(data_dir / "index").current_generation()
+    assert generation is not None
+    (data_dir / "index" / f"gen-{generation:06d}" / "sentences.faiss").write_bytes(b"garbage, not faiss")
+
+    app = Essaybot(load_settings(None, data_dir=data_dir))
+    try:
+        # Never trusted: the unreadable index is rebuilt from the database, and answers still come.
+        assert app.who_said("no truce in the class war").results[0].essay.id == MASON
+        assert app.store.current_generation() == generation + 1
+        manifest = app.reindex()
+        assert manifest.generation == generation + 2
+        assert manifest.passage_count == len(app.retriever().snapshot)
+        assert app.who_said("the chickens have come home to roost").results[0].essay.id == ICL
+    finally:
+        app.engine.dispose()

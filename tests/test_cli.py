@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ from jsonschema import Draft202012Validator
 
 from bot.app import Essaybot
 from bot.paths import package_data
+from conftest import clone_data_dir
 
 pytestmark = pytest.mark.model
 
@@ -70,17 +69,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def data_dir(seeded_app: Essaybot, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A private copy of the seeded data directory for the subprocesses to use."""
-    target = tmp_path_factory.mktemp("cli-data")
-    source_dir = seeded_app.settings.data_dir
-    src = sqlite3.connect(source_dir / "essaybot.db")
-    dst = sqlite3.connect(target / "essaybot.db")
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
-    shutil.copytree(source_dir / "index", target / "index", ignore=shutil.ignore_patterns(".lock", "*.tmp-*"))
-    return target
+    return clone_data_dir(seeded_app.settings.data_dir, tmp_path_factory.mktemp("cli-data"))
 
 
 def _env() -> dict[str, str]:
