@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -26,15 +26,22 @@ def seeded_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Essaybot]:
     app.engine.dispose()
 
 
-def clone_data_dir(source_dir: Path, target: Path) -> Path:
-    """A private copy of a data directory: the database through SQLite's backup API, then the index."""
-    target.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(source_dir / "essaybot.db")
-    dst = sqlite3.connect(target / "essaybot.db")
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
-    shutil.copytree(source_dir / "index", target / "index", ignore=shutil.ignore_patterns(".lock", "*.tmp-*"))
-    return target
+@pytest.fixture(scope="session")
+def clone_seeded(seeded_app: Essaybot, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """Make private copies of the seeded data directory (database via SQLite's backup API, then index)."""
+
+    def clone(name: str) -> Path:
+        source_dir = seeded_app.settings.data_dir
+        target = tmp_path_factory.mktemp(name)
+        src = sqlite3.connect(source_dir / "essaybot.db")
+        dst = sqlite3.connect(target / "essaybot.db")
+        try:
+            src.backup(dst)
+        finally:
+            src.close()
+            dst.close()
+        ignore = shutil.ignore_patterns(".lock", "*.tmp-*")
+        shutil.copytree(source_dir / "index", target / "index", ignore=ignore)
+        return target
+
+    return clone

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
 from bot.app import Essaybot
 from bot.config import load_settings
 from bot.errors import AmbiguousSideError, BadQueryError, UnknownSideError
 from bot.search.index_store import IndexStore
-from conftest import clone_data_dir
 
 pytestmark = pytest.mark.model
 
@@ -89,10 +91,8 @@ def test_positions_gives_each_author_at_most_one_passage(seeded_app: Essaybot) -
         assert p.passage is not None and p.passage.essay.id in p.essay_ids
 
 
-def test_corrupt_index_is_rebuilt_and_reindex_publishes(
-    seeded_app: Essaybot, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    data_dir = clone_data_dir(seeded_app.settings.data_dir, tmp_path_factory.mktemp("corrupt"))
+def test_corrupt_index_is_rebuilt_and_reindex_publishes(clone_seeded: Callable[[str], Path]) -> None:
+    data_dir = clone_seeded("corrupt")
     generation = IndexStore(data_dir / "index").current_generation()
     assert generation is not None
     (data_dir / "index" / f"gen-{generation:06d}" / "sentences.faiss").write_bytes(b"garbage, not faiss")

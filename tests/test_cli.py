@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from bot.app import Essaybot
 from bot.paths import package_data
-from conftest import clone_data_dir
 
 pytestmark = pytest.mark.model
 
@@ -67,9 +66,9 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def data_dir(seeded_app: Essaybot, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def data_dir(clone_seeded: Callable[[str], Path]) -> Path:
     """A private copy of the seeded data directory for the subprocesses to use."""
-    return clone_data_dir(seeded_app.settings.data_dir, tmp_path_factory.mktemp("cli-data"))
+    return clone_seeded("cli-data")
 
 
 def _env() -> dict[str, str]:

@@ -74,3 +74,14 @@ def test_own_questions_generalise(seeded_app: Essaybot) -> None:
     assert positives.hits / positives.total >= 0.9, positives.misses
     assert ws.negatives_not_found.hits / ws.negatives_not_found.total >= 0.8, ws.negatives_not_found.misses
     assert sum(t.hits for t in ws.essay_first.values()) >= 0.9 * sum(t.total for t in ws.essay_first.values())
+
+
+def test_hard_paraphrases_rank_better_than_either_baseline(seeded_app: Essaybot) -> None:
+    """Questions with little word overlap (our own): the fused ranking beats BM25 and dense alone."""
+    systems = evaluate(seeded_app, (DATA / "hard_paraphrases.jsonl",))["systems"]
+
+    def first(system: str) -> int:
+        return systems[system]["who_said"].essay_first["paraphrase"].hits
+
+    assert first("full") > max(first("bm25"), first("dense"))
+    assert first("full") >= 10
