@@ -6,6 +6,7 @@ question files are in ``tests/data``. Nothing at run time reads either.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,13 @@ DATA = Path(__file__).resolve().parent / "data"
 
 
 def _files(*names: Path) -> tuple[Path, ...]:
-    missing = [n for n in names if not n.exists()]
+    missing = [str(n) for n in names if not n.exists()]
     if missing:
-        pytest.fail(f"development set missing: {missing}")  # CI always has ../shared
+        # CI always has ../shared beside the checkout, so there a missing set is a failure; a user's
+        # clone may not have it, and the project's own question files still run below.
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"development set missing: {missing}")
+        pytest.skip(f"development set not available: {missing}")
     return names
 
 
