@@ -128,21 +128,30 @@ def commit_with_index(
     calibration: str,
     progress: Progress | None = None,
 ) -> tuple[Manifest, int]:
-    """Write the index for ``snap`` aside, commit ``session``, then publish: all or nothing.
+    """Write the index for ``snap`` (the corpus as ``session`` will leave it) aside, commit, publish.
 
-    Every corpus change goes through here, so every change bumps the index generation, which is
-    how running processes notice it. Call inside ``store.lock()``.
+    For small changes whose snapshot is read from the uncommitted session, such as removing an essay.
+    Call inside ``store.lock()``.
     """
     manifest, embedded = write_index(
         snap, embedder, store, ann_threshold=ann_threshold, calibration=calibration, progress=progress
     )
+    publish_after(manifest, store, session.commit)
+    return manifest, embedded
+
+
+def publish_after(manifest: Manifest, store: IndexStore, commit: Callable[[], None]) -> None:
+    """Publish a saved generation once ``commit`` has stored the matching corpus; discard it if not.
+
+    Every corpus change ends here, so every change bumps the index generation, which is how running
+    processes notice it.
+    """
     try:
-        session.commit()
+        commit()
     except BaseException:
         store.discard(manifest)
         raise
     store.publish(manifest)
-    return manifest, embedded
 
 
 def ingest(
@@ -189,15 +198,14 @@ def ingest(
         manifest, report.embedded = write_index(
             snap, embedder, store, ann_threshold=ann_threshold, calibration=calibration, progress=progress
         )
-        try:
+
+        def save_changes() -> None:
             with session_scope(engine) as session:
                 repo = CorpusRepository(session)
                 for c in changes:
                     repo.save_essay(c.essay, c.passages, c.spans)
-        except BaseException:
-            store.discard(manifest)
-            raise
-        store.publish(manifest)
+
+        publish_after(manifest, store, save_changes)
         report.generation = manifest.generation
     report.seconds = time.perf_counter() - t0
     return report
