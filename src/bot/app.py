@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.answer.calibration import Calibration
-from bot.answer.compare import build_positions, build_side
+from bot.answer.compare import Search, build_positions, build_side
 from bot.answer.sides import author_groups, resolve_side
 from bot.answer.types import CompareAnswer, PositionsAnswer, WhoSaidAnswer
 from bot.answer.who_said import build_answer
@@ -183,6 +183,8 @@ class Essaybot:
             answer = build_answer(
                 query, hits, r.snapshot, self.calibration, top_k=k, author_filter=target.label
             )
+            if answer.verdict == "found" and answer.results[0].match != "paraphrase":
+                return answer  # the author's very words: nothing elsewhere can outrank them
             overall = build_answer(
                 query,
                 r.search(query.text, k=k * 3, query_vector=qv).hits,
@@ -192,13 +194,7 @@ class Essaybot:
             )
             elsewhere = [q for q in overall.results if q.essay.id not in target.essay_ids]
             # The author's closest paraphrase is no answer when another essay has the very words.
-            outquoted = (
-                answer.verdict == "found"
-                and answer.results[0].match == "paraphrase"
-                and bool(elsewhere)
-                and elsewhere[0].match in ("exact", "near")
-            )
-            if outquoted:
+            if answer.verdict == "found" and elsewhere and elsewhere[0].match in ("exact", "near"):
                 answer.verdict, answer.closest, answer.results = "not_found", answer.results, []
             if answer.verdict == "not_found":
                 # Never a bare "not found" when someone else said it: say who did.
@@ -217,11 +213,7 @@ class Essaybot:
                 f"{a!r} and {b!r} are the same author or essay: compare two different ones."
             )
         topic = clean_input(topic, max_chars=self.settings.max_query_chars)
-        qv = r.embed([topic])
-
-        def search(ids: set[str], k: int) -> SearchResult:
-            return r.search(topic, k=k, essay_ids=ids, query_vector=qv, weights=self.calibration.topic_fusion)
-
+        search = self._topic_search(r, topic)
         return CompareAnswer(
             topic=topic,
             a=build_side(a, side_a, search, r.snapshot, self.calibration, top_k),
@@ -234,12 +226,16 @@ class Essaybot:
         topic = clean_input(topic, max_chars=self.settings.max_query_chars)
         if not author_groups(e.meta for e in r.snapshot.essays.values()):
             raise BadQueryError("The corpus is empty: ingest some essays first.")
+        return build_positions(topic, self._topic_search(r, topic), r.snapshot, self.calibration)
+
+    def _topic_search(self, r: Retriever, topic: str) -> Search:
+        """Search restricted to given essays, embedding the topic once for every side."""
         qv = r.embed([topic])
 
         def search(ids: set[str], k: int) -> SearchResult:
             return r.search(topic, k=k, essay_ids=ids, query_vector=qv, weights=self.calibration.topic_fusion)
 
-        return build_positions(topic, search, r.snapshot, self.calibration)
+        return search
 
     # -- interaction log ----------------------------------------------------------------------
 

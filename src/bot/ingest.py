@@ -41,7 +41,6 @@ class PreparedEssay:
     essay: Essay
     passages: list[Passage]
     spans: list[QuoteSpan]
-    removed_chars: int
 
 
 @dataclass
@@ -64,8 +63,7 @@ def prepare(essay: Essay) -> PreparedEssay:
     cleaned = clean(essay.body, essay.meta)
     passages = chunk(essay, cleaned)
     spans = detect_quote_spans(essay.body, cleaned.blocks, essay.meta)
-    removed = sum(r.end - r.start for r in cleaned.removed)
-    return PreparedEssay(essay, passages, spans, removed)
+    return PreparedEssay(essay, passages, spans)
 
 
 def build_vectors(

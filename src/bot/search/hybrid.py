@@ -9,7 +9,7 @@ of who said something.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -53,7 +53,6 @@ class Hit:
     match_end: int = 0
     quote_start: int = 0  # body offsets of the whole sentence(s) quoted
     quote_end: int = 0
-    extras: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -79,10 +78,9 @@ class Signals:
 
 @dataclass
 class SearchResult:
-    """Ranked hits plus the query-level signals abstention needs."""
+    """Ranked hits, best first."""
 
     hits: list[Hit]
-    query_terms: int
 
 
 class Retriever:
@@ -156,7 +154,7 @@ class Retriever:
         sig = self.signals(text, essay_ids=essay_ids, query_vector=query_vector)
         terms, rows, para_rows = sig.terms, sig.rows, sig.para_rows
         if not len(rows):
-            return SearchResult([], len(set(terms)))
+            return SearchResult([])
         s_sim, kw_s, kw_p = sig.sentence, sig.keyword, sig.keyword_paragraph
         fused = sig.fuse(weights or self.weights)
 
@@ -210,7 +208,7 @@ class Retriever:
             hit_for(int(i))
 
         ranked = sorted(by_row.values(), key=lambda h: (_CLASS_ORDER[h.match], -h.score))
-        return SearchResult(_limit_per_paragraph(ranked, snap, per_paragraph)[:k], len(set(terms)))
+        return SearchResult(_limit_per_paragraph(ranked, snap, per_paragraph)[:k])
 
     def _row_at(self, m: PhraseMatch) -> int | None:
         for row in self.snapshot.paragraphs[m.key].rows:
