@@ -9,12 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from bot.config import ConfigWarning, Settings, load_settings
 from bot.errors import ConfigError
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config.example.toml"
 KEY_LINE = re.compile(r"^(?:#\s?)?([a-z_][a-z0-9_]*)\s*=")
+SECTION_LINE = re.compile(r"^\[([a-z_]+)\]\s*$")
 
 
 @pytest.fixture(autouse=True)
@@ -81,11 +83,26 @@ def test_database_url_resolution(tmp_path: Path) -> None:
 
 
 def example_keys() -> set[str]:
-    keys = set()
+    """Documented keys, dotted inside [sections]."""
+    keys, section = set(), ""
     for line in EXAMPLE.read_text(encoding="utf-8").splitlines():
+        header = SECTION_LINE.match(line)
+        if header:
+            section = header.group(1) + "."
+            keys.add(header.group(1))
         match = KEY_LINE.match(line)
         if match:
-            keys.add(match.group(1))
+            keys.add(section + match.group(1))
+    return keys
+
+
+def model_keys() -> set[str]:
+    keys = set()
+    for name, field in Settings.model_fields.items():
+        keys.add(name)
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            keys |= {f"{name}.{sub}" for sub in annotation.model_fields}
     return keys
 
 
@@ -98,7 +115,7 @@ def uncommented_example() -> str:
 
 def test_example_documents_every_setting() -> None:
     # discord_token is env-only (DISCORD_TOKEN / DISCORD_TOKEN_FILE), so the file must not show it as a key.
-    assert example_keys() == set(Settings.model_fields) - {"discord_token"}
+    assert example_keys() == model_keys() - {"discord_token"}
 
 
 def test_example_validates_as_is_and_uncommented(tmp_path: Path) -> None:
@@ -109,7 +126,15 @@ def test_example_validates_as_is_and_uncommented(tmp_path: Path) -> None:
         s = load_settings(full)
     # Every documented value is the real default, except for the optional ones shown by example.
     documented = tomllib.loads(uncommented_example())
+    for section, values in documented.items():
+        if isinstance(values, dict):
+            defaults = Settings.model_fields[section].get_default(call_default_factory=True).model_dump()
+            for key, value in values.items():
+                if defaults[key] is not None:
+                    assert value == defaults[key] == getattr(getattr(s, section), key), f"{section}.{key}"
     for key, value in documented.items():
+        if isinstance(value, dict):
+            continue
         if Settings.model_fields[key].default is not None:
             assert getattr(s, key) == Settings.model_fields[key].default, key
             assert value == (str(getattr(s, key)) if isinstance(getattr(s, key), Path) else getattr(s, key))

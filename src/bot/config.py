@@ -107,6 +107,25 @@ def _read_token() -> str | None:
     return token
 
 
+class DiscordSection(BaseModel):
+    """The ``[discord]`` table: how the bot behaves in servers (see config.example.toml)."""
+
+    model_config = {"frozen": True, "extra": "ignore"}
+
+    dev_guild_ids: list[int] = Field(default_factory=list)
+    moderator_role_ids: list[int] = Field(default_factory=list)
+    answer_visibility: Literal["public", "ephemeral"] = "public"
+    context_menu_visibility: Literal["public", "ephemeral"] = "ephemeral"
+    cooldown_rate: int = Field(default=5, ge=1, le=100)
+    cooldown_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # Interaction tokens die after 15 minutes; a view must time out (and disable its buttons) before.
+    view_timeout_seconds: float = Field(default=600.0, ge=10, le=840)
+    batch_window_ms: int = Field(default=10, ge=0, le=500)
+    max_batch: int = Field(default=32, ge=1, le=256)
+    workers: int | None = Field(default=None, ge=1, le=64)
+    heartbeat_seconds: float = Field(default=30.0, ge=5, le=600)
+
+
 class Settings(BaseSettings):
     """All runtime settings. Build it with load_settings(); see config.example.toml for each key."""
 
@@ -129,6 +148,8 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     retention_days: int = Field(default=90, ge=1)
+    hash_user_ids: bool = True
+    discord: DiscordSection = Field(default_factory=DiscordSection)
     # Env-only (DISCORD_TOKEN / DISCORD_TOKEN_FILE); repr=False on top of SecretStr's own masking.
     discord_token: SecretStr | None = Field(default=None, repr=False)
 
