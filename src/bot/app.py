@@ -158,6 +158,11 @@ class Essaybot:
             self._retriever = None
             return True
 
+    def counts(self) -> dict[str, int]:
+        """Active essays, their passages, and removed essays."""
+        with session_scope(self.engine) as session:
+            return CorpusRepository(session).counts()
+
     def essays(self) -> list[EssayMeta]:
         """Metadata of the active essays."""
         return [e.meta for e in self.retriever().snapshot.essays.values()]

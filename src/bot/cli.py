@@ -339,6 +339,20 @@ def db_upgrade(ctx: click.Context) -> None:
     out.print(f"database at revision {current_revision(engine)}")
 
 
+@main.command("run")
+@click.pass_context
+@_handle_errors
+def run_command(ctx: click.Context) -> None:
+    """Run the Discord bot (token from DISCORD_TOKEN or DISCORD_TOKEN_FILE) until SIGTERM or Ctrl-C."""
+    from bot.discord.runner import run
+    from bot.logs import setup_logging
+
+    settings = ctx.obj.settings()
+    setup_logging(settings, cli=False, verbose=ctx.obj.verbose)
+    _ensure_dir(settings.data_dir)
+    sys.exit(run(settings))
+
+
 def _run_batch(
     ctx: click.Context, path: Path, answer: Callable[[Essaybot, dict[str, Any]], dict[str, Any]]
 ) -> None:
@@ -353,3 +367,12 @@ def _run_batch(
 from bot.evaluation.cli import eval_command  # noqa: E402  (kept apart: it is the largest command)
 
 main.add_command(eval_command)
+
+from bot.privacy_cli import forget_user  # noqa: E402
+
+main.add_command(forget_user)
+
+from bot.ops.cli import backup, doctor, health, restore  # noqa: E402
+
+for _command in (backup, doctor, health, restore):
+    main.add_command(_command)

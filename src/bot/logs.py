@@ -44,3 +44,25 @@ def setup_logging(settings: Any, *, cli: bool = False, verbose: bool = False) ->
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class RedactFilter(logging.Filter):
+    """Replaces a secret (the Discord token) wherever it would appear in a log line."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__()
+        self.secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secret:
+            return True
+        message = record.getMessage()
+        if self.secret in message:
+            record.msg, record.args = message.replace(self.secret, "[redacted token]"), None
+        return True
+
+
+def redact(secret: str) -> None:
+    """Never let ``secret`` reach a log handler, whatever library logs it."""
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactFilter(secret))

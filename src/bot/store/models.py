@@ -138,10 +138,43 @@ class InteractionRow(Base):
     source: Mapped[str] = mapped_column(String(16))  # "cli" | "discord"
     guild_id: Mapped[str | None] = mapped_column(String(32))
     channel_id: Mapped[str | None] = mapped_column(String(32))
-    user_ref: Mapped[str | None] = mapped_column(String(64))  # raw id or salted hash: caller's choice
+    # Raw id or salted hash (bot.privacy.UserRefs); indexed so that "forget me" does not scan the log.
+    user_ref: Mapped[str | None] = mapped_column(String(64), index=True)
     command: Mapped[str] = mapped_column(String(32))
     options: Mapped[dict[str, Any]] = mapped_column(JSON)
     verdict: Mapped[str | None] = mapped_column(String(16))
     passage_ids: Mapped[list[str]] = mapped_column(JSON)
     latency_ms: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
+    # The Discord message that showed the answer; known only after it was sent, hence set later.
+    message_id: Mapped[str | None] = mapped_column(String(32))
+
+
+FEEDBACK_REASONS = ("wrong_author", "out_of_context", "misquote", "not_relevant")
+
+
+class FeedbackRow(Base):
+    """A member's 👍 (+1) or 👎 (-1) on one answer; one row per member and answer, later votes replace it."""
+
+    __tablename__ = "feedback"
+    # The unique index leads with interaction_id, so it also serves the foreign key (cascades) and
+    # every per-answer lookup; a separate interaction_id index would be redundant.
+    __table_args__ = (
+        UniqueConstraint("interaction_id", "user_ref"),
+        CheckConstraint("vote IN (1, -1)", name="vote"),
+        # Spelled out (not built from FEEDBACK_REASONS) so that it reads exactly like the migration.
+        CheckConstraint(
+            "reason IS NULL OR reason IN ('wrong_author', 'out_of_context', 'misquote', 'not_relevant')",
+            name="reason",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    interaction_id: Mapped[int] = mapped_column(Integer, ForeignKey("interactions.id", ondelete="CASCADE"))
+    # Indexed for "forget me": a member's votes on other members' answers go too.
+    user_ref: Mapped[str] = mapped_column(String(64), index=True)
+    vote: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(16))
+    passage_id: Mapped[str | None] = mapped_column(String(16))  # the result the member was looking at
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,28 +1,30 @@
 """Repositories: the corpus (essays, passages, quote spans) and the interaction log.
 
 They never commit: the caller owns the transaction (``bot.store.db.session_scope``), so an ingest
-of many essays is all-or-nothing.
+of many essays is all-or-nothing. The interaction log lives in ``bot.store.interactions`` and is
+re-exported here for existing imports.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from typing import Any, Literal, cast
 
-from sqlalchemy import CursorResult, delete, func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from bot.corpus.models import Essay, EssayMeta, Passage, PassageKind, QuoteSpan, SpeakerRole
+from bot.store.interactions import Interaction, InteractionLog
 from bot.store.models import (
     ESSAY_ACTIVE,
     ESSAY_REMOVED,
     EssayRow,
-    InteractionRow,
     PassageRow,
     QuoteSpanRow,
     utcnow,
 )
+
+__all__ = ["CorpusRepository", "EssayStatus", "Interaction", "InteractionLog"]
 
 EssayStatus = Literal["active", "removed"]
 
@@ -157,56 +159,6 @@ class CorpusRepository:
             "passages": passages or 0,
             "removed": by_status.get(ESSAY_REMOVED, 0),
         }
-
-
-class InteractionLog:
-    """Append-only record of commands answered, purged after the retention period."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def record(
-        self,
-        *,
-        source: str,
-        command: str,
-        options: Mapping[str, Any],
-        verdict: str | None,
-        passage_ids: Sequence[str],
-        latency_ms: int | None,
-        error: str | None = None,
-        guild_id: str | None = None,
-        channel_id: str | None = None,
-        user_ref: str | None = None,
-        now: datetime | None = None,
-    ) -> int:
-        """Store one interaction and return its id. ``options`` must be JSON-serialisable."""
-        row = InteractionRow(
-            created_at=now or utcnow(),
-            source=source,
-            guild_id=guild_id,
-            channel_id=channel_id,
-            user_ref=user_ref,
-            command=command,
-            options=dict(options),
-            verdict=verdict,
-            passage_ids=list(passage_ids),
-            latency_ms=latency_ms,
-            error=error,
-        )
-        self.session.add(row)
-        self.session.flush()  # assigns the id
-        return row.id
-
-    def purge_older_than(self, cutoff: datetime) -> int:
-        """Delete interactions created before ``cutoff`` (aware datetime); return how many."""
-        if cutoff.tzinfo is None:
-            raise ValueError("cutoff must be timezone-aware (UTC)")
-        result = self.session.execute(
-            delete(InteractionRow).where(InteractionRow.created_at < cutoff.astimezone(UTC)),
-            execution_options={"synchronize_session": False},
-        )
-        return cast(CursorResult[Any], result).rowcount  # DML results are always cursor results
 
 
 def _check_offsets(essay: Essay, passages: Sequence[Passage], spans: Sequence[QuoteSpan]) -> None:

@@ -1,0 +1,68 @@
+"""/compare: two authors' or essays' passages on a topic, one embed per side."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord import render
+from bot.discord.cogs.common import answer_visibility, check_cooldown, name_choices
+from bot.discord.replies import defer, send
+from bot.discord.views.panels import CompareView
+
+if TYPE_CHECKING:
+    from bot.discord.client import EssaybotClient
+
+
+class CompareCog(commands.Cog):
+    """Side by side: what A and B wrote on a topic."""
+
+    def __init__(self, client: EssaybotClient) -> None:
+        self.client = client
+
+    @app_commands.command(
+        name="compare", description="What two authors or essays say on a topic, side by side."
+    )
+    @app_commands.describe(a="An author or essay", b="Another author or essay", topic="e.g. NATO expansion")
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
+    async def compare(
+        self,
+        interaction: discord.Interaction,
+        a: app_commands.Range[str, 1, 200],
+        b: app_commands.Range[str, 1, 200],
+        topic: app_commands.Range[str, 1, 6000],
+    ) -> None:
+        """/compare a b topic."""
+        visibility = answer_visibility(self.client)
+        service = self.client.service
+        async with self.client.recorder.entry(
+            interaction, "compare", {"a": a, "b": b, "topic": topic}
+        ) as entry:
+            check_cooldown(self.client, interaction)
+            service.topic(topic)
+            await service.resolve(a)
+            await service.resolve(b)
+            await defer(interaction, ephemeral=visibility == "ephemeral")
+            answer = await service.compare(a, b, topic)
+            quotes = [*answer.a.passages, *answer.b.passages]
+            entry.verdict = (
+                "found" if answer.a.passages and answer.b.passages else "partial" if quotes else "none"
+            )
+            entry.passage_ids = [q.passage_id for q in quotes]
+            view = CompareView(self.client, interaction, interaction.user.id, answer, visibility=visibility)
+            rendered = render.compare(answer, visibility=visibility)
+            entry.message_id = await send(
+                interaction, rendered, ephemeral=visibility == "ephemeral", view=view
+            )
+            view.register()
+
+    @compare.autocomplete("a")
+    async def _a(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await name_choices(self.client, current)
+
+    @compare.autocomplete("b")
+    async def _b(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await name_choices(self.client, current)

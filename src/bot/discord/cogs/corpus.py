@@ -1,0 +1,36 @@
+"""/essays list: the corpus, paginated. (Curation subcommands join this group later.)"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord.replies import send
+from bot.discord.views.panels import EssaysView
+
+if TYPE_CHECKING:
+    from bot.discord.client import EssaybotClient
+
+
+@app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
+class EssaysCog(commands.GroupCog, group_name="essays", group_description="The essays the bot quotes from"):
+    """The library of essays."""
+
+    def __init__(self, client: EssaybotClient) -> None:
+        self.client = client
+        super().__init__()
+
+    @app_commands.command(
+        name="list", description="Every essay in the library, with authors, dates and links."
+    )
+    async def list_essays(self, interaction: discord.Interaction) -> None:
+        """/essays list."""
+        async with self.client.recorder.entry(interaction, "essays", {}) as entry:
+            essays = await self.client.service.essays()
+            entry.verdict = str(len(essays))
+            view = EssaysView(self.client, interaction, interaction.user.id, essays)
+            entry.message_id = await send(interaction, view.page(), ephemeral=True, view=view)
+            view.register()

@@ -1,0 +1,47 @@
+"""/positions: the best passage of every author on a topic, a map of the debate."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord.cogs.common import answer_visibility, check_cooldown
+from bot.discord.replies import defer, send
+from bot.discord.views.panels import PositionsView
+
+if TYPE_CHECKING:
+    from bot.discord.client import EssaybotClient
+
+
+class PositionsCog(commands.Cog):
+    """Every author's position on a topic, one line each."""
+
+    def __init__(self, client: EssaybotClient) -> None:
+        self.client = client
+
+    @app_commands.command(
+        name="positions", description="Each author's best passage on a topic, one line each."
+    )
+    @app_commands.describe(topic="e.g. arming Ukraine")
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
+    async def positions(
+        self, interaction: discord.Interaction, topic: app_commands.Range[str, 1, 6000]
+    ) -> None:
+        """/positions topic."""
+        visibility = answer_visibility(self.client)
+        async with self.client.recorder.entry(interaction, "positions", {"topic": topic}) as entry:
+            check_cooldown(self.client, interaction)
+            self.client.service.topic(topic)
+            await defer(interaction, ephemeral=visibility == "ephemeral")
+            answer = await self.client.service.positions(topic)
+            quotes = [p.passage for p in answer.positions if p.passage is not None]
+            entry.verdict = "found" if quotes else "none"
+            entry.passage_ids = [q.passage_id for q in quotes]
+            view = PositionsView(self.client, interaction, interaction.user.id, answer, visibility=visibility)
+            entry.message_id = await send(
+                interaction, view.page(), ephemeral=visibility == "ephemeral", view=view
+            )
+            view.register()

@@ -1,0 +1,94 @@
+"""The async face of ``Essaybot`` for the Discord shell: nothing here runs the model on the event loop.
+
+Queries are validated on the loop (cheap, and it lets bad input fail before the command is
+acknowledged), embedded in micro-batches on a worker thread, and searched on a small thread pool, so
+gateway heartbeats and acknowledgements never wait for retrieval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import ParamSpec, TypeVar
+
+from bot.answer.sides import Target, author_groups, resolve_side
+from bot.answer.types import CompareAnswer, PositionsAnswer, WhoSaidAnswer
+from bot.app import Essaybot
+from bot.corpus.models import EssayMeta
+from bot.discord.batcher import EmbedBatcher, Vectors
+from bot.search.query import ParsedQuery, clean_input, parse_query
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class AnswerService:
+    """Runs who-said, compare and positions for coroutines, off the event loop."""
+
+    def __init__(self, app: Essaybot) -> None:
+        self.app = app
+        cfg = app.settings.discord
+        workers = cfg.workers or max(2, os.cpu_count() or 2)
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="essaybot-search")
+        # One thread for the model: torch already uses every core for a batch.
+        self._embed_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="essaybot-embed")
+        self.batcher = EmbedBatcher(
+            self._embed, self._embed_executor, window=cfg.batch_window_ms / 1000, max_batch=cfg.max_batch
+        )
+
+    def _embed(self, texts: Sequence[str]) -> Vectors:
+        return self.app.retriever().embed(texts)
+
+    async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a blocking call on the search pool."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
+
+    # -- validation, on the loop: raises EssaybotError subclasses with the user's message ----------
+
+    def parse(self, raw: str) -> ParsedQuery:
+        """Validate a who-said query (length, control characters, emptiness)."""
+        return parse_query(raw, max_chars=self.app.settings.max_query_chars)
+
+    def topic(self, raw: str) -> str:
+        """Validate a compare or positions topic."""
+        return clean_input(raw, max_chars=self.app.settings.max_query_chars)
+
+    async def resolve(self, side: str) -> Target:
+        """An author or essay name as the corpus knows it (UnknownSideError / AmbiguousSideError)."""
+        metas = await self.essays()
+        return resolve_side(side, metas)
+
+    # -- answers --------------------------------------------------------------------------------
+
+    async def who_said(self, raw: str, *, author: str | None = None) -> WhoSaidAnswer:
+        """Who said this? The query vector comes from the shared micro-batch."""
+        query = self.parse(raw)
+        vector = await self.batcher.embed(query.text)
+        return await self.run(self.app.who_said, raw, author=author, query_vector=vector)
+
+    async def compare(self, a: str, b: str, topic: str) -> CompareAnswer:
+        """Both sides' passages on a topic."""
+        return await self.run(self.app.compare, a, b, topic)
+
+    async def positions(self, topic: str) -> PositionsAnswer:
+        """Every author's best passage on a topic."""
+        return await self.run(self.app.positions, topic)
+
+    async def essays(self) -> list[EssayMeta]:
+        """The active essays, by date then title."""
+        metas = await self.run(self.app.essays)
+        return sorted(metas, key=lambda m: (m.date or "", m.title))
+
+    async def author_names(self) -> list[str]:
+        """Every author line and essay title, for autocomplete."""
+        metas = await self.essays()
+        return [*author_groups(metas), *(m.title for m in metas)]
+
+    def close(self) -> None:
+        """Stop the worker threads; queued work is dropped (shutdown must finish quickly)."""
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self._embed_executor.shutdown(wait=False, cancel_futures=True)

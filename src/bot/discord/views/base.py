@@ -1,0 +1,195 @@
+"""Views that expire on the injectable clock, disable their buttons when they do, and know their owner.
+
+discord.py's own view timeout runs on the event loop's clock, which tests cannot move. Here every view
+has an expiry time on ``client.clock`` and a registry reaps expired views: it disables the buttons
+(one PATCH through the interaction that created the message, whose token outlives the view) and
+stops the view. Custom ids carry the view's key, so a press on an expired view is recognised and
+answered instead of failing silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, cast
+
+import discord
+
+from bot.discord.replies import NO_MENTIONS, send_error
+
+if TYPE_CHECKING:
+    from bot.discord.client import EssaybotClient
+
+log = logging.getLogger(__name__)
+
+PREFIX = "eb"
+EXPIRED = "These buttons have expired. Ask again to get fresh ones."
+
+
+Handler = Callable[[discord.Interaction], Awaitable[None]]
+
+
+class ActionButton(discord.ui.Button["TimedView"]):
+    """A button that calls a given coroutine function when pressed."""
+
+    def __init__(self, handler: Handler, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.handler = handler
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Run the handler."""
+        await self.handler(interaction)
+
+
+class TimedView(discord.ui.View):
+    """A view owned by one member, expiring ``view_timeout_seconds`` after it was created."""
+
+    def __init__(self, client: EssaybotClient, origin: discord.Interaction, owner_id: int) -> None:
+        super().__init__(timeout=None)
+        self.client, self.origin, self.owner_id = client, origin, owner_id
+        self.key = secrets.token_hex(6)
+        self.expires_at = client.clock() + client.settings.discord.view_timeout_seconds
+        self.expired = False
+
+    def custom_id(self, action: str) -> str:
+        """A custom id that names this view, so presses after expiry are recognised."""
+        return f"{PREFIX}:{self.key}:{action}"
+
+    def button(
+        self,
+        label: str,
+        action: str,
+        *,
+        emoji: str | None = None,
+        style: discord.ButtonStyle | None = None,
+        row: int = 0,
+    ) -> ActionButton:
+        """Add a button whose callback is the method ``on_<action>``."""
+        button = ActionButton(
+            getattr(self, f"on_{action}"),
+            label=label or None,
+            emoji=emoji,
+            style=style or discord.ButtonStyle.secondary,
+            custom_id=self.custom_id(action),
+            row=row,
+        )
+        self.add_item(button)
+        return button
+
+    def stop(self) -> None:
+        """Stop listening; a view stopped by its own action (not by expiry) is not "expired"."""
+        super().stop()
+        if not self.expired:
+            self.client.views.finished(self.key)
+
+    def register(self) -> None:
+        """Start the expiry countdown (call once the message carrying the view exists)."""
+        self.client.views.add(self)
+
+    async def expire(self) -> None:
+        """Disable every component and stop listening."""
+        if self.expired:
+            return
+        self.expired = True
+        for item in self.children:
+            if isinstance(item, discord.ui.Button | discord.ui.Select):
+                item.disabled = True
+        self.stop()
+        try:
+            await self.origin.edit_original_response(view=self, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            # Deleted message or dead token: nothing to disable any more.
+            log.debug("could not disable an expired view: %s", exc)
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
+        """Same handling as command errors: short private message, logged with an id when unexpected."""
+        from bot.discord.tree import report_error
+
+        await report_error(interaction, error)
+
+
+class ViewRegistry:
+    """Live views by key; ``reap()`` expires those whose time has come."""
+
+    def __init__(self, client: EssaybotClient) -> None:
+        self.client = client
+        self._views: dict[str, TimedView] = {}
+        # Views that ended through their own action (deleted answer, confirmed prompt). A press that
+        # races with that ending is theirs to answer, not ours to call "expired".
+        self._finished: OrderedDict[str, None] = OrderedDict()
+
+    def finished(self, key: str) -> None:
+        """Remember a view that stopped itself."""
+        self._finished[key] = None
+        while len(self._finished) > 10_000:
+            self._finished.popitem(last=False)
+
+    def add(self, view: TimedView) -> None:
+        """Track a view until it expires or stops."""
+        self._views[view.key] = view
+
+    def is_live(self, key: str) -> bool:
+        """Whether a view with this key still listens, or ended by its own action."""
+        view = self._views.get(key)
+        return (view is not None and not view.is_finished()) or key in self._finished
+
+    async def reap(self) -> int:
+        """Expire every view past its time; how many were expired."""
+        now = self.client.clock()
+        self._forget_stopped()
+        due = [v for v in self._views.values() if v.expires_at <= now]
+        for view in due:
+            del self._views[view.key]
+        await asyncio.gather(*(view.expire() for view in due))
+        return len(due)
+
+    async def expire_all(self) -> None:
+        """On shutdown: leave no live-looking buttons behind."""
+        self._forget_stopped()
+        views, self._views = list(self._views.values()), {}
+        await asyncio.gather(*(view.expire() for view in views), return_exceptions=True)
+
+    def _forget_stopped(self) -> None:
+        # A stopped view's message was deleted or already has its final components.
+        for key, view in list(self._views.items()):
+            if view.is_finished():
+                del self._views[key]
+
+    async def answer_stale_press(self, interaction: discord.Interaction) -> bool:
+        """Answer a press on one of our views that no longer listens; True when handled."""
+        if interaction.type is not discord.InteractionType.component:
+            return False
+        data = cast(dict[str, Any], interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        parts = custom_id.split(":")
+        if len(parts) != 3 or parts[0] != PREFIX or self.is_live(parts[1]):
+            return False
+        await send_error(interaction, EXPIRED)
+        return True
+
+
+def is_moderator(interaction: discord.Interaction) -> bool:
+    """Manage Messages in this channel, or one of the configured moderator roles (guilds only)."""
+    if interaction.guild_id is None:
+        return False
+    if interaction.permissions.manage_messages:
+        return True
+    roles: set[int] = set(interaction.client.settings.discord.moderator_role_ids)  # type: ignore[attr-defined]
+    member_roles = getattr(interaction.user, "roles", [])
+    return any(role.id in roles for role in member_roles)
+
+
+async def delete_answer(view: TimedView, interaction: discord.Interaction) -> None:
+    """🗑: the asker or a moderator removes a public answer; anyone else is told why not."""
+    from bot.discord.tree import NotOwner
+
+    if interaction.user.id != view.owner_id and not is_moderator(interaction):
+        raise NotOwner("Only the member who asked, or a moderator, can delete this answer.")
+    await interaction.response.defer()
+    await interaction.delete_original_response()
+    view.stop()

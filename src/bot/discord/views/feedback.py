@@ -1,0 +1,76 @@
+"""👎 feedback: a select for the reason, stored against the logged interaction."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.answer.types import Quote
+from bot.discord.records import Entry
+from bot.discord.replies import NO_MENTIONS
+from bot.discord.views.base import Handler, TimedView
+
+if TYPE_CHECKING:
+    from bot.discord.client import EssaybotClient
+
+REASONS: dict[str, tuple[str, str]] = {
+    "wrong_author": ("Wrong author", "Someone else said this"),
+    "out_of_context": ("Out of context", "The quote means something else in its essay"),
+    "misquote": ("Misquote", "The words are not what the essay says"),
+    "not_relevant": ("Not relevant", "This passage does not answer the question"),
+}
+
+
+class ReasonSelect(discord.ui.Select["FeedbackView"]):
+    """The reason select; calls the view back when a reason is picked."""
+
+    def __init__(self, handler: Handler, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.handler = handler
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Run the handler."""
+        await self.handler(interaction)
+
+
+class FeedbackView(TimedView):
+    """Private to the member who pressed 👎."""
+
+    def __init__(
+        self,
+        client: EssaybotClient,
+        origin: discord.Interaction,
+        owner_id: int,
+        entry: Entry,
+        quote: Quote | None,
+    ) -> None:
+        super().__init__(client, origin, owner_id)
+        self.entry, self.quote = entry, quote
+        self.reason = ReasonSelect(
+            self.on_reason,
+            custom_id=self.custom_id("reason"),
+            placeholder="Pick a reason",
+            options=[
+                discord.SelectOption(label=label, value=value, description=description)
+                for value, (label, description) in REASONS.items()
+            ],
+        )
+        self.add_item(self.reason)
+
+    async def on_reason(self, interaction: discord.Interaction) -> None:
+        """Store the 👎 with its reason and thank the member."""
+        value = self.reason.values[0]
+        first = await self.client.recorder.vote(
+            self.entry,
+            interaction.user.id,
+            -1,
+            reason=value,
+            passage_id=self.quote.passage_id if self.quote else None,
+        )
+        label = REASONS[value][0].lower()
+        text = f"Thanks: recorded 👎 ({label}). Moderators review these reports."
+        if not first:
+            text = f"Updated your feedback: 👎 ({label})."
+        self.stop()
+        await interaction.response.edit_message(content=text, view=None, allowed_mentions=NO_MENTIONS)

@@ -1,0 +1,106 @@
+"""Shared pieces of the wire tests: ids, and ``BotEnv``, the handle the ``bot_env`` fixture yields.
+
+A plain module rather than conftest.py, so that test files can import it by name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import Essaybot
+from bot.discord.client import EssaybotClient
+from bot.discord.clock import ManualClock
+from bot.store.db import session_scope
+from bot.store.models import FeedbackRow, InteractionRow
+from fakediscord import FakeDiscord
+from fakediscord.models import Interaction, Message
+
+GUILD, CHANNEL, OTHER_CHANNEL, DM_CHANNEL = 910001, 920001, 920002, 920003
+ASKER, OTHER, MOD, ROLE_MOD = 930001, 930002, 930003, 930004
+MOD_ROLE = 940001
+MANAGE_MESSAGES = 1 << 13
+
+
+@dataclass
+class BotEnv:
+    """The server, the bot and shortcuts for what tests do all the time."""
+
+    server: FakeDiscord
+    client: EssaybotClient
+    app: Essaybot
+    clock: ManualClock
+    expected_rejections: list[int] = field(default_factory=list)
+
+    async def who_said(
+        self, query: str, *, user: int = ASKER, author: str | None = None, **where: Any
+    ) -> Interaction:
+        """Run /who-said in the test channel (or ``guild_id=None, channel_id=DM_CHANNEL``)."""
+        options: dict[str, Any] = {"query": query}
+        if author is not None:
+            options["author"] = author
+        return await self.server.slash(user, "who-said", options, **{**self.where, **where})
+
+    @property
+    def where(self) -> dict[str, Any]:
+        return {"guild_id": GUILD, "channel_id": CHANNEL}
+
+    async def answer(self, interaction: Interaction) -> Message:
+        """The message carrying the answer, once it is complete."""
+        return await interaction.wait_message(timeout=30)
+
+    def rows(self) -> list[InteractionRow]:
+        """Every interaction row, oldest first."""
+        with session_scope(self.app.engine) as session:
+            rows = list(session.scalars(select(InteractionRow).order_by(InteractionRow.id)))
+            session.expunge_all()
+            return rows
+
+    def feedback(self) -> list[FeedbackRow]:
+        """Every feedback row."""
+        with session_scope(self.app.engine) as session:
+            rows = list(session.scalars(select(FeedbackRow).order_by(FeedbackRow.id)))
+            session.expunge_all()
+            return rows
+
+    async def settle(self) -> None:
+        """Let the bot finish what it does after answering (log writes run on a worker thread)."""
+        for _ in range(50):
+            await asyncio.sleep(0.01)
+            if not any(t for t in asyncio.all_tasks() if t.get_name().startswith("discord-ui")):
+                break
+        await asyncio.sleep(0.05)
+
+    @staticmethod
+    def text(message: Message) -> str:
+        """Everything a member reads in a message: content, then each embed's visible text."""
+        parts = [message.content or ""]
+        for embed in message.embeds:
+            parts += [embed.get("title", ""), embed.get("description", "")]
+            parts += [embed.get("author", {}).get("name", ""), embed.get("footer", {}).get("text", "")]
+            for f in embed.get("fields", []):
+                parts += [f["name"], f["value"]]
+        return "\n".join(p for p in parts if p)
+
+    def custom_id(self, message: Message, action: str) -> str:
+        """The custom id of a button or select of ours on a message, by its action name."""
+        for custom_id in message.custom_ids():
+            if custom_id.endswith(f":{action}"):
+                return custom_id
+        raise AssertionError(f"no {action!r} component on message {message.id}: {message.custom_ids()}")
+
+
+def discord_settings(**overrides: Any) -> pytest.MarkDecorator:
+    """Mark a test to run with some [discord] settings changed."""
+    return pytest.mark.discord_settings(**overrides)
+
+
+def member_perms() -> int:
+    """The permissions an ordinary member has in the test channel."""
+    from fakediscord import payloads
+
+    return int(payloads.MEMBER_PERMISSIONS)
