@@ -44,12 +44,18 @@ RUN --mount=type=secret,id=ca_bundle \
     fi; \
     if pip list --format=freeze | grep -qi '^nvidia-'; then echo "a CUDA build of torch got in" >&2; exit 1; fi
 
-# Dependencies before the source, so that editing the code does not reinstall them.
+# Dependencies before the source, so that editing the code does not reinstall them. EXTRAS names
+# optional dependency groups of pyproject.toml to include: the PostgreSQL driver by default, so that
+# switching databases is a matter of configuration.
+ARG EXTRAS=postgres
 COPY pyproject.toml README.md /src/
 RUN --mount=type=secret,id=ca_bundle \
     if [ -s /run/secrets/ca_bundle ]; then export PIP_CERT=/run/secrets/ca_bundle; fi; \
-    python -c 'import tomllib; print("\n".join(tomllib.load(open("/src/pyproject.toml", "rb"))["project"]["dependencies"]))' \
-      > /tmp/requirements.txt; \
+    python -c 'import os, sys, tomllib; \
+      p = tomllib.load(open("/src/pyproject.toml", "rb"))["project"]; opt = p.get("optional-dependencies", {}); \
+      extras = [e for e in os.environ["EXTRAS"].split(",") if e]; \
+      [print(f"warning: no extra {e!r} in pyproject.toml", file=sys.stderr) for e in extras if e not in opt]; \
+      print("\n".join(p["dependencies"] + [d for e in extras for d in opt.get(e, [])]))' > /tmp/requirements.txt; \
     echo "torch==${TORCH_VERSION}" > /tmp/constraints.txt; \
     pip install --no-compile --constraint /tmp/constraints.txt --requirement /tmp/requirements.txt
 

@@ -227,9 +227,34 @@ echo "docker stop took ${stop_seconds}s; exit code $code"
 
 # -- 7. figures -------------------------------------------------------------------------------------------------------
 log "7/7 figures"
+# Memory under load: a process like the bot's, model loaded, answering 110 questions, inside the
+# 1 GB limit that docker-compose.yml sets (an OOM kill fails the test).
+load="$(dk run --rm --network none --memory 1g -i -v "$VOLUME:/data" --entrypoint python "$IMAGE" - <<'EOF'
+import time
+t0 = time.perf_counter()
+from bot.app import Essaybot
+from bot.config import load_settings
+app = Essaybot(load_settings(None))
+app.ensure_ready()
+t1 = time.perf_counter()
+questions = ["the chickens have come home to roost", "who said NATO expansion provoked the war",
+             "self-determination for Ukraine", "the working class has no country", "sanctions hurt ordinary people"]
+app.who_said(questions[0])
+t2 = time.perf_counter()
+for i in range(100):
+    app.who_said(questions[i % 5] + ("" if i < 5 else f" {i}"))
+    if i % 10 == 0:
+        app.compare("Mason", "ICL", "the Zelensky government")
+t3 = time.perf_counter()
+status = dict(line.split(":", 1) for line in open("/proc/self/status") if line.startswith(("VmRSS", "VmHWM")))
+print(f"ready {t1 - t0:.1f}s, first answer (loads the model) {t2 - t1:.1f}s, 110 more {t3 - t2:.1f}s; "
+      f"RSS {status['VmRSS'].strip()}, peak {status['VmHWM'].strip()}")
+EOF
+)" || fail "the load run failed (out of memory under 1 GB?)"
 size_mb=$(($(dk image inspect -f '{{.Size}}' "$IMAGE") / 1000000))
 echo "image $IMAGE: ${size_mb} MB (budget ${IMAGE_BUDGET_MB} MB)"
 echo "build: ${build_seconds}s; first who-said on a fresh volume (seed ingest included): ${ws_seconds}s"
 echo "bot start to first connection attempt (seeded volume): ${startup}s"
-echo "bot memory idle, seeds loaded: ${rss}; docker stats: ${mem}"
+echo "bot memory idle, seeds loaded, before the first question: ${rss}; docker stats: ${mem}"
+echo "under load, --memory 1g: $load"
 [ "$size_mb" -le "$IMAGE_BUDGET_MB" ] || fail "the image is ${size_mb} MB, over the ${IMAGE_BUDGET_MB} MB budget"

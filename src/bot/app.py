@@ -20,11 +20,12 @@ from bot.answer.types import CompareAnswer, PositionsAnswer, WhoSaidAnswer
 from bot.answer.who_said import build_answer
 from bot.config import Settings
 from bot.corpus.models import EssayMeta
+from bot.curation.view import Curation, load_curation
 from bot.errors import BadQueryError, UnknownSideError
 from bot.ingest import IngestReport, Progress, commit_with_index, ingest, write_index
 from bot.paths import seeds_dir
 from bot.search.embedder import Embedder, Vectors
-from bot.search.hybrid import Retriever, SearchResult
+from bot.search.hybrid import Hit, Retriever, SearchResult
 from bot.search.index_store import IndexStore, Manifest, StaleIndexError
 from bot.search.query import clean_input, parse_query
 from bot.search.snapshot import CorpusSnapshot, snapshot_of
@@ -169,6 +170,13 @@ class Essaybot:
 
     # -- answers ------------------------------------------------------------------------------
 
+    def curation(self, guild_id: str | None) -> Curation:
+        """A guild's hidden passages, speaker overrides and curated quotes (nothing outside guilds)."""
+        if guild_id is None:
+            return Curation()
+        with session_scope(self.engine) as session:
+            return load_curation(session, guild_id)
+
     def who_said(
         self,
         raw: str,
@@ -176,27 +184,33 @@ class Essaybot:
         author: str | None = None,
         top_k: int | None = None,
         query_vector: Vectors | None = None,
+        guild_id: str | None = None,
     ) -> WhoSaidAnswer:
-        """Who in the corpus said this? Honest about "nobody"."""
+        """Who in the corpus said this? Honest about "nobody". ``guild_id`` applies its curation."""
         query = parse_query(raw, max_chars=self.settings.max_query_chars)
         k = top_k or self.settings.top_k
         r = self.retriever()
+        cur = self.curation(guild_id)
         qv = query_vector if query_vector is not None else r.embed([query.text])
+        depth = k * 3 + len(cur.hidden)  # hidden passages are dropped before the verdict
+
+        def hits(essay_ids: set[str] | None = None) -> list[Hit]:
+            found = r.search(query.text, k=depth, essay_ids=essay_ids, query_vector=qv).hits
+            return cur.visible(found)
+
         if author:
             target = resolve_side(author, (e.meta for e in r.snapshot.essays.values()))
-            hits = r.search(query.text, k=k * 3, essay_ids=set(target.essay_ids), query_vector=qv).hits
             answer = build_answer(
-                query, hits, r.snapshot, self.calibration, top_k=k, author_filter=target.label
-            )
-            if answer.verdict == "found" and answer.results[0].match != "paraphrase":
-                return answer  # the author's very words: nothing elsewhere can outrank them
-            overall = build_answer(
                 query,
-                r.search(query.text, k=k * 3, query_vector=qv).hits,
+                hits(set(target.essay_ids)),
                 r.snapshot,
                 self.calibration,
                 top_k=k,
+                author_filter=target.label,
             )
+            if answer.verdict == "found" and answer.results[0].match != "paraphrase":
+                return cur.apply_answer(answer)  # the author's very words: nothing elsewhere can outrank them
+            overall = build_answer(query, hits(), r.snapshot, self.calibration, top_k=k)
             elsewhere = [q for q in overall.results if q.essay.id not in target.essay_ids]
             # The author's closest paraphrase is no answer when another essay has the very words.
             if answer.verdict == "found" and elsewhere and elsewhere[0].match in ("exact", "near"):
@@ -204,11 +218,12 @@ class Essaybot:
             if answer.verdict == "not_found":
                 # Never a bare "not found" when someone else said it: say who did.
                 answer.found_elsewhere = elsewhere
-            return answer
-        hits = r.search(query.text, k=k * 3, query_vector=qv).hits
-        return build_answer(query, hits, r.snapshot, self.calibration, top_k=k)
+            return cur.apply_answer(answer)
+        return cur.apply_answer(build_answer(query, hits(), r.snapshot, self.calibration, top_k=k))
 
-    def compare(self, a: str, b: str, topic: str, *, top_k: int = 3) -> CompareAnswer:
+    def compare(
+        self, a: str, b: str, topic: str, *, top_k: int = 3, guild_id: str | None = None
+    ) -> CompareAnswer:
         """Both sides' best distinct passages on a topic."""
         r = self.retriever()
         metas = [e.meta for e in r.snapshot.essays.values()]
@@ -218,27 +233,45 @@ class Essaybot:
                 f"{a!r} and {b!r} are the same author or essay: compare two different ones."
             )
         topic = clean_input(topic, max_chars=self.settings.max_query_chars)
-        search = self._topic_search(r, topic)
-        return CompareAnswer(
+        cur = self.curation(guild_id)
+        search = self._topic_search(r, topic, cur)
+        answer = CompareAnswer(
             topic=topic,
             a=build_side(a, side_a, search, r.snapshot, self.calibration, top_k),
             b=build_side(b, side_b, search, r.snapshot, self.calibration, top_k),
         )
+        answer.a.passages, answer.b.passages = cur.apply(answer.a.passages), cur.apply(answer.b.passages)
+        return answer
 
-    def positions(self, topic: str) -> PositionsAnswer:
+    def positions(self, topic: str, *, guild_id: str | None = None) -> PositionsAnswer:
         """Each author's best passage on a topic."""
         r = self.retriever()
         topic = clean_input(topic, max_chars=self.settings.max_query_chars)
         if not author_groups(e.meta for e in r.snapshot.essays.values()):
             raise BadQueryError("The corpus is empty: ingest some essays first.")
-        return build_positions(topic, self._topic_search(r, topic), r.snapshot, self.calibration)
+        cur = self.curation(guild_id)
+        answer = build_positions(topic, self._topic_search(r, topic, cur), r.snapshot, self.calibration)
+        for position in answer.positions:
+            if position.passage is not None:
+                kept = cur.apply([position.passage])
+                position.passage = kept[0] if kept else None
+        return answer
 
-    def _topic_search(self, r: Retriever, topic: str) -> Search:
+    def _topic_search(self, r: Retriever, topic: str, cur: Curation) -> Search:
         """Search restricted to given essays, embedding the topic once for every side."""
         qv = r.embed([topic])
 
         def search(ids: set[str], k: int) -> SearchResult:
-            return r.search(topic, k=k, essay_ids=ids, query_vector=qv, weights=self.calibration.topic_fusion)
+            result = r.search(
+                topic,
+                k=k + len(cur.hidden),
+                essay_ids=ids,
+                query_vector=qv,
+                weights=self.calibration.topic_fusion,
+            )
+            if cur.hidden:
+                result.hits = cur.visible(result.hits)[:k]
+            return result
 
         return search
 

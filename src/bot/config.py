@@ -113,6 +113,7 @@ class DiscordSection(BaseModel):
     model_config = {"frozen": True, "extra": "ignore"}
 
     dev_guild_ids: list[int] = Field(default_factory=list)
+    owner_ids: list[int] = Field(default_factory=list)
     moderator_role_ids: list[int] = Field(default_factory=list)
     answer_visibility: Literal["public", "ephemeral"] = "public"
     context_menu_visibility: Literal["public", "ephemeral"] = "ephemeral"

@@ -21,6 +21,7 @@ from bot.ops.doctor import check_disk, check_model, run_doctor, token_shape_prob
 USER_ID = base64.urlsafe_b64encode(b"112233445566778899").decode().rstrip("=")
 TOKEN = f"{USER_ID}.GhIjKl.AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-"
 NAMES = ["config", "token", "database", "index", "model", "disk"]
+MESSAGE = "config error: top_k: Input should be greater than or equal to 1 (from x.toml)"
 
 
 @pytest.fixture
@@ -75,7 +76,9 @@ def test_everything_fine(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 @pytest.mark.model
-def test_token_from_a_file_and_missing(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_token_from_a_file_and_missing(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
     results, _ = run(data_dir)
     assert results["token"][0] is False and "DISCORD_TOKEN_FILE" in results["token"][1]
@@ -85,20 +88,22 @@ def test_token_from_a_file_and_missing(data_dir: Path, tmp_path: Path, monkeypat
     secret.write_text(f"Bot {TOKEN}\n")
     monkeypatch.setenv("DISCORD_TOKEN_FILE", str(secret))
     results, lines = run(data_dir)
-    assert results["token"] == (False, 'from DISCORD_TOKEN_FILE starts with "Bot "; give the token alone, '
-                                       "without the prefix")
+    assert results["token"] == (
+        False,
+        'from DISCORD_TOKEN_FILE starts with "Bot "; give the token alone, without the prefix',
+    )
     assert TOKEN.split(".")[2] not in "\n".join(lines)
 
 
-def test_invalid_config_is_shown_and_the_rest_skipped(tmp_path: Path) -> None:
+def test_invalid_config_is_shown_and_the_rest_skipped() -> None:
     def broken() -> Settings:
-        raise ConfigError("config error: top_k: Input should be greater than or equal to 1 (from x.toml)")
+        raise ConfigError(MESSAGE)
 
     lines: list[str] = []
     checks = run_doctor(broken, echo=lines.append)
     assert [c.name for c in checks] == NAMES
     assert not any(c.ok for c in checks)
-    assert lines[0] == "FAIL config: config error: top_k: Input should be greater than or equal to 1 (from x.toml)"
+    assert lines[0] == f"FAIL config: {MESSAGE}"
     assert all("not checked" in line for line in lines[1:])
 
 

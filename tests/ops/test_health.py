@@ -131,7 +131,9 @@ def test_cli_exit_codes(data_dir: Path) -> None:
     assert runner.invoke(main, [*args, "--max-age", "100"]).exit_code == 0
 
 
-def test_cli_config_error_is_unhealthy_not_usage_error(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_config_error_is_unhealthy_not_usage_error(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Docker reserves exit code 2 of a health check; a broken config must read as plain "unhealthy".
     monkeypatch.setenv("ESSAYBOT_TOP_K", "0")
     result = CliRunner().invoke(main, ["--data-dir", str(data_dir), "health"])

@@ -39,7 +39,9 @@ def test_long_detail_is_cut(tmp_path: Path) -> None:
     assert beat is not None and len(beat.detail) == MAX_DETAIL_CHARS
 
 
-def test_unwritable_location_logs_instead_of_raising(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_unwritable_location_logs_instead_of_raising(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("")
     with caplog.at_level(logging.WARNING, logger="bot.ops.heartbeat"):

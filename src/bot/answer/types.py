@@ -33,6 +33,27 @@ class DiffEntry:
     original: str
 
 
+@dataclass(frozen=True)
+class CuratedBadge:
+    """Moderators saved this passage (or words in it) as a curated quote."""
+
+    quote_id: int
+    saved_by: str  # a Discord user id, or "cli"
+    saved_at: str  # ISO 8601
+    note: str | None = None
+    tags: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``curated`` object of the JSON contract."""
+        return {
+            "quote_id": self.quote_id,
+            "saved_by": self.saved_by,
+            "saved_at": self.saved_at,
+            "note": self.note,
+            "tags": list(self.tags),
+        }
+
+
 @dataclass
 class Quote:
     """A passage quoted exactly, with everything needed to attribute and show it."""
@@ -55,6 +76,8 @@ class Quote:
     link: str | None = None  # deep link to the sentence when the essay has a url
     also_in: list[str] = field(default_factory=list)  # other essays with near-identical passages
     first_said: bool = False  # earliest dated of several near-identical sources
+    curated: CuratedBadge | None = None  # saved by this server's moderators
+    attribution_fixed: bool = False  # the speaker comes from a moderator's override
 
     @property
     def attribution(self) -> str:
@@ -99,6 +122,8 @@ class Quote:
             "attribution": self.attribution,
             "also_in": self.also_in,
             "first_said": self.first_said,
+            "curated": self.curated.to_json() if self.curated else None,
+            "attribution_fixed": self.attribution_fixed,
         }
 
 

@@ -19,6 +19,7 @@ import discord
 from discord.ext import commands
 
 from bot.app import Essaybot
+from bot.curation.settings import Effective, GuildSettings, GuildValues, effective
 from bot.discord.clock import Clock, system_clock
 from bot.discord.cooldown import MemberCooldowns
 from bot.discord.records import Recorder
@@ -27,6 +28,7 @@ from bot.discord.tree import EssaybotTree
 from bot.discord.views.base import ViewRegistry
 from bot.ops.heartbeat import write_heartbeat
 from bot.privacy import UserRefs
+from bot.store.db import session_scope
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +133,19 @@ class EssaybotClient(commands.Bot):
         else:
             log.info("application commands unchanged: no sync needed")
         return synced
+
+    async def guild_settings(self, guild_id: int | str | None) -> Effective:
+        """The settings that apply in a guild (its /settings over the config); defaults outside guilds."""
+        defaults = self.settings.discord
+        if guild_id is None:
+            return effective(defaults, GuildValues())
+        gid = str(guild_id)
+
+        def load() -> GuildValues:
+            with session_scope(self.app.engine) as session:
+                return GuildSettings(session, gid).values()
+
+        return effective(defaults, await self.service.run(load))
 
     def invite_url(self) -> str:
         """The URL that adds the bot to a server with exactly the scopes and permissions it needs."""

@@ -64,19 +64,23 @@ class AnswerService:
 
     # -- answers --------------------------------------------------------------------------------
 
-    async def who_said(self, raw: str, *, author: str | None = None) -> WhoSaidAnswer:
-        """Who said this? The query vector comes from the shared micro-batch."""
+    async def who_said(
+        self, raw: str, *, author: str | None = None, guild_id: int | None = None
+    ) -> WhoSaidAnswer:
+        """Who said this? The query vector comes from the shared micro-batch; the guild's curation applies."""
         query = self.parse(raw)
         vector = await self.batcher.embed(query.text)
-        return await self.run(self.app.who_said, raw, author=author, query_vector=vector)
+        return await self.run(
+            self.app.who_said, raw, author=author, query_vector=vector, guild_id=_gid(guild_id)
+        )
 
-    async def compare(self, a: str, b: str, topic: str) -> CompareAnswer:
+    async def compare(self, a: str, b: str, topic: str, *, guild_id: int | None = None) -> CompareAnswer:
         """Both sides' passages on a topic."""
-        return await self.run(self.app.compare, a, b, topic)
+        return await self.run(self.app.compare, a, b, topic, guild_id=_gid(guild_id))
 
-    async def positions(self, topic: str) -> PositionsAnswer:
+    async def positions(self, topic: str, *, guild_id: int | None = None) -> PositionsAnswer:
         """Every author's best passage on a topic."""
-        return await self.run(self.app.positions, topic)
+        return await self.run(self.app.positions, topic, guild_id=_gid(guild_id))
 
     async def essays(self) -> list[EssayMeta]:
         """The active essays, by date then title."""
@@ -92,3 +96,7 @@ class AnswerService:
         """Stop the worker threads; queued work is dropped (shutdown must finish quickly)."""
         self.executor.shutdown(wait=False, cancel_futures=True)
         self._embed_executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _gid(guild_id: int | None) -> str | None:
+    return None if guild_id is None else str(guild_id)

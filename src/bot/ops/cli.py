@@ -69,8 +69,8 @@ def doctor(ctx: click.Context, no_token: bool) -> None:
     obj: Context = ctx.obj
     checks = run_doctor(obj.settings, require_token=not no_token, echo=click.echo)
     failed = [c.name for c in checks if not c.ok]
-    click.echo(f"{len(checks) - len(failed)}/{len(checks)} checks passed" + (": fix " if failed else ""), nl=False)
-    click.echo(", ".join(failed))
+    summary = f"{len(checks) - len(failed)}/{len(checks)} checks passed"
+    click.echo(summary + (f": fix {', '.join(failed)}" if failed else ""))
     sys.exit(1 if failed else 0)
 
 

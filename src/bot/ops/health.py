@@ -148,7 +148,8 @@ def check_index_files(data_dir: Path) -> Check:
         name, manifest = read_index_manifest(data_dir)
     except ValueError as exc:
         return Check("index", False, str(exc))
-    return Check("index", True, f"{name}, {manifest['passage_count']} passages, model {manifest.get('model')}")
+    passages, model = manifest["passage_count"], manifest.get("model")
+    return Check("index", True, f"{name}, {passages} passages, model {model}")
 
 
 def check_heartbeat(data_dir: Path, *, now: float | None, max_age: float) -> Check:

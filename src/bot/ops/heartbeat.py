@@ -15,7 +15,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def write_heartbeat(
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         tmp.write_text(json.dumps(payload), encoding="utf-8")
-        os.replace(tmp, target)
+        tmp.replace(target)
     except OSError as exc:
         log.warning("cannot write heartbeat %s: %s", target, exc.strerror or exc)
         with contextlib.suppress(OSError):
@@ -91,14 +91,13 @@ def read_heartbeat(data_dir: Path) -> Heartbeat | None:
     if not isinstance(raw, dict):
         return None
     state, updated, pid, detail = raw.get("state"), raw.get("updated"), raw.get("pid"), raw.get("detail", "")
-    valid = (
-        state in STATES
-        and isinstance(updated, int | float)
-        and not isinstance(updated, bool)
-        and isinstance(pid, int)
-        and isinstance(detail, str)
-    )
-    if not valid:
+    if (
+        state not in STATES
+        or not isinstance(updated, int | float)
+        or isinstance(updated, bool)
+        or not isinstance(pid, int)
+        or not isinstance(detail, str)
+    ):
         log.debug("heartbeat %s has unexpected content", path)
         return None
-    return Heartbeat(state=state, updated=float(updated), pid=pid, detail=detail)
+    return Heartbeat(state=cast(HeartbeatState, state), updated=float(updated), pid=pid, detail=detail)

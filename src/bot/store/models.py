@@ -10,10 +10,12 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     DateTime,
     Dialect,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -178,3 +180,112 @@ class FeedbackRow(Base):
     passage_id: Mapped[str | None] = mapped_column(String(16))  # the result the member was looking at
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# -- curation (per guild) ------------------------------------------------------------------------
+# Guild ids are Discord snowflakes as text. CLI actions name the guild they act for; the actor of a
+# CLI action is "cli". Passage ids are not foreign keys: passages are rebuilt on re-ingest (with the
+# same ids), and a curation decision must outlive that.
+
+SPEAKER_ROLES = ("own", "quoted", "reported view", "editors' introduction")
+
+
+class CuratedQuoteRow(Base):
+    """A quote moderators saved: a passage or a span of it, with a note and tags. Soft-deleted."""
+
+    __tablename__ = "curated_quotes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    guild_id: Mapped[str] = mapped_column(String(32), index=True)
+    essay_id: Mapped[str] = mapped_column(String(80))
+    passage_id: Mapped[str] = mapped_column(String(16), index=True)
+    start: Mapped[int] = mapped_column("start_offset", Integer)  # into essays.body
+    end: Mapped[int] = mapped_column("end_offset", Integer)
+    text: Mapped[str] = mapped_column(Text)  # body[start:end] when saved
+    note: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(JSON)
+    saved_by: Mapped[str] = mapped_column(String(32))  # raw Discord id of the moderator, or "cli"
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # quote of the day
+
+
+class PassageOverrideRow(Base):
+    """A guild's decision about one passage: hidden from answers, and/or who really speaks in it."""
+
+    __tablename__ = "passage_overrides"
+    __table_args__ = (
+        UniqueConstraint("guild_id", "passage_id"),
+        CheckConstraint(
+            "role IS NULL OR role IN ('own', 'quoted', 'reported view', 'editors'' introduction')", name="role"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    guild_id: Mapped[str] = mapped_column(String(32))
+    passage_id: Mapped[str] = mapped_column(String(16))
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    speaker: Mapped[str | None] = mapped_column(Text)  # None with role "own": the essay's authors
+    role: Mapped[str | None] = mapped_column(String(32))  # None: no attribution override
+    updated_by: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditRow(Base):
+    """Who did what and when, with the values before and after; ``undone_at`` once reverted."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_guild_id_created_at", "guild_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    guild_id: Mapped[str | None] = mapped_column(String(32))  # None: the shared corpus
+    actor: Mapped[str] = mapped_column(String(32))  # raw Discord id, or "cli"
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(120))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undone_by: Mapped[str | None] = mapped_column(String(32))
+
+
+class GuildSettingsRow(Base):
+    """Per-guild overrides of the config defaults, as a JSON object validated by the application."""
+
+    __tablename__ = "guild_settings"
+
+    guild_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    values: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class QuizRoundRow(Base):
+    """One /quiz question: a curated quote whose author members guess."""
+
+    __tablename__ = "quiz_rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    guild_id: Mapped[str] = mapped_column(String(32), index=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    message_id: Mapped[str | None] = mapped_column(String(32))
+    quote_id: Mapped[int] = mapped_column(Integer, ForeignKey("curated_quotes.id", ondelete="CASCADE"))
+    answer: Mapped[str] = mapped_column(Text)  # the right author line
+    choices: Mapped[list[str]] = mapped_column(JSON)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class QuizGuessRow(Base):
+    """A member's guess in a round (raw user id: the leaderboard names players, /privacy says so)."""
+
+    __tablename__ = "quiz_guesses"
+    __table_args__ = (UniqueConstraint("round_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    round_id: Mapped[int] = mapped_column(Integer, ForeignKey("quiz_rounds.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    choice: Mapped[str] = mapped_column(Text)
+    correct: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

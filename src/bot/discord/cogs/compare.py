@@ -46,7 +46,7 @@ class CompareCog(commands.Cog):
             await service.resolve(a)
             await service.resolve(b)
             await defer(interaction, ephemeral=visibility == "ephemeral")
-            answer = await service.compare(a, b, topic)
+            answer = await service.compare(a, b, topic, guild_id=interaction.guild_id)
             quotes = [*answer.a.passages, *answer.b.passages]
             entry.verdict = (
                 "found" if answer.a.passages and answer.b.passages else "partial" if quotes else "none"

@@ -36,7 +36,7 @@ class PositionsCog(commands.Cog):
             check_cooldown(self.client, interaction)
             self.client.service.topic(topic)
             await defer(interaction, ephemeral=visibility == "ephemeral")
-            answer = await self.client.service.positions(topic)
+            answer = await self.client.service.positions(topic, guild_id=interaction.guild_id)
             quotes = [p.passage for p in answer.positions if p.passage is not None]
             entry.verdict = "found" if quotes else "none"
             entry.passage_ids = [q.passage_id for q in quotes]

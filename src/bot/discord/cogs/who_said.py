@@ -147,7 +147,7 @@ class WhoSaidCog(commands.Cog):
             if author:
                 await self.client.service.resolve(author)
             await defer(interaction, ephemeral=visibility == "ephemeral")
-            answer = await self.client.service.who_said(raw, author=author)
+            answer = await self.client.service.who_said(raw, author=author, guild_id=interaction.guild_id)
             entry.verdict = answer.verdict
             entry.passage_ids = [q.passage_id for q in shown_quotes(answer)]
             view = AnswerView(

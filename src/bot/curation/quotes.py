@@ -1,0 +1,235 @@
+"""Curated quotes per guild: save a passage or a span of it, list, remove (soft), export and import."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.curation.audit import CurationError, record, undoable
+from bot.store.models import AuditRow, CuratedQuoteRow, EssayRow, PassageRow, utcnow
+
+MAX_TAGS = 10
+MAX_TAG_CHARS = 32
+MAX_NOTE_CHARS = 1000
+EXPORT_FIELDS = (
+    "id",
+    "essay_id",
+    "passage_id",
+    "start",
+    "end",
+    "text",
+    "note",
+    "tags",
+    "saved_by",
+    "saved_at",
+)
+
+
+def clean_tags(tags: Iterable[str]) -> list[str]:
+    """Lower-case, trimmed, unique tags, at most ``MAX_TAGS`` of ``MAX_TAG_CHARS`` characters."""
+    out: list[str] = []
+    for tag in tags:
+        tag = " ".join(tag.strip().lower().split())[:MAX_TAG_CHARS]
+        if tag and tag not in out:
+            out.append(tag)
+    return out[:MAX_TAGS]
+
+
+def quote_json(row: CuratedQuoteRow) -> dict[str, Any]:
+    """The export form of a curated quote (also what the audit log keeps)."""
+    return {
+        "id": row.id,
+        "essay_id": row.essay_id,
+        "passage_id": row.passage_id,
+        "start": row.start,
+        "end": row.end,
+        "text": row.text,
+        "note": row.note,
+        "tags": list(row.tags),
+        "saved_by": row.saved_by,
+        "saved_at": row.saved_at.isoformat(),
+    }
+
+
+class CuratedQuotes:
+    """One guild's curated quotes."""
+
+    def __init__(self, session: Session, guild_id: str) -> None:
+        self.session, self.guild_id = session, guild_id
+
+    def save(
+        self,
+        passage_id: str,
+        *,
+        actor: str,
+        span: tuple[int, int] | None = None,
+        note: str | None = None,
+        tags: Sequence[str] = (),
+        now: datetime | None = None,
+        saved_by: str | None = None,
+        saved_at: datetime | None = None,
+    ) -> CuratedQuoteRow:
+        """Save a passage, or the sub-span ``span`` (body offsets inside it), as a curated quote."""
+        passage = self.session.get(PassageRow, passage_id)
+        if passage is None:
+            raise CurationError(f"There is no passage {passage_id!r}.")
+        start, end = span or (passage.start, passage.end)
+        if not passage.start <= start < end <= passage.end:
+            raise CurationError("The chosen words are not inside that passage.")
+        essay = self.session.get(EssayRow, passage.essay_id)
+        assert essay is not None  # passages cascade with their essay
+        existing = self.find(passage_id, start, end)
+        if existing is not None:
+            raise CurationError(f"That quote is already curated (#{existing.id}).")
+        row = CuratedQuoteRow(
+            guild_id=self.guild_id,
+            essay_id=essay.id,
+            passage_id=passage_id,
+            start=start,
+            end=end,
+            text=essay.body[start:end],
+            note=(note or "").strip()[:MAX_NOTE_CHARS] or None,
+            tags=clean_tags(tags),
+            saved_by=saved_by or actor,
+            saved_at=saved_at or now or utcnow(),
+        )
+        self.session.add(row)
+        self.session.flush()
+        record(
+            self.session,
+            guild_id=self.guild_id,
+            actor=actor,
+            action="quote.save",
+            target=f"quote #{row.id}",
+            before=None,
+            after=quote_json(row),
+            now=now,
+        )
+        return row
+
+    def find(self, passage_id: str, start: int, end: int) -> CuratedQuoteRow | None:
+        """The live curated quote with exactly this span, if any."""
+        return self.session.scalars(
+            select(CuratedQuoteRow).where(
+                CuratedQuoteRow.guild_id == self.guild_id,
+                CuratedQuoteRow.passage_id == passage_id,
+                CuratedQuoteRow.start == start,
+                CuratedQuoteRow.end == end,
+                CuratedQuoteRow.removed_at.is_(None),
+            )
+        ).first()
+
+    def get(self, quote_id: int) -> CuratedQuoteRow:
+        """A live curated quote of this guild."""
+        row = self.session.get(CuratedQuoteRow, quote_id)
+        if row is None or row.guild_id != self.guild_id or row.removed_at is not None:
+            raise CurationError(f"There is no curated quote #{quote_id} in this server.")
+        return row
+
+    def remove(self, quote_id: int, *, actor: str, now: datetime | None = None) -> CuratedQuoteRow:
+        """Soft-delete a curated quote (``/audit undo`` brings it back)."""
+        row = self.get(quote_id)
+        row.removed_at = now or utcnow()
+        record(
+            self.session,
+            guild_id=self.guild_id,
+            actor=actor,
+            action="quote.remove",
+            target=f"quote #{row.id}",
+            before=quote_json(row),
+            after=None,
+            now=now,
+        )
+        return row
+
+    def listing(
+        self, *, author_essays: set[str] | None = None, tag: str | None = None
+    ) -> list[CuratedQuoteRow]:
+        """Live curated quotes, newest first, optionally of some essays or with a tag."""
+        rows = self.session.scalars(
+            select(CuratedQuoteRow)
+            .where(CuratedQuoteRow.guild_id == self.guild_id, CuratedQuoteRow.removed_at.is_(None))
+            .order_by(CuratedQuoteRow.saved_at.desc(), CuratedQuoteRow.id.desc())
+        )
+        wanted = clean_tags([tag])[0] if tag and clean_tags([tag]) else None
+        return [
+            r
+            for r in rows
+            if (author_essays is None or r.essay_id in author_essays) and (wanted is None or wanted in r.tags)
+        ]
+
+    def export(self) -> list[dict[str, Any]]:
+        """Every live curated quote in the export form, oldest first."""
+        return [quote_json(r) for r in reversed(self.listing())]
+
+    def import_(
+        self, items: Sequence[dict[str, Any]], *, actor: str, now: datetime | None = None
+    ) -> tuple[int, int]:
+        """Save exported quotes; (saved, skipped as already present). Bad items raise before any write."""
+        checked = [_check_item(i, n) for n, i in enumerate(items, start=1)]
+        saved = skipped = 0
+        for item in checked:
+            passage = self.session.get(PassageRow, item["passage_id"])
+            if passage is None:
+                raise CurationError(
+                    f"Item for passage {item['passage_id']!r}: that passage is not in the corpus."
+                )
+            if self.find(item["passage_id"], item["start"], item["end"]) is not None:
+                skipped += 1
+                continue
+            self.save(
+                item["passage_id"],
+                actor=actor,
+                span=(item["start"], item["end"]),
+                note=item.get("note"),
+                tags=item.get("tags") or (),
+                now=now,
+                saved_by=item.get("saved_by"),
+                saved_at=_parse_time(item.get("saved_at")),
+            )
+            saved += 1
+        return saved, skipped
+
+
+def _check_item(item: Any, n: int) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise CurationError(f"Item {n} is not an object.")
+    for key, kind in (("passage_id", str), ("start", int), ("end", int)):
+        if not isinstance(item.get(key), kind) or isinstance(item.get(key), bool):
+            raise CurationError(f"Item {n}: {key!r} is missing or not a {kind.__name__}.")
+    if item.get("tags") is not None and not (
+        isinstance(item["tags"], list) and all(isinstance(t, str) for t in item["tags"])
+    ):
+        raise CurationError(f"Item {n}: 'tags' must be a list of strings.")
+    if item.get("note") is not None and not isinstance(item["note"], str):
+        raise CurationError(f"Item {n}: 'note' must be text.")
+    return item
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+@undoable("quote.save")
+def _unsave(session: Session, row: AuditRow, actor: str) -> None:
+    quote = session.get(CuratedQuoteRow, int(row.target.removeprefix("quote #")))
+    if quote is not None:
+        quote.removed_at = utcnow()
+
+
+@undoable("quote.remove")
+def _restore(session: Session, row: AuditRow, actor: str) -> None:
+    quote = session.get(CuratedQuoteRow, int(row.target.removeprefix("quote #")))
+    if quote is None:
+        raise CurationError(f"Curated quote of audit entry #{row.id} no longer exists.")
+    quote.removed_at = None
