@@ -217,7 +217,8 @@ class PassageOverrideRow(Base):
     __table_args__ = (
         UniqueConstraint("guild_id", "passage_id"),
         CheckConstraint(
-            "role IS NULL OR role IN ('own', 'quoted', 'reported view', 'editors'' introduction')", name="role"
+            "role IS NULL OR role IN ('own', 'quoted', 'reported view', 'editors'' introduction')",
+            name="role",
         ),
     )
 
