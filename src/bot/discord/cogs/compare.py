@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import render
-from bot.discord.cogs.common import answer_visibility, check_cooldown, name_choices
+from bot.discord.cogs.common import answer_visibility, check_question, name_choices
 from bot.discord.replies import defer, send
 from bot.discord.views.panels import CompareView
 
@@ -36,12 +36,12 @@ class CompareCog(commands.Cog):
         topic: app_commands.Range[str, 1, 6000],
     ) -> None:
         """/compare a b topic."""
-        visibility = answer_visibility(self.client)
+        visibility = await answer_visibility(self.client, interaction)
         service = self.client.service
         async with self.client.recorder.entry(
             interaction, "compare", {"a": a, "b": b, "topic": topic}
         ) as entry:
-            check_cooldown(self.client, interaction)
+            await check_question(self.client, interaction)
             service.topic(topic)
             await service.resolve(a)
             await service.resolve(b)

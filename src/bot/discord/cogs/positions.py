@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.cogs.common import answer_visibility, check_cooldown
+from bot.discord.cogs.common import answer_visibility, check_question
 from bot.discord.replies import defer, send
 from bot.discord.views.panels import PositionsView
 
@@ -31,9 +31,9 @@ class PositionsCog(commands.Cog):
         self, interaction: discord.Interaction, topic: app_commands.Range[str, 1, 6000]
     ) -> None:
         """/positions topic."""
-        visibility = answer_visibility(self.client)
+        visibility = await answer_visibility(self.client, interaction)
         async with self.client.recorder.entry(interaction, "positions", {"topic": topic}) as entry:
-            check_cooldown(self.client, interaction)
+            await check_question(self.client, interaction)
             self.client.service.topic(topic)
             await defer(interaction, ephemeral=visibility == "ephemeral")
             answer = await self.client.service.positions(topic, guild_id=interaction.guild_id)

@@ -39,7 +39,7 @@ class StatsCog(commands.Cog):
         async with self.client.recorder.entry(interaction, "stats", {"window": window}):
             if interaction.guild_id is None:  # Discord hides it in DMs; a stale client may still send it
                 raise app_commands.NoPrivateMessage()
-            if not is_moderator(interaction):
+            if not await is_moderator(interaction):
                 raise NotModerator("/stats")
             engine, now = self.client.app.engine, utcnow()
 

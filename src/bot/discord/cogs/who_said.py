@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.cogs.common import answer_visibility, check_cooldown, name_choices
+from bot.discord.cogs.common import answer_visibility, check_question, name_choices, settings_for
 from bot.discord.render import Visibility
 from bot.discord.replies import defer, send
 from bot.discord.views.answer import AnswerView, shown_quotes
@@ -90,9 +90,8 @@ class WhoSaidCog(commands.Cog):
         author: str | None = None,
     ) -> None:
         """/who-said query [author]."""
-        await self.answer(
-            interaction, query, author, command="who_said", visibility=answer_visibility(self.client)
-        )
+        visibility = await answer_visibility(self.client, interaction)
+        await self.answer(interaction, query, author, command="who_said", visibility=visibility)
 
     @who_said.autocomplete("author")
     async def _author_autocomplete(
@@ -102,7 +101,7 @@ class WhoSaidCog(commands.Cog):
 
     async def who_said_this(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """Right-click a message: who said its words?"""
-        cfg = self.client.settings.discord
+        cfg = await settings_for(self.client, interaction)
         mine = message.author.id == interaction.user.id
         # Checking someone else's words in public would be a call-out: private unless configured.
         visibility: Visibility = cfg.answer_visibility if mine else cfg.context_menu_visibility
@@ -142,7 +141,7 @@ class WhoSaidCog(commands.Cog):
         """Validate, acknowledge, search off the loop, then show the answer with its buttons."""
         options: dict[str, Any] = {"query": raw[:2000], "author": author}
         async with self.client.recorder.entry(interaction, command, options) as entry:
-            check_cooldown(self.client, interaction)
+            await check_question(self.client, interaction)
             self.client.service.parse(raw)  # bad input fails here, privately, before the defer
             if author:
                 await self.client.service.resolve(author)

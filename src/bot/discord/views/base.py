@@ -13,7 +13,7 @@ import asyncio
 import logging
 import secrets
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
@@ -173,13 +173,41 @@ class ViewRegistry:
         return True
 
 
-def is_moderator(interaction: discord.Interaction) -> bool:
-    """Manage Messages in this channel, or one of the configured moderator roles (guilds only)."""
+class _Verdict:
+    """An awaitable yes/no that refuses to be used as a bool without ``await``.
+
+    A forgotten ``await`` on a plain coroutine would be truthy, so ``if not is_moderator(i)`` would
+    let everyone through; this fails closed (TypeError) instead.
+    """
+
+    def __init__(self, coro: Coroutine[Any, Any, bool]) -> None:
+        self._coro = coro
+
+    def __await__(self) -> Generator[Any, None, bool]:
+        return self._coro.__await__()
+
+    def __bool__(self) -> bool:
+        self._coro.close()
+        raise TypeError("is_moderator() must be awaited")
+
+
+def is_moderator(interaction: discord.Interaction) -> Awaitable[bool]:
+    """Manage Messages (or Manage Server) here, or one of the guild's moderator roles; await it.
+
+    The moderator roles are the guild's effective setting (``/settings``), so they apply at once.
+    Manage Server counts because whoever has it can make themselves a moderator in ``/settings``.
+    """
+    return _Verdict(_is_moderator(interaction))
+
+
+async def _is_moderator(interaction: discord.Interaction) -> bool:
     if interaction.guild_id is None:
         return False
-    if interaction.permissions.manage_messages:
+    perms = interaction.permissions
+    if perms.manage_messages or perms.manage_guild:
         return True
-    roles: set[int] = set(interaction.client.settings.discord.moderator_role_ids)  # type: ignore[attr-defined]
+    client: EssaybotClient = interaction.client  # type: ignore[assignment]
+    roles = set((await client.guild_settings(interaction.guild_id)).moderator_role_ids)
     member_roles = getattr(interaction.user, "roles", [])
     return any(role.id in roles for role in member_roles)
 
@@ -188,7 +216,7 @@ async def delete_answer(view: TimedView, interaction: discord.Interaction) -> No
     """🗑: the asker or a moderator removes a public answer; anyone else is told why not."""
     from bot.discord.tree import NotOwner
 
-    if interaction.user.id != view.owner_id and not is_moderator(interaction):
+    if interaction.user.id != view.owner_id and not await is_moderator(interaction):
         raise NotOwner("Only the member who asked, or a moderator, can delete this answer.")
     await interaction.response.defer()
     await interaction.delete_original_response()
