@@ -312,3 +312,10 @@ def test_help_lists_the_commands(cli: Any) -> None:
     assert run.code == 0
     for command in ("ingest", "who-said", "compare", "positions", "essays", "reindex", "db", "eval"):
         assert command in run.stdout, command
+
+
+def test_run_without_a_token_says_how_to_set_one(cli: Any, tmp_path: Path) -> None:
+    done = cli("run", data_dir=tmp_path / "fresh", timeout=60)
+    assert done.code == 2
+    assert "DISCORD_TOKEN" in done.stderr and "DISCORD_TOKEN_FILE" in done.stderr
+    assert "Traceback" not in done.stderr
