@@ -1,11 +1,18 @@
-"""Fixtures for the store tests: a migrated SQLite file per test and a small hand-made essay."""
+"""Fixtures for the store tests: a migrated database per test and a small hand-made essay.
+
+``engine`` is SQLite by default. When ``ESSAYBOT_TEST_POSTGRES_URL`` names a PostgreSQL server
+(``scripts/test-postgres.sh`` starts a throwaway one), every test using ``engine`` also runs against
+PostgreSQL, on an emptied database, so the scale-out path cannot rot.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from bot.corpus.models import Essay, EssayMeta, Passage, PassageKind, QuoteSpan, passage_id
@@ -23,12 +30,32 @@ def db_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'data' / 'essaybot.db'}"
 
 
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    eng = make_engine(db_url)
+POSTGRES_URL = os.environ.get("ESSAYBOT_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request: pytest.FixtureRequest, db_url: str) -> Iterator[Engine]:
+    if request.param == "postgresql":
+        assert POSTGRES_URL is not None
+        _empty_postgres(POSTGRES_URL)
+        eng = make_engine(POSTGRES_URL)
+    else:
+        eng = make_engine(db_url)
     upgrade(eng)
     yield eng
     eng.dispose()
+
+
+def _empty_postgres(url: str) -> None:
+    """Drop everything a previous test left, so each test starts from an unmigrated database."""
+    eng = make_engine(url)
+    try:
+        with eng.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+    finally:
+        eng.dispose()
 
 
 @pytest.fixture

@@ -50,6 +50,8 @@ def test_upgrade_on_existing_empty_file(tmp_path: Path) -> None:
 
 
 def test_pragmas(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite pragmas")
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
@@ -69,7 +71,7 @@ def test_foreign_keys_cascade(
 
 
 def test_foreign_keys_enforced(engine: Engine) -> None:
-    with pytest.raises(Exception, match="FOREIGN KEY"), engine.begin() as conn:
+    with pytest.raises(Exception, match="(?i)foreign key"), engine.begin() as conn:
         conn.execute(
             text(
                 "INSERT INTO quote_spans (essay_id, start_offset, end_offset, role) "
