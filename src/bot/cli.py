@@ -293,21 +293,6 @@ def positions(ctx: click.Context, topic: str, as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.pass_context
-@_handle_errors
-def essays(ctx: click.Context, as_json: bool) -> None:
-    """List the essays in the corpus."""
-    from bot.render import essay_json, print_essays
-
-    metas = _app(ctx, show_progress=not as_json).essays()
-    if as_json:
-        _emit_json({"schema_version": "1.0", "kind": "essays", "essays": [essay_json(m) for m in metas]})
-    else:
-        print_essays(out, metas)
-
-
-@main.command()
 @click.pass_context
 @_handle_errors
 def reindex(ctx: click.Context) -> None:
@@ -376,3 +361,12 @@ from bot.ops.cli import backup, doctor, health, restore  # noqa: E402
 
 for _command in (backup, doctor, health, restore):
     main.add_command(_command)
+
+from bot.curation_cli import passages, quotes  # noqa: E402
+
+main.add_command(quotes)
+main.add_command(passages)
+
+from bot.essays_cli import essays  # noqa: E402  (list by default; add, remove, restore, edit)
+
+main.add_command(essays)

@@ -145,6 +145,7 @@ class Settings(BaseSettings):
     ann_threshold: int = Field(default=50000, ge=0)
     top_k: int = Field(default=5, ge=1, le=25)
     max_query_chars: int = Field(default=2000, ge=1)
+    max_upload_bytes: int = Field(default=1_048_576, ge=1)
     threads: int | None = Field(default=None, ge=1)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"

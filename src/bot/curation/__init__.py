@@ -5,4 +5,4 @@ after, and registers how to undo it, so every moderator action is reversible (``
 """
 
 # Importing the action modules registers their undo handlers with the audit log.
-from bot.curation import passages, quotes, review, settings  # noqa: F401
+from bot.curation import essays, passages, quotes, review, settings  # noqa: F401

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from rapidfuzz import fuzz
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from bot.curation.audit import CurationError, record, undoable
-from bot.store.models import SPEAKER_ROLES, AuditRow, PassageOverrideRow, PassageRow, utcnow
+from bot.store.models import (
+    ESSAY_ACTIVE,
+    SPEAKER_ROLES,
+    AuditRow,
+    EssayRow,
+    PassageOverrideRow,
+    PassageRow,
+    utcnow,
+)
+from bot.textnorm import normalize, words
 
 
 def _state(row: PassageOverrideRow | None) -> dict[str, Any]:
@@ -116,3 +129,140 @@ def _revert(session: Session, row: AuditRow, actor: str) -> None:
 
 for _action in ("passage.hide", "passage.unhide", "passage.attribute"):
     undoable(_action)(_revert)
+
+
+# -- finding passages (autocomplete, the CLI): by id or by their words, no embedding model -------
+
+MAX_CANDIDATES = 400  # passages ranked per lookup; a few words narrow the corpus far below this
+_ID = re.compile(r"[0-9a-f]{8,16}")
+
+
+@dataclass(frozen=True)
+class PassageInfo:
+    """A passage as moderators pick it: its words, its essay, and this guild's decision about it."""
+
+    id: str
+    essay_id: str
+    title: str
+    authors: tuple[str, ...]
+    text: str
+    start: int
+    end: int
+    hidden: bool = False
+    speaker: str | None = None
+    role: str | None = None
+
+    @property
+    def author_line(self) -> str:
+        """The essay's authors for display."""
+        return author_line(self.authors)
+
+
+def author_line(authors: Sequence[str]) -> str:
+    """Authors joined for display, as ``EssayMeta.author_line`` does; unsigned essays say so."""
+    if not authors:
+        return "Unsigned"
+    if len(authors) == 1:
+        return authors[0]
+    return ", ".join(authors[:-1]) + " and " + authors[-1]
+
+
+def _infos(session: Session, guild_id: str, rows: Sequence[tuple[PassageRow, EssayRow]]) -> list[PassageInfo]:
+    ids = [p.id for p, _ in rows]
+    overrides = {
+        o.passage_id: o
+        for o in session.scalars(
+            select(PassageOverrideRow).where(
+                PassageOverrideRow.guild_id == guild_id, PassageOverrideRow.passage_id.in_(ids)
+            )
+        )
+    }
+    out = []
+    for p, e in rows:
+        o = overrides.get(p.id)
+        out.append(
+            PassageInfo(
+                id=p.id,
+                essay_id=e.id,
+                title=e.title,
+                authors=tuple(e.authors),
+                text=p.text,
+                start=p.start,
+                end=p.end,
+                hidden=bool(o and o.hidden),
+                speaker=o.speaker if o else None,
+                role=o.role if o else None,
+            )
+        )
+    return out
+
+
+def passage_infos(session: Session, guild_id: str, passage_ids: Sequence[str]) -> list[PassageInfo]:
+    """The passages with these ids, in that order; ids no longer in the corpus are left out."""
+    query = (
+        select(PassageRow, EssayRow)
+        .join(EssayRow, EssayRow.id == PassageRow.essay_id)
+        .where(PassageRow.id.in_(list(passage_ids)))
+    )
+    by_id = {info.id: info for info in _infos(session, guild_id, _pairs(session, query))}
+    return [by_id[i] for i in dict.fromkeys(passage_ids) if i in by_id]
+
+
+def find_passages(session: Session, guild_id: str, text: str, *, limit: int = 25) -> list[PassageInfo]:
+    """Passages of active essays whose words match ``text`` best (a bare id finds its passage).
+
+    Every word of three letters or more must occur in the passage (as a substring, so a word still
+    being typed matches); when no passage has them all, passages with any of them are ranked.
+    Ranking is fuzzy matching of the folded text, so quotes, dashes and case do not matter.
+    """
+    wanted = normalize(text)
+    if not wanted:
+        return []
+    if _ID.fullmatch(wanted):
+        exact = passage_infos(session, guild_id, [wanted])
+        if exact:
+            return exact
+    terms = sorted({w for w in words(wanted) if len(w) >= 3 and "'" not in w}, key=len, reverse=True)[:6]
+    base = (
+        select(PassageRow, EssayRow)
+        .join(EssayRow, EssayRow.id == PassageRow.essay_id)
+        .where(EssayRow.status == ESSAY_ACTIVE, PassageRow.kind == "sentence")
+    )
+    likes = [PassageRow.text.ilike(f"%{_like(t)}%", escape="\\") for t in terms]
+    rows = _pairs(session, base.where(*likes).limit(MAX_CANDIDATES)) if likes else []
+    if not rows:
+        query = base.where(or_(*likes)) if likes else base
+        rows = _pairs(session, query.limit(MAX_CANDIDATES * 10))
+    scored = []
+    for passage, essay in rows:
+        folded = normalize(passage.text)
+        score = 100.0 if wanted in folded else fuzz.partial_ratio(wanted, folded)
+        if score >= 60:
+            scored.append((score, passage.essay_id, passage.seq, passage, essay))
+    scored.sort(key=lambda s: (-s[0], s[1], s[2]))
+    return _infos(session, guild_id, [(p, e) for *_, p, e in scored[:limit]])
+
+
+def _pairs(session: Session, query: Select[PassageRow, EssayRow]) -> list[tuple[PassageRow, EssayRow]]:
+    return [(p, e) for p, e in session.execute(query)]
+
+
+def _like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def resolve_passage(session: Session, guild_id: str, ref: str) -> PassageInfo:
+    """The passage a moderator means: its id, or words only one passage contains."""
+    ref = ref.strip()
+    exact = passage_infos(session, guild_id, [ref]) if ref else []
+    if exact:
+        return exact[0]
+    found = find_passages(session, guild_id, ref, limit=5)
+    wanted = normalize(ref)
+    containing = [p for p in found if wanted and wanted in normalize(p.text)]
+    if len(containing) == 1:
+        return containing[0]
+    if not found:
+        raise CurationError(f"No passage matches {ref[:80]!r}: give its id, or a few of its words.")
+    listed = "; ".join(f"{p.id} “{p.text[:60]}…”" for p in (containing or found)[:3])
+    raise CurationError(f"Several passages could match: {listed}. Give its id, or pick it from the list.")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -11,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.curation.audit import CurationError, record, undoable
 from bot.store.models import AuditRow, CuratedQuoteRow, EssayRow, PassageRow, utcnow
+from bot.textnorm import normalize, normalize_with_map
 
 MAX_TAGS = 10
 MAX_TAG_CHARS = 32
@@ -178,13 +183,16 @@ class CuratedQuotes:
                 raise CurationError(
                     f"Item for passage {item['passage_id']!r}: that passage is not in the corpus."
                 )
-            if self.find(item["passage_id"], item["start"], item["end"]) is not None:
+            essay = self.session.get(EssayRow, passage.essay_id)
+            assert essay is not None  # passages cascade with their essay
+            span = relocate(essay.body, passage, item)
+            if self.find(item["passage_id"], *span) is not None:
                 skipped += 1
                 continue
             self.save(
                 item["passage_id"],
                 actor=actor,
-                span=(item["start"], item["end"]),
+                span=span,
                 note=item.get("note"),
                 tags=item.get("tags") or (),
                 now=now,
@@ -207,6 +215,8 @@ def _check_item(item: Any, n: int) -> dict[str, Any]:
         raise CurationError(f"Item {n}: 'tags' must be a list of strings.")
     if item.get("note") is not None and not isinstance(item["note"], str):
         raise CurationError(f"Item {n}: 'note' must be text.")
+    if item.get("text") is not None and not isinstance(item["text"], str):
+        raise CurationError(f"Item {n}: 'text' must be text.")
     return item
 
 
@@ -233,3 +243,94 @@ def _restore(session: Session, row: AuditRow, actor: str) -> None:
     if quote is None:
         raise CurationError(f"Curated quote of audit entry #{row.id} no longer exists.")
     quote.removed_at = None
+
+
+# -- choosing words, and the export and import files ---------------------------------------------
+
+EXPORT_KIND = "curated_quotes"
+EXPORT_SCHEMA_VERSION = "1.0"
+
+
+def span_of_words(text: str, offset: int, start_words: str | None, end_words: str | None) -> tuple[int, int]:
+    """The body span inside a passage (``text`` at body ``offset``) from its start words to its end words.
+
+    Either may be left out (the passage's own start or end). Matching ignores case, quote and dash
+    styles and runs of whitespace, like every other match; the span is of the original text.
+    """
+    folded, to_original = normalize_with_map(text)
+    begin, stop = 0, len(folded)
+    if start_words and normalize(start_words):
+        begin = folded.find(normalize(start_words))
+        if begin < 0:
+            raise CurationError(f"The start words {start_words.strip()[:80]!r} are not in that passage.")
+    if end_words and normalize(end_words):
+        wanted = normalize(end_words)
+        at = folded.find(wanted, begin)
+        if at < 0:
+            raise CurationError(
+                f"The end words {end_words.strip()[:80]!r} do not come after the start words in that passage."
+            )
+        stop = at + len(wanted)
+    if stop <= begin:
+        raise CurationError("The chosen words are empty.")
+    start = to_original[begin]
+    end = to_original[stop - 1] + 1
+    while end < len(text) and unicodedata.combining(text[end]):
+        end += 1  # keep accents that follow the last letter
+    return offset + start, offset + end
+
+
+def export_document(guild_id: str, items: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The JSON export file: what ``parse_import`` reads back."""
+    return {
+        "schema_version": EXPORT_SCHEMA_VERSION,
+        "kind": EXPORT_KIND,
+        "guild_id": guild_id,
+        "quotes": list(items),
+    }
+
+
+def export_csv(items: Sequence[dict[str, Any]]) -> str:
+    """The export as CSV (tags joined with "; "), for spreadsheets; import reads the JSON."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for item in items:
+        writer.writerow({**item, "tags": "; ".join(item.get("tags") or [])})
+    return buffer.getvalue()
+
+
+def parse_import(data: bytes) -> list[dict[str, Any]]:
+    """The quotes of an export file (the export object, or a bare list of quotes)."""
+    try:
+        parsed = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise CurationError(
+            "The file is not UTF-8 text: attach the .json file that /quotes export made."
+        ) from None
+    except ValueError as exc:
+        raise CurationError(f"The file is not valid JSON ({exc}).") from None
+    if isinstance(parsed, dict):
+        if parsed.get("kind") not in (None, EXPORT_KIND):
+            raise CurationError(f"This is a {parsed.get('kind')!r} file, not a curated quotes export.")
+        parsed = parsed.get("quotes")
+    if not isinstance(parsed, list):
+        raise CurationError(
+            "The file holds no list of quotes: attach the .json file that /quotes export made."
+        )
+    return parsed
+
+
+def relocate(body: str, passage: PassageRow, item: dict[str, Any]) -> tuple[int, int]:
+    """The span of an imported quote in today's body: its offsets, or its text found in its passage.
+
+    Offsets shift when an essay is re-imported with edits before the quote; the passage id (a hash of
+    the essay and the passage's words) and the quoted text do not.
+    """
+    start, end, text = item["start"], item["end"], item.get("text")
+    if not isinstance(text, str) or body[start:end] == text:
+        return start, end
+    at = body.find(text, passage.start, passage.end)
+    if at < 0:
+        raise CurationError(f"Item for passage {passage.id!r}: its text is no longer in that passage.")
+    return at, at + len(text)

@@ -101,10 +101,13 @@ class ReviewQueue:
         """How many 👎 reports on a passage are open (made since its last dismissal)."""
         return len(self._reports(passage_id))
 
-    def items(self) -> list[ReviewItem]:
-        """The queue: reported passages this guild does not hide, most reported first."""
+    def items(self, passage_id: str | None = None) -> list[ReviewItem]:
+        """The queue: reported passages this guild does not hide, most reported first.
+
+        With ``passage_id``, only that passage's entry (none when it has no open reports or is hidden).
+        """
         by_passage: dict[str, list[_Report]] = {}
-        for report in self._reports():
+        for report in self._reports(passage_id):
             by_passage.setdefault(report.passage_id, []).append(report)
         overrides = PassageOverrides(self.session, self.guild_id)
         hidden = overrides.hidden_ids()

@@ -34,10 +34,51 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ),
     ("/positions", "Every author's best passage on a topic, one line each.", "/positions topic: sanctions"),
     ("/essays list", "The library: titles, authors, dates and links.", "/essays list"),
+    (
+        "/essays add · remove · restore · edit",
+        "The bot's owners: add an essay (.md or .txt, previewed), remove or restore one, fix its details.",
+        "/essays add file: essay.md",
+    ),
+    ("/quiz start", "Guess who said a curated quote; one guess per member.", "/quiz start players: 3"),
+    ("/quiz leaderboard", "Who guessed right most often in this server.", "/quiz leaderboard"),
     ("/about", "What this bot is and what it logs.", "/about"),
     ("/privacy info", "What is logged about you and for how long.", "/privacy info"),
     ("/privacy forget-me", "Delete everything logged about you.", "/privacy forget-me"),
     ("/stats", "Moderators: questions, answers found, latency and 👎 reports.", "/stats window: 7d"),
+    ("/review", "Moderators: passages reported with 👎; hide, fix attribution or dismiss.", "/review"),
+    (
+        "Moderate this answer",
+        "Moderators: right-click one of my answers → Apps: save a quote, hide, fix attribution, correct.",
+        "A private panel on the passages that answer showed",
+    ),
+    (
+        "/quotes save",
+        "Moderators: save a passage (or some words of it) as a curated quote.",
+        "/quotes save passage: chickens",
+    ),
+    ("/quotes list", "Moderators: the curated quotes, by author or tag.", "/quotes list tag: sanctions"),
+    (
+        "/quotes remove · export · import",
+        "Moderators: remove, or move curated quotes as CSV/JSON.",
+        "/quotes export",
+    ),
+    (
+        "/passages hide · unhide",
+        "Moderators: keep a junk passage out of answers.",
+        "/passages hide passage: Skip to content",
+    ),
+    (
+        "/passages attribute",
+        "Moderators: say who really speaks in a passage.",
+        "/passages attribute passage: … speaker: Tempest editors role: Editors' introduction",
+    ),
+    ("/audit show", "Moderators: who changed what in the curation, newest first.", "/audit show"),
+    ("/audit undo", "Moderators: revert one audit entry.", "/audit undo entry: 12"),
+    (
+        "/settings show · /settings set",
+        "Manage Server: moderator roles, answer channels, visibility, cooldown, mod-log, quote of the day.",
+        "/settings set answer_visibility: ephemeral",
+    ),
 )
 
 

@@ -15,6 +15,7 @@ from bot.answer.types import Quote, WhoSaidAnswer
 from bot.discord import limits
 from bot.discord.markdown import escape, escape_minimal
 from bot.discord.render_common import (
+    CURATED_LABEL,
     FOUND,
     MATCH_LABELS,
     NEUTRAL,
@@ -82,6 +83,8 @@ def _found(answer: WhoSaidAnswer, index: int, visibility: Visibility) -> Rendere
     q = answer.results[index]
     embed = quote_embed(q, colour=FOUND, budget=EXCERPT_CHARS)
     label = f"{MATCH_LABELS[q.match]} · confidence {answer.confidence:.0%}"
+    if q.curated is not None:
+        label += f" · {CURATED_LABEL}"
     if answer.author_filter:
         label += f" · in {one_line(answer.author_filter)}'s essays"
     embed.set_author(name=limits.truncate(label, limits.AUTHOR_NAME, markdown=False))

@@ -163,16 +163,58 @@ def attribution_title(q: Quote) -> str:
 
 
 def quote_embed(q: Quote, *, colour: discord.Colour, lead: str = "", budget: int = 900) -> discord.Embed:
-    """An embed for one passage: attribution as the (linked) title, excerpt, then the source line."""
+    """An embed for one passage: attribution as the (linked) title, excerpt, then the source line.
+
+    A quote the server's moderators curated or re-attributed says so in a "From the moderators" field.
+    """
     url = quote_url(q)
     body = excerpt_markdown(q, budget)
     description = "\n\n".join(x for x in (lead, body, source_line(q.essay, url)) if x)
-    return discord.Embed(
+    embed = discord.Embed(
         title=attribution_title(q),
         url=url,
         description=limits.truncate(description, limits.EMBED_DESCRIPTION),
         colour=colour,
     )
+    note = moderator_note(q)
+    if note:
+        embed.add_field(name=MODERATORS_FIELD, value=note, inline=False)
+    return embed
+
+
+MODERATORS_FIELD = "From the moderators"
+CURATED_LABEL = "⭐ curated"
+CORRECTED = "Corrected by the moderators"
+ATTRIBUTION_FIXED = "Attribution fixed by the moderators"
+
+
+def moderator_note(q: Quote) -> str | None:
+    """What this server's moderators did to a quote: curated (by whom, when, why), attribution fixed."""
+    lines = []
+    badge = q.curated
+    if badge is not None:
+        # A mention in an embed shows the moderator's name and never pings; "cli" is the command line.
+        who = (
+            f"<@{badge.saved_by}>"
+            if badge.saved_by.isdigit()
+            else ("an admin (command line)" if badge.saved_by == "cli" else escape(one_line(badge.saved_by)))
+        )
+        line = f"⭐ Curated quote, saved by {who} on {human_date(badge.saved_at[:10])}"
+        if badge.note:
+            line += f": {limits.truncate(escape(one_line(badge.note)), 300)}"
+        if badge.tags:
+            line += " · tags: " + ", ".join(escape(t) for t in badge.tags)
+        lines.append(line)
+    if q.attribution_fixed:
+        lines.append(f"✏️ {ATTRIBUTION_FIXED}")
+    return limits.truncate("\n".join(lines), limits.FIELD_VALUE) if lines else None
+
+
+def corrected(rendered: Rendered) -> Rendered:
+    """An answer re-rendered after moderation, marked as corrected in its content and footer."""
+    for embed in rendered.embeds[-1:]:
+        embed.set_footer(text=footer(embed.footer.text or "", CORRECTED))
+    return finish(f"✏️ *{CORRECTED}* · {rendered.content}", rendered.embeds)
 
 
 def finish(content: str, embeds: list[discord.Embed]) -> Rendered:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
@@ -18,6 +17,7 @@ from bot.answer.sides import Target, author_groups, resolve_side
 from bot.answer.types import CompareAnswer, PositionsAnswer, WhoSaidAnswer
 from bot.app import Essaybot
 from bot.corpus.models import EssayMeta
+from bot.cpus import available_cpus
 from bot.discord.batcher import EmbedBatcher, Vectors
 from bot.search.query import ParsedQuery, clean_input, parse_query
 
@@ -31,7 +31,7 @@ class AnswerService:
     def __init__(self, app: Essaybot) -> None:
         self.app = app
         cfg = app.settings.discord
-        workers = cfg.workers or max(2, os.cpu_count() or 2)
+        workers = cfg.workers or max(2, available_cpus())
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="essaybot-search")
         # One thread for the model: torch already uses every core for a batch.
         self._embed_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="essaybot-embed")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from bot.cpus import available_cpus
 from bot.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -77,8 +78,8 @@ class Embedder:
 
                 hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
-                if self.threads:
-                    torch.set_num_threads(self.threads)
+                # The container's CPU quota, not the host's cores, unless configured.
+                torch.set_num_threads(self.threads or available_cpus())
                 try:
                     self._model = SentenceTransformer(path, device="cpu")
                 except OSError as exc:

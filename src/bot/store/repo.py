@@ -160,6 +160,18 @@ class CorpusRepository:
             "removed": by_status.get(ESSAY_REMOVED, 0),
         }
 
+    def essay_and_status(self, essay_id: str) -> tuple[Essay, EssayStatus] | None:
+        """An essay whatever its status (removed ones too), with that status; None if never stored."""
+        row = self.session.get(EssayRow, essay_id)
+        return None if row is None else (_to_essay(row), cast(EssayStatus, row.status))
+
+    def removed_essays(self) -> list[EssayMeta]:
+        """Metadata of the removed essays (tombstones), ordered by id."""
+        rows = self.session.scalars(
+            select(EssayRow).where(EssayRow.status == ESSAY_REMOVED).order_by(EssayRow.id)
+        )
+        return [_to_essay(row).meta for row in rows]
+
 
 def _check_offsets(essay: Essay, passages: Sequence[Passage], spans: Sequence[QuoteSpan]) -> None:
     # Every answer quotes body[start:end]; storing a passage that breaks this would misquote later.

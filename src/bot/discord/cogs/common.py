@@ -50,6 +50,12 @@ async def check_question(client: EssaybotClient, interaction: discord.Interactio
         parent = getattr(interaction.channel, "parent_id", None)
         if interaction.channel_id not in allowed and parent not in allowed:
             raise WrongChannel(allowed)
+    await check_cooldown(client, interaction)
+
+
+async def check_cooldown(client: EssaybotClient, interaction: discord.Interaction) -> None:
+    """Raise ``Cooldown`` (answered with the retry time) when the member asks too fast for this guild."""
+    settings = await settings_for(client, interaction)
     rate, per = settings.cooldown_rate, settings.cooldown_seconds
     retry = client.cooldowns.hit(interaction.user.id, guild_id=interaction.guild_id, rate=rate, per=per)
     if retry is not None:

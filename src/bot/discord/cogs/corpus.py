@@ -1,4 +1,4 @@
-"""/essays list: the corpus, paginated. (Curation subcommands join this group later.)"""
+"""/essays list: the corpus, paginated; the owners' add, remove, restore and edit are in essays_admin."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.cogs.essays_admin import EssaysAdmin
 from bot.discord.replies import send
 from bot.discord.views.panels import EssaysView
 
@@ -16,8 +17,13 @@ if TYPE_CHECKING:
 
 
 @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
-class EssaysCog(commands.GroupCog, group_name="essays", group_description="The essays the bot quotes from"):
-    """The library of essays."""
+class EssaysCog(
+    EssaysAdmin,
+    commands.GroupCog,
+    group_name="essays",
+    group_description="The essays the bot quotes from",
+):
+    """The library of essays: everyone lists it; the bot's owners change it (``EssaysAdmin``)."""
 
     def __init__(self, client: EssaybotClient) -> None:
         self.client = client

@@ -10,6 +10,7 @@ from bot.answer.types import Quote
 from bot.discord.records import Entry
 from bot.discord.replies import NO_MENTIONS
 from bot.discord.views.base import Handler, TimedView
+from bot.discord.views.review import watch_reports
 
 if TYPE_CHECKING:
     from bot.discord.client import EssaybotClient
@@ -61,13 +62,12 @@ class FeedbackView(TimedView):
     async def on_reason(self, interaction: discord.Interaction) -> None:
         """Store the 👎 with its reason and thank the member."""
         value = self.reason.values[0]
-        first = await self.client.recorder.vote(
-            self.entry,
-            interaction.user.id,
-            -1,
-            reason=value,
-            passage_id=self.quote.passage_id if self.quote else None,
-        )
+        passage_id = self.quote.passage_id if self.quote else None
+        # A 👎 that brings the passage to the guild's review threshold is announced in the mod-log.
+        async with watch_reports(self.client, interaction.guild_id, passage_id):
+            first = await self.client.recorder.vote(
+                self.entry, interaction.user.id, -1, reason=value, passage_id=passage_id
+            )
         label = REASONS[value][0].lower()
         text = f"Thanks: recorded 👎 ({label}). Moderators review these reports."
         if not first:

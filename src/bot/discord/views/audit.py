@@ -1,0 +1,157 @@
+"""The audit log in Discord: one line per entry (who, what, when, before → after), paged."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.curation.audit import CLI_ACTOR
+from bot.discord.limits import CONTENT, EMBED_DESCRIPTION, truncate
+from bot.discord.markdown import escape
+from bot.discord.render import Rendered
+from bot.discord.render_common import NEUTRAL, one_line
+from bot.discord.render_info import page_count
+from bot.discord.replies import NO_MENTIONS
+from bot.discord.views.base import TimedView
+from bot.store.models import AuditRow
+
+if TYPE_CHECKING:
+    from bot.discord.client import EssaybotClient
+
+PER_PAGE = 8
+VALUE_CHARS = 60
+MAX_CHANGES = 4
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """What the panel shows of one entry (rows are read on a worker thread, then detached)."""
+
+    id: int
+    guild_id: str | None
+    actor: str
+    action: str
+    target: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    created_at: datetime
+    undone_at: datetime | None
+    undone_by: str | None
+
+    @classmethod
+    def of(cls, row: AuditRow) -> AuditLine:
+        """Copy an audit row."""
+        return cls(
+            row.id,
+            row.guild_id,
+            row.actor,
+            row.action,
+            row.target,
+            row.before,
+            row.after,
+            row.created_at,
+            row.undone_at,
+            row.undone_by,
+        )
+
+
+def who(actor: str | None) -> str:
+    """A member mention (it never pings: messages allow no mentions), or "the CLI"."""
+    if actor == CLI_ACTOR or actor is None:
+        return "the CLI"
+    return f"<@{actor}>" if actor.isdigit() else escape(actor)
+
+
+def when(moment: datetime) -> str:
+    """A Discord timestamp, shown in each reader's time zone."""
+    return f"<t:{int(moment.timestamp())}:R>"
+
+
+def _value(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return truncate(escape(one_line(text)), VALUE_CHARS, markdown=True)
+
+
+def change(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    """``key: old → new`` for the keys that changed; "created" or "removed" for whole objects."""
+    if before is None and after is None:
+        return ""
+    if before is None or after is None:
+        shown = after if before is None else before
+        assert shown is not None
+        label = "created" if before is None else "removed"
+        text = shown.get("text") if isinstance(shown.get("text"), str) else None
+        return f"{label}: “{_value(text)}”" if text else label
+    keys = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
+    parts = [f"{escape(k)}: {_value(before.get(k))} → {_value(after.get(k))}" for k in keys[:MAX_CHANGES]]
+    if len(keys) > MAX_CHANGES:
+        parts.append(f"+{len(keys) - MAX_CHANGES} more")
+    return "; ".join(parts) or "no change"
+
+
+def line(entry: AuditLine) -> str:
+    """One entry: number, action, target, who and when, what changed, and whether it was undone."""
+    scope = " (whole corpus)" if entry.guild_id is None else ""
+    head = (
+        f"**#{entry.id}** `{escape(entry.action)}` {escape(one_line(entry.target))}{scope} · "
+        f"{who(entry.actor)} {when(entry.created_at)}"
+    )
+    detail = change(entry.before, entry.after)
+    undone = f"\n↩️ undone by {who(entry.undone_by)} {when(entry.undone_at)}" if entry.undone_at else ""
+    return head + (f"\n{detail}" if detail else "") + undone
+
+
+def audit_page(entries: Sequence[AuditLine], page: int) -> Rendered:
+    """Page ``page`` (0-based, clamped) of the newest entries."""
+    pages = page_count(len(entries), PER_PAGE)
+    page = max(0, min(page, pages - 1))
+    shown = entries[page * PER_PAGE : (page + 1) * PER_PAGE]
+    body = "\n\n".join(truncate(line(e), 480) for e in shown) or "No curation actions yet."
+    embed = discord.Embed(title="Audit log", description=truncate(body, EMBED_DESCRIPTION), colour=NEUTRAL)
+    embed.set_footer(text=f"Page {page + 1} of {pages} · newest first · /audit undo <entry> reverts one")
+    return Rendered(
+        truncate(f"{len(entries)} recent audit entries · page {page + 1} of {pages}", CONTENT), [embed]
+    )
+
+
+class AuditView(TimedView):
+    """Previous/Next through the recent entries (a private message)."""
+
+    def __init__(
+        self, client: EssaybotClient, origin: discord.Interaction, owner_id: int, entries: Sequence[AuditLine]
+    ) -> None:
+        super().__init__(client, origin, owner_id)
+        self.entries, self.page_no = list(entries), 0
+        self.pages = page_count(len(self.entries), PER_PAGE)
+        self.prev = self.button("Previous", "prev", emoji="◀️")
+        self.next = self.button("Next", "next", emoji="▶️")
+        self._sync()
+
+    def _sync(self) -> None:
+        self.prev.disabled = self.page_no <= 0
+        self.next.disabled = self.page_no >= self.pages - 1
+
+    def page(self) -> Rendered:
+        """The current page."""
+        return audit_page(self.entries, self.page_no)
+
+    async def _move(self, interaction: discord.Interaction, step: int) -> None:
+        self.page_no = min(max(self.page_no + step, 0), self.pages - 1)
+        self._sync()
+        page = self.page()
+        await interaction.response.edit_message(
+            content=page.content, embeds=page.embeds, view=self, allowed_mentions=NO_MENTIONS
+        )
+
+    async def on_prev(self, interaction: discord.Interaction) -> None:
+        """Previous page."""
+        await self._move(interaction, -1)
+
+    async def on_next(self, interaction: discord.Interaction) -> None:
+        """Next page."""
+        await self._move(interaction, +1)

@@ -1,0 +1,420 @@
+"""Moderation from Discord: the actions (save a quote, hide, attribute), their modals, and the panel
+that "Moderate this answer" opens.
+
+Every action re-checks that the member is a moderator (Discord's command permissions can be
+overridden by server admins), runs its database work on the worker pool in one transaction that
+also writes the audit entry, and posts to the guild's mod-log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import discord
+from discord import app_commands
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.curation.passages import PassageInfo, PassageOverrides, passage_infos, resolve_passage
+from bot.curation.quotes import CuratedQuotes, span_of_words
+from bot.discord import limits, modlog
+from bot.discord.markdown import escape, italic
+from bot.discord.render_common import NEUTRAL, Rendered, finish, footer, one_line
+from bot.discord.replies import NO_MENTIONS
+from bot.discord.tree import NotModerator
+from bot.discord.views.base import TimedView, is_moderator
+from bot.store.db import session_scope
+from bot.store.models import CuratedQuoteRow
+
+if TYPE_CHECKING:
+    from bot.discord.client import EssaybotClient
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a moderation action did: the reply for the moderator, and whether anything changed."""
+
+    text: str
+    passage_id: str
+    changed: bool
+
+
+# Role choices, in the words moderators read; "reset" removes the override (the detector decides).
+ROLES: dict[str, str] = {
+    "quoted": "Quoted: someone the essay quotes",
+    "editors' introduction": "Editors' introduction",
+    "reported view": "A view the authors report and reject",
+    "own": "The essay's own authors",
+    "reset": "Automatic: remove the override",
+}
+
+
+async def require_moderator(interaction: discord.Interaction, what: str) -> str:
+    """The guild id (text) when a moderator uses ``what``; raises for everyone else, and outside guilds."""
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage()
+    if not await is_moderator(interaction):
+        raise NotModerator(what)
+    return str(interaction.guild_id)
+
+
+async def in_session(client: EssaybotClient, work: Callable[[Session], T]) -> T:
+    """Run ``work`` in one database transaction on the worker pool."""
+
+    def run() -> T:
+        with session_scope(client.app.engine) as session:
+            return work(session)
+
+    return await client.service.run(run)
+
+
+def describe(info: PassageInfo, chars: int = 160) -> str:
+    """`id` “words…” — Author, *Title* (markdown, escaped)."""
+    words = limits.truncate(escape(one_line(info.text)), chars)
+    return f"`{info.id}` “{words}” — {escape(one_line(info.author_line))}, {italic(one_line(info.title))}"
+
+
+def speaker_text(info: PassageInfo) -> str:
+    """Who speaks in a passage as this guild's override says (escaped)."""
+    if info.role is None:
+        return "as detected"
+    if info.role == "own":
+        return f"{escape(info.author_line)} (the essay's authors)"
+    return f"{escape(info.speaker or 'unnamed')} ({escape(info.role)})"
+
+
+# -- actions ---------------------------------------------------------------------------------------
+
+
+async def set_hidden(
+    client: EssaybotClient, interaction: discord.Interaction, ref: str, hidden: bool
+) -> Outcome:
+    """Hide or unhide a passage (an id, or words only it contains); the reply for the moderator."""
+    gid = await require_moderator(interaction, "/passages hide" if hidden else "/passages unhide")
+    actor = str(interaction.user.id)
+
+    def work(session: Session) -> tuple[bool, PassageInfo]:
+        info = resolve_passage(session, gid, ref)
+        repo = PassageOverrides(session, gid)
+        changed = repo.hide(info.id, actor=actor) if hidden else repo.unhide(info.id, actor=actor)
+        return changed, info
+
+    changed, info = await in_session(client, work)
+    if not changed:
+        state = "hidden" if hidden else "shown"
+        return Outcome(f"Nothing changed: {describe(info)} was already {state}.", info.id, False)
+    await modlog.post(client, gid, f"🙈 <@{actor}> {'hid' if hidden else 'unhid'} passage {describe(info)}")
+    where = "never appears in" if hidden else "can appear again in"
+    text = f"{'Hidden' if hidden else 'Unhidden'}: {describe(info)}. It {where} this server's answers."
+    return Outcome(text, info.id, True)
+
+
+async def attribute(
+    client: EssaybotClient, interaction: discord.Interaction, ref: str, speaker: str | None, role: str
+) -> Outcome:
+    """Override who speaks in a passage ("reset" removes the override); the reply for the moderator."""
+    gid = await require_moderator(interaction, "/passages attribute")
+    actor = str(interaction.user.id)
+
+    def work(session: Session) -> tuple[bool, PassageInfo]:
+        info = resolve_passage(session, gid, ref)
+        who = None if role in ("own", "reset") else speaker
+        changed = PassageOverrides(session, gid).attribute(
+            info.id, who, None if role == "reset" else role, actor=actor
+        )
+        return changed, passage_infos(session, gid, [info.id])[0]
+
+    changed, info = await in_session(client, work)
+    if not changed:
+        return Outcome(f"Nothing changed: {describe(info)} already has that attribution.", info.id, False)
+    await modlog.post(
+        client, gid, f"🗣️ <@{actor}> set the speaker of {describe(info)} to {speaker_text(info)}"
+    )
+    return Outcome(f"Attribution of {describe(info)}: {speaker_text(info)}.", info.id, True)
+
+
+async def save_quote(
+    client: EssaybotClient,
+    interaction: discord.Interaction,
+    ref: str,
+    *,
+    start_words: str | None = None,
+    end_words: str | None = None,
+    note: str | None = None,
+    tags: str | None = None,
+) -> str:
+    """Save a passage, or the words from ``start_words`` to ``end_words`` in it, as a curated quote."""
+    gid = await require_moderator(interaction, "/quotes save")
+    actor = str(interaction.user.id)
+
+    def work(session: Session) -> tuple[int, str, PassageInfo]:
+        info = resolve_passage(session, gid, ref)
+        span = span_of_words(info.text, info.start, start_words, end_words)
+        tag_list = [t for t in (tags or "").replace(";", ",").split(",") if t.strip()]
+        row = CuratedQuotes(session, gid).save(info.id, actor=actor, span=span, note=note, tags=tag_list)
+        return row.id, row.text, info
+
+    quote_id, text, info = await in_session(client, work)
+    words = limits.truncate(escape(one_line(text)), 300)
+    source = f"{escape(one_line(info.author_line))}, {italic(one_line(info.title))}"
+    await modlog.post(client, gid, f"⭐ <@{actor}> saved curated quote #{quote_id}: “{words}” — {source}")
+    return f"⭐ Saved curated quote #{quote_id}: “{words}” — {source}. It now ranks first when it answers."
+
+
+# -- modals ----------------------------------------------------------------------------------------
+
+
+class _Modal(discord.ui.Modal):
+    """A modal whose errors are answered like command errors: privately, with a reason."""
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
+        """Same handling as commands."""
+        from bot.discord.tree import report_error
+
+        await report_error(interaction, error)
+
+
+class SaveQuoteModal(_Modal, title="Save as a curated quote"):
+    """The words to keep (a sub-span, optional), a note and tags."""
+
+    def __init__(self, panel: ModerationPanel, info: PassageInfo) -> None:
+        super().__init__()
+        self.panel, self.info = panel, info
+        hint = "Leave empty to keep the whole passage"
+        self.start: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="First words (optional)", required=False, max_length=200, placeholder=hint
+        )
+        self.end: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="Last words (optional)", required=False, max_length=200, placeholder=hint
+        )
+        self.note: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="Note (optional)", style=discord.TextStyle.paragraph, required=False, max_length=1000
+        )
+        self.tags: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="Tags, comma-separated (optional)", required=False, max_length=200
+        )
+        for item in (self.start, self.end, self.note, self.tags):
+            self.add_item(item)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        """Save, then show the result in the panel."""
+        status = await save_quote(
+            self.panel.client,
+            interaction,
+            self.info.id,
+            start_words=self.start.value,
+            end_words=self.end.value,
+            note=self.note.value,
+            tags=self.tags.value,
+        )
+        await self.panel.refresh(interaction, status)
+
+
+class AttributionModal(_Modal, title="Fix the attribution"):
+    """Who really speaks in the passage, and in which role."""
+
+    def __init__(self, panel: ModerationPanel, info: PassageInfo) -> None:
+        super().__init__()
+        self.panel, self.info = panel, info
+        self.speaker: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="Speaker (e.g. Tempest editors)",
+            required=False,
+            max_length=200,
+            default=info.speaker or None,
+        )
+        current = info.role or "quoted"
+        options = [
+            discord.SelectOption(label=text, value=v, default=v == current) for v, text in ROLES.items()
+        ]
+        self.role: discord.ui.Select[Any] = discord.ui.Select(options=options, required=True)
+        self.add_item(self.speaker)
+        self.add_item(discord.ui.Label(text="Role", component=self.role))
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        """Apply the override, then show the result in the panel."""
+        role = self.role.values[0] if self.role.values else "quoted"
+        outcome = await attribute(self.panel.client, interaction, self.info.id, self.speaker.value, role)
+        await self.panel.refresh(interaction, outcome.text)
+
+
+# -- the panel -------------------------------------------------------------------------------------
+
+
+class ModerationPanel(TimedView):
+    """Private to one moderator: the passages an answer showed, and what to do with each."""
+
+    def __init__(
+        self,
+        client: EssaybotClient,
+        origin: discord.Interaction,
+        owner_id: int,
+        passages: list[PassageInfo],
+        curated: dict[str, list[int]],
+    ) -> None:
+        super().__init__(client, origin, owner_id)
+        self.passages, self.curated, self.selected = passages[: limits.SELECT_OPTIONS], curated, 0
+        self.picker: discord.ui.Select[ModerationPanel] | None = None
+        if len(self.passages) > 1:
+            self.picker = discord.ui.Select(custom_id=self.custom_id("pick"), row=0)
+            self.picker.callback = self.on_pick  # type: ignore[method-assign]
+            self.add_item(self.picker)
+        self.button("Save quote", "save", emoji="⭐", style=discord.ButtonStyle.primary, row=1)
+        self.hide_button = self.button(
+            "Hide passage", "hide", emoji="🙈", style=discord.ButtonStyle.danger, row=1
+        )
+        self.button("Fix attribution", "attribute", emoji="🗣️", row=1)
+        self.button("Correct posted answers", "correct", emoji="✏️", row=1)
+        self._sync()
+
+    @property
+    def info(self) -> PassageInfo:
+        """The passage being moderated."""
+        return self.passages[self.selected]
+
+    def _sync(self) -> None:
+        if self.picker is not None:
+            self.picker.options = [
+                discord.SelectOption(
+                    label=limits.truncate(one_line(p.text), limits.SELECT_OPTION_LABEL, markdown=False),
+                    value=p.id,
+                    description=limits.truncate(
+                        f"{'[hidden] ' if p.hidden else ''}{one_line(p.author_line)}, {one_line(p.title)}",
+                        limits.SELECT_OPTION_DESCRIPTION,
+                        markdown=False,
+                    ),
+                    default=i == self.selected,
+                )
+                for i, p in enumerate(self.passages)
+            ]
+        self.hide_button.label = "Unhide passage" if self.info.hidden else "Hide passage"
+
+    def page(self, status: str = "") -> Rendered:
+        """The selected passage with this server's decisions about it."""
+        info = self.info
+        lines = [
+            f"> {limits.truncate(escape(one_line(info.text)), 1500)}",
+            f"— {escape(one_line(info.author_line))}, {italic(one_line(info.title))}",
+            "",
+            f"**Hidden:** {'yes, never shown in this server' if info.hidden else 'no'}",
+            f"**Speaker:** {speaker_text(info)}",
+        ]
+        saved = self.curated.get(info.id)
+        if saved:
+            lines.append("**Curated:** " + ", ".join(f"#{n}" for n in saved))
+        embed = discord.Embed(title="Moderate this answer", description="\n".join(lines), colour=NEUTRAL)
+        embed.set_footer(
+            text=footer(
+                f"Passage {self.selected + 1} of {len(self.passages)} · {info.id}", "Only you can see this"
+            )
+        )
+        return finish(
+            status or "Pick a passage, then an action. Every action is audited and can be undone.", [embed]
+        )
+
+    async def refresh(self, interaction: discord.Interaction, status: str) -> None:
+        """Reload the passages' state and show ``status`` in the panel."""
+        ids = [p.id for p in self.passages]
+        passages, self.curated = await load_panel_state(self.client, str(interaction.guild_id), ids)
+        self.passages = passages or self.passages  # an essay removed meanwhile takes its passages along
+        self.selected = min(self.selected, len(self.passages) - 1)
+        self._sync()
+        page = self.page(status)
+        await interaction.response.edit_message(
+            content=page.content, embeds=page.embeds, view=self, allowed_mentions=NO_MENTIONS
+        )
+
+    async def on_pick(self, interaction: discord.Interaction) -> None:
+        """Another passage of the answer."""
+        assert self.picker is not None
+        chosen = self.picker.values[0] if self.picker.values else self.info.id
+        self.selected = next((i for i, p in enumerate(self.passages) if p.id == chosen), 0)
+        self._sync()
+        page = self.page()
+        await interaction.response.edit_message(
+            content=page.content, embeds=page.embeds, view=self, allowed_mentions=NO_MENTIONS
+        )
+
+    async def on_save(self, interaction: discord.Interaction) -> None:
+        """Ask for the words, note and tags."""
+        await require_moderator(interaction, "Saving a quote")
+        await interaction.response.send_modal(SaveQuoteModal(self, self.info))
+
+    async def on_hide(self, interaction: discord.Interaction) -> None:
+        """Hide the passage (or show it again)."""
+        outcome = await set_hidden(self.client, interaction, self.info.id, not self.info.hidden)
+        await self.refresh(interaction, outcome.text)
+
+    async def on_attribute(self, interaction: discord.Interaction) -> None:
+        """Ask who speaks."""
+        await require_moderator(interaction, "Fixing an attribution")
+        await interaction.response.send_modal(AttributionModal(self, self.info))
+
+    async def on_correct(self, interaction: discord.Interaction) -> None:
+        """Edit the posted answers that showed the answer's hidden or re-attributed passages."""
+        from bot.discord.corrections import correct
+
+        gid = await require_moderator(interaction, "Correcting answers")
+        changed = [p.id for p in self.passages if p.hidden or p.role is not None]
+        if not changed:
+            page = self.page("Nothing to correct: none of these passages is hidden or re-attributed.")
+            await interaction.response.edit_message(content=page.content, embeds=page.embeds, view=self)
+            return
+        await interaction.response.defer()
+        report = await correct(self.client, int(gid), changed)
+        if report.edited:
+            await modlog.post(self.client, gid, f"✏️ <@{interaction.user.id}> {report.summary()}")
+        page = self.page(report.summary())
+        await interaction.edit_original_response(
+            content=page.content, embeds=page.embeds, view=self, allowed_mentions=NO_MENTIONS
+        )
+
+
+async def load_panel_state(
+    client: EssaybotClient, guild_id: str, passage_ids: list[str]
+) -> tuple[list[PassageInfo], dict[str, list[int]]]:
+    """The passages (in the answer's order) and the curated quotes saved from each, in this guild."""
+
+    def work(session: Session) -> tuple[list[PassageInfo], dict[str, list[int]]]:
+        infos = passage_infos(session, guild_id, passage_ids)
+        curated: dict[str, list[int]] = {}
+        rows = session.execute(
+            select(CuratedQuoteRow.passage_id, CuratedQuoteRow.id).where(
+                CuratedQuoteRow.guild_id == guild_id,
+                CuratedQuoteRow.passage_id.in_(passage_ids),
+                CuratedQuoteRow.removed_at.is_(None),
+            )
+        )
+        for passage_id, quote_id in rows:
+            curated.setdefault(passage_id, []).append(quote_id)
+        return infos, curated
+
+    return await in_session(client, work)
+
+
+class CorrectView(TimedView):
+    """One button under a /passages reply: correct the posted answers that showed the passage."""
+
+    def __init__(
+        self, client: EssaybotClient, origin: discord.Interaction, owner_id: int, passage_id: str
+    ) -> None:
+        super().__init__(client, origin, owner_id)
+        self.passage_id = passage_id
+        self.button("Correct posted answers", "correct", emoji="✏️", style=discord.ButtonStyle.primary)
+
+    async def on_correct(self, interaction: discord.Interaction) -> None:
+        """Correct, then say what was done."""
+        from bot.discord.corrections import correct
+
+        gid = await require_moderator(interaction, "Correcting answers")
+        await interaction.response.defer()
+        report = await correct(self.client, int(gid), [self.passage_id])
+        if report.edited:
+            await modlog.post(self.client, gid, f"✏️ <@{interaction.user.id}> {report.summary()}")
+        self.stop()
+        await interaction.edit_original_response(
+            content=report.summary(), embeds=[], view=None, allowed_mentions=NO_MENTIONS
+        )
