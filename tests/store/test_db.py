@@ -71,7 +71,7 @@ def test_foreign_keys_cascade(
 
 
 def test_foreign_keys_enforced(engine: Engine) -> None:
-    with pytest.raises(Exception, match="(?i)foreign key"), engine.begin() as conn:
+    with pytest.raises(Exception, match=r"(?i)foreign key"), engine.begin() as conn:
         conn.execute(
             text(
                 "INSERT INTO quote_spans (essay_id, start_offset, end_offset, role) "
