@@ -82,6 +82,8 @@ class EssaybotClient(commands.Bot):
             await self.add_cog(cog(self))
         await self.sync_commands()
         self._chores = [
+            # Load the index and the model now, so that the first member's question is not the slow one.
+            asyncio.create_task(self._warm_up(), name="essaybot-warmup"),
             asyncio.create_task(self._every(1.0, self.views.reap), name="essaybot-views"),
             asyncio.create_task(self._every(86400.0, self.recorder.purge, first=True), name="essaybot-purge"),
             asyncio.create_task(
@@ -100,6 +102,12 @@ class EssaybotClient(commands.Bot):
             except Exception:
                 log.exception("background chore %s failed", getattr(chore, "__name__", chore))
             await asyncio.sleep(seconds)
+
+    async def _warm_up(self) -> None:
+        try:
+            await self.service.run(lambda: self.app.retriever().embed(["warm-up"]))
+        except Exception:
+            log.exception("warm-up failed; the first question will load the model")
 
     async def _beat(self) -> None:
         if self.connected:

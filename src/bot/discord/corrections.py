@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Commands whose answers show passages, and how each is asked again.
-CORRECTABLE = ("who_said", "who_said_message", "compare", "positions")
+CORRECTABLE = ("who_said", "who_said_message", "button_share", "compare", "positions")
 MAX_ANSWERS = 200  # newest first; the interaction log keeps only retention_days anyway
 
 
@@ -114,7 +114,7 @@ def posted_answers(session: Session, guild_id: str, passage_ids: Collection[str]
 async def rerender(client: EssaybotClient, answer: PostedAnswer, guild_id: int) -> render.Rendered:
     """Ask the logged question again with the guild's current curation, rendered as a public answer."""
     o, service = answer.options, client.service
-    if answer.command in ("who_said", "who_said_message"):
+    if answer.command in ("who_said", "who_said_message", "button_share"):
         result = await service.who_said(str(o["query"]), author=o.get("author"), guild_id=guild_id)
         return render.who_said(result, 0, visibility="public")
     if answer.command == "compare":
@@ -154,13 +154,6 @@ async def correct(client: EssaybotClient, guild_id: int, passage_ids: Collection
             report.failed += 1
             continue
         report.edited += 1
-        _stop_views(client, answer.message_id)
+        # Live buttons of the corrected answer must not bring the old answer back.
+        client.views.stop_message(answer.message_id)
     return report
-
-
-def _stop_views(client: EssaybotClient, message_id: int) -> None:
-    """Stop the live buttons of a corrected answer, so that they cannot bring the old answer back."""
-    for view in list(client.views._views.values()):
-        entry = getattr(view, "entry", None)
-        if entry is not None and entry.message_id == message_id and not view.is_finished():
-            view.stop()

@@ -137,7 +137,8 @@ def privacy(settings: Settings) -> Rendered:
     )
     embed.add_field(
         name="Moderators",
-        value="Moderation actions and quiz scores keep the raw user id, because they must be attributable.",
+        value="Moderation actions and quiz guesses keep the raw user id, because they must be attributable. "
+        "Moderators reviewing 👎 reports see the question of a reported answer, not who asked it.",
         inline=False,
     )
     embed.add_field(

@@ -57,7 +57,7 @@ class CompareCog(commands.Cog):
             entry.message_id = await send(
                 interaction, rendered, ephemeral=visibility == "ephemeral", view=view
             )
-            view.register()
+            view.register(entry.message_id)
 
     @compare.autocomplete("a")
     async def _a(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -44,4 +44,4 @@ class PositionsCog(commands.Cog):
             entry.message_id = await send(
                 interaction, view.page(), ephemeral=visibility == "ephemeral", view=view
             )
-            view.register()
+            view.register(entry.message_id)

@@ -161,4 +161,4 @@ class WhoSaidCog(commands.Cog):
             entry.message_id = await send(
                 interaction, view.page(), ephemeral=visibility == "ephemeral", view=view
             )
-            view.register()
+            view.register(entry.message_id)

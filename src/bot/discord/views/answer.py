@@ -158,15 +158,21 @@ class AnswerView(TimedView):
             index=self.index,
         )
         page = public.page()
-        await send(interaction, page, ephemeral=False, view=public)
-        public.register()
+        message_id = await send(interaction, page, ephemeral=False, view=public)
+        public.register(message_id)
         self.share.disabled = True
         self.share.label = "Shared"
         try:
             await self.origin.edit_original_response(view=self, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as exc:
             log.debug("could not mark the private answer as shared: %s", exc)
-        await self._log(interaction, "share")
+        # Logged like an answer (question, passages, message), so that moderators can moderate
+        # and correct the public copy too.
+        options = {"answer": self.entry.row_id, **{k: self.entry.options.get(k) for k in ("query", "author")}}
+        shared = self.client.recorder.new_entry("button_share", options)
+        shared.verdict, shared.passage_ids = self.answer.verdict, [q.passage_id for q in self.quotes]
+        shared.message_id = message_id
+        await self.client.recorder.write(interaction, shared, started=None)
 
     async def on_delete(self, interaction: discord.Interaction) -> None:
         """🗑: the asker or a moderator removes the answer."""

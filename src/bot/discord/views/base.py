@@ -53,6 +53,7 @@ class TimedView(discord.ui.View):
         self.key = secrets.token_hex(6)
         self.expires_at = client.clock() + client.settings.discord.view_timeout_seconds
         self.expired = False
+        self.message_id: int | None = None  # the message carrying the view, when known
 
     def custom_id(self, action: str) -> str:
         """A custom id that names this view, so presses after expiry are recognised."""
@@ -85,8 +86,9 @@ class TimedView(discord.ui.View):
         if not self.expired:
             self.client.views.finished(self.key)
 
-    def register(self) -> None:
+    def register(self, message_id: int | None = None) -> None:
         """Start the expiry countdown (call once the message carrying the view exists)."""
+        self.message_id = message_id
         self.client.views.add(self)
 
     async def expire(self) -> None:
@@ -153,6 +155,15 @@ class ViewRegistry:
         self._forget_stopped()
         views, self._views = list(self._views.values()), {}
         await asyncio.gather(*(view.expire() for view in views), return_exceptions=True)
+
+    def stop_message(self, message_id: int) -> int:
+        """Stop the live views on one message (e.g. a corrected answer); how many were stopped."""
+        stopped = 0
+        for view in list(self._views.values()):
+            if view.message_id == message_id and not view.is_finished():
+                view.stop()
+                stopped += 1
+        return stopped
 
     def _forget_stopped(self) -> None:
         # A stopped view's message was deleted or already has its final components.
