@@ -17,19 +17,17 @@ from bot.config import DiscordSection, load_settings
 from bot.corpus.models import QuoteSpan
 from bot.corpus.quotes import speaker_for_span
 from bot.curation import community
-from bot.curation.community import (
+from bot.curation.community import claim_daily, is_due, shown_quotes
+from bot.curation.passages import PassageOverrides
+from bot.curation.quiz import (
     QuizQuestion,
     author_pool,
     build_choices,
-    claim_daily,
     guess,
-    is_due,
     leaderboard,
     reveal,
-    shown_quotes,
     start_round,
 )
-from bot.curation.passages import PassageOverrides
 from bot.curation.quotes import CuratedQuotes
 from bot.curation.settings import GuildSettings
 from bot.store.db import session_scope

@@ -22,16 +22,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.curation.community import (
-    DailyQuote,
-    QuizQuestion,
-    Shown,
-    Standing,
-    claim_daily,
-    leaderboard,
-    set_message,
-    start_round,
-)
+from bot.curation.community import DailyQuote, Shown, claim_daily
+from bot.curation.quiz import QuizQuestion, Standing, leaderboard, set_message, start_round
 from bot.discord.cogs.common import answer_visibility, check_question
 from bot.discord.records import Entry
 from bot.discord.render_common import (

@@ -16,8 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.curation.audit import CurationError
+from bot.discord.moderation import in_session, require_moderator
 from bot.discord.replies import send
-from bot.discord.views.moderation import ModerationPanel, in_session, load_panel_state, require_moderator
+from bot.discord.views.moderation import ModerationPanel, load_panel_state
 from bot.store.models import InteractionRow
 
 if TYPE_CHECKING:

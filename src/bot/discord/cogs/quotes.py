@@ -21,11 +21,11 @@ from bot.curation.quotes import CuratedQuotes, export_csv, export_document, pars
 from bot.discord import limits, modlog
 from bot.discord.cogs.common import name_choices
 from bot.discord.markdown import escape, italic
+from bot.discord.moderation import in_session, require_moderator, save_quote
 from bot.discord.render import page_count
 from bot.discord.render_common import NEUTRAL, Rendered, finish, footer, human_date, one_line
 from bot.discord.replies import NO_MENTIONS, defer, send, send_text
 from bot.discord.views.base import TimedView, is_moderator
-from bot.discord.views.moderation import in_session, require_moderator, save_quote
 from bot.discord.views.panels import ConfirmView
 from bot.store.models import CuratedQuoteRow, EssayRow
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.curation.community import Guess, QuizQuestion, RoundResult, guess, reveal
+from bot.curation.quiz import Guess, QuizQuestion, RoundResult, guess, reveal
 from bot.discord import limits
 from bot.discord.markdown import escape
 from bot.discord.render_common import (
