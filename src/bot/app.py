@@ -20,6 +20,7 @@ from bot.answer.types import CompareAnswer, PositionsAnswer, WhoSaidAnswer
 from bot.answer.who_said import build_answer
 from bot.config import Settings
 from bot.corpus.models import EssayMeta
+from bot.cpus import available_cpus
 from bot.curation.essays import register_publisher
 from bot.curation.view import Curation, load_curation
 from bot.errors import BadQueryError, UnknownSideError
@@ -32,6 +33,7 @@ from bot.ingest import (
 )
 from bot.library import LibraryMixin
 from bot.paths import seeds_dir
+from bot.search.dense import set_threads
 from bot.search.embedder import Embedder, Vectors
 from bot.search.hybrid import Hit, Retriever, SearchResult
 from bot.search.index_store import IndexStore, Manifest, StaleIndexError
@@ -57,6 +59,7 @@ class Essaybot(LibraryMixin):
         self._retriever: Retriever | None = None
         self._generation: int | None = None
         self._lock = threading.RLock()
+        set_threads(settings.threads or available_cpus())
         upgrade(self.engine)
         register_publisher(self.engine, self.publish_corpus)  # an undo of an essay action publishes
 

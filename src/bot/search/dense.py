@@ -23,6 +23,11 @@ HNSW_EF_CONSTRUCTION = 200
 HNSW_EF_SEARCH = 128
 
 
+def set_threads(threads: int) -> None:
+    """FAISS's OpenMP threads; left alone, it takes every core of the host, not the container's quota."""
+    faiss.omp_set_num_threads(max(1, threads))
+
+
 def choose_kind(n_vectors: int, ann_threshold: int) -> IndexKind:
     """Exact search while it is cheap enough; approximate above the threshold."""
     return "hnsw" if n_vectors > ann_threshold else "flat"
