@@ -82,6 +82,18 @@ def test_database_url_resolution(tmp_path: Path) -> None:
         load_settings(database_url="not a url")
 
 
+def test_per_guild_corpora_need_sqlite(tmp_path: Path) -> None:
+    assert Settings().corpus_scope == "shared"
+    assert load_settings(data_dir=tmp_path, corpus_scope="per_guild").corpus_scope == "per_guild"
+    assert load_settings(corpus_scope="per_guild", database_url=f"sqlite:///{tmp_path}/x.db")
+    url = "postgresql+psycopg://bot@localhost/essaybot"
+    assert load_settings(database_url=url).corpus_scope == "shared"
+    with pytest.raises(ConfigError, match=r"per_guild.*needs SQLite"):
+        load_settings(corpus_scope="per_guild", database_url=url)
+    with pytest.raises(ConfigError, match="corpus_scope"):
+        load_settings(corpus_scope="per_server")
+
+
 def example_keys() -> set[str]:
     """Documented keys, dotted inside [sections]."""
     keys, section = set(), ""

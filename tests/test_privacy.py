@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -142,6 +143,18 @@ def test_forget_user_cli(clean_env: Path) -> None:
 
     again = runner.invoke(main, ["--data-dir", str(data_dir), "forget-user", str(USER)])
     assert again.exit_code == 0 and "deleted 0 logged rows" in again.output
+
+
+def test_forget_user_cli_covers_per_guild_databases(clean_env: Path) -> None:
+    data_dir = clean_env
+    seed_log(data_dir)
+    guild = data_dir / "guilds" / "123"  # a server's own database (corpus_scope = "per_guild")
+    guild.mkdir(parents=True)
+    shutil.copy(data_dir / "essaybot.db", guild / "essaybot.db")
+    result = CliRunner().invoke(main, ["--data-dir", str(data_dir), "forget-user", str(USER)])
+    assert result.exit_code == 0, result.output
+    assert f"deleted 6 logged rows for Discord user {USER}" in result.output
+    assert remaining(data_dir) == remaining(guild) == (1, 1)
 
 
 def test_forget_user_on_a_fresh_data_dir(clean_env: Path) -> None:

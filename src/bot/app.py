@@ -48,12 +48,15 @@ log = logging.getLogger(__name__)
 class Essaybot(LibraryMixin):
     """Answers who-said, compare and positions questions over the stored corpus."""
 
-    def __init__(self, settings: Settings, *, calibration: Calibration | None = None):
+    def __init__(
+        self, settings: Settings, *, calibration: Calibration | None = None, embedder: Embedder | None = None
+    ):
         self.settings = settings
         self.calibration = calibration or Calibration.load()
         self.engine = make_engine(settings.resolved_database_url)
         self.store = IndexStore(settings.data_dir / "index")
-        self.embedder = Embedder(
+        # Per-guild corpora pass the main instance's embedder: one model in memory for every corpus.
+        self.embedder = embedder or Embedder(
             settings.embedding_model, batch_size=settings.embed_batch_size, threads=settings.threads
         )
         self._retriever: Retriever | None = None

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -151,6 +151,7 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     retention_days: int = Field(default=90, ge=1)
     hash_user_ids: bool = True
+    corpus_scope: Literal["shared", "per_guild"] = "shared"
     discord: DiscordSection = Field(default_factory=DiscordSection)
     # Env-only (DISCORD_TOKEN / DISCORD_TOKEN_FILE); repr=False on top of SecretStr's own masking.
     discord_token: SecretStr | None = Field(default=None, repr=False)
@@ -191,6 +192,17 @@ class Settings(BaseSettings):
             except ArgumentError as exc:
                 raise ValueError(f"not a database URL: {exc}") from None
         return value
+
+    @model_validator(mode="after")
+    def _per_guild_needs_sqlite(self) -> Settings:
+        # Each guild's corpus is a SQLite file in its own folder; one server database cannot hold them.
+        url = self.database_url
+        if self.corpus_scope == "per_guild" and url and not make_url(url).get_backend_name() == "sqlite":
+            raise ValueError(
+                'corpus_scope = "per_guild" needs SQLite: unset database_url '
+                "(each server gets its own database under data_dir)"
+            )
+        return self
 
     @property
     def resolved_database_url(self) -> str:

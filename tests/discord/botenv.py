@@ -99,6 +99,11 @@ def discord_settings(**overrides: Any) -> pytest.MarkDecorator:
     return pytest.mark.discord_settings(**overrides)
 
 
+def bot_settings(**overrides: Any) -> pytest.MarkDecorator:
+    """Mark a test to run with some top-level settings changed (``corpus_scope="per_guild"``...)."""
+    return pytest.mark.bot_settings(**overrides)
+
+
 def member_perms() -> int:
     """The permissions an ordinary member has in the test channel."""
     from fakediscord import payloads

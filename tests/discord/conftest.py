@@ -44,8 +44,13 @@ async def bot_env(
     marker = request.node.get_closest_marker("discord_settings")
     section: dict[str, Any] = {"dev_guild_ids": [GUILD], "moderator_role_ids": [MOD_ROLE]}
     section.update(marker.kwargs if marker else {})
+    top = request.node.get_closest_marker("bot_settings")
     data_dir = clone_seeded("bot")
-    app = Essaybot(load_settings(None, data_dir=data_dir, discord=DiscordSection(**section)))
+    app = Essaybot(
+        load_settings(
+            None, data_dir=data_dir, discord=DiscordSection(**section), **(top.kwargs if top else {})
+        )
+    )
     app.embedder = seeded_app.embedder  # the same offline model, loaded once per session
     clock = ManualClock()
     server = FakeDiscord(clock=clock)

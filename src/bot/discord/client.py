@@ -65,6 +65,7 @@ class EssaybotClient(commands.Bot):
         self.app, self.settings, self.clock = app, app.settings, clock
         cfg = self.settings.discord
         self.service = AnswerService(app)
+        self.corpora = self.service.corpora  # the guilds' own corpora when corpus_scope = "per_guild"
         self.cooldowns = MemberCooldowns(cfg.cooldown_rate, cfg.cooldown_seconds, clock)
         self.recorder = Recorder(
             self.service, UserRefs(self.settings.data_dir, hashed=self.settings.hash_user_ids)
@@ -145,15 +146,21 @@ class EssaybotClient(commands.Bot):
     async def guild_settings(self, guild_id: int | str | None) -> Effective:
         """The settings that apply in a guild (its /settings over the config); defaults outside guilds."""
         defaults = self.settings.discord
-        if guild_id is None:
+        # A guild whose own corpus (per-guild mode) does not exist yet has set nothing: asking must not
+        # create it (the quote-of-the-day chore and the mod-log ask about every guild the bot is in).
+        if guild_id is None or not self.corpora.exists(guild_id):
             return effective(defaults, GuildValues())
         gid = str(guild_id)
 
         def load() -> GuildValues:
-            with session_scope(self.app.engine) as session:
+            with session_scope(self.corpora.for_guild(gid).engine) as session:
                 return GuildSettings(session, gid).values()
 
         return effective(defaults, await self.service.run(load))
+
+    async def app_for(self, guild_id: int | str | None) -> Essaybot:
+        """The instance whose corpus and database serve ``guild_id`` (the main one when shared)."""
+        return await self.service.app_for(guild_id)
 
     def invite_url(self) -> str:
         """The URL that adds the bot to a server with exactly the scopes and permissions it needs."""

@@ -129,7 +129,7 @@ async def correct(client: EssaybotClient, guild_id: int, passage_ids: Collection
     gid = str(guild_id)
 
     def load() -> list[PostedAnswer]:
-        with session_scope(client.app.engine) as session:
+        with session_scope(client.corpora.for_guild(gid).engine) as session:
             return posted_answers(session, gid, passage_ids)
 
     report = CorrectionReport()

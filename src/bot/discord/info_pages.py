@@ -36,7 +36,8 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("/essays list", "The library: titles, authors, dates and links.", "/essays list"),
     (
         "/essays add · remove · restore · edit",
-        "The bot's owners: add an essay (.md or .txt, previewed), remove or restore one, fix its details.",
+        "The bot's owners (and a server's moderators when it has its own library): add an essay "
+        "(.md or .txt, previewed), remove or restore one, fix its details.",
         "/essays add file: essay.md",
     ),
     ("/quiz start", "Guess who said a curated quote; one guess per member.", "/quiz start players: 3"),

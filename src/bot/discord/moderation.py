@@ -58,11 +58,11 @@ async def require_moderator(interaction: discord.Interaction, what: str) -> str:
     return str(interaction.guild_id)
 
 
-async def in_session(client: EssaybotClient, work: Callable[[Session], T]) -> T:
-    """Run ``work`` in one database transaction on the worker pool."""
+async def in_session(client: EssaybotClient, guild_id: int | str, work: Callable[[Session], T]) -> T:
+    """Run ``work`` in one transaction on the guild's database (its own with per-guild corpora)."""
 
     def run() -> T:
-        with session_scope(client.app.engine) as session:
+        with session_scope(client.corpora.for_guild(guild_id).engine) as session:
             return work(session)
 
     return await client.service.run(run)
@@ -99,7 +99,7 @@ async def set_hidden(
         changed = repo.hide(info.id, actor=actor) if hidden else repo.unhide(info.id, actor=actor)
         return changed, info
 
-    changed, info = await in_session(client, work)
+    changed, info = await in_session(client, gid, work)
     if not changed:
         state = "hidden" if hidden else "shown"
         return Outcome(f"Nothing changed: {describe(info)} was already {state}.", info.id, False)
@@ -124,7 +124,7 @@ async def attribute(
         )
         return changed, passage_infos(session, gid, [info.id])[0]
 
-    changed, info = await in_session(client, work)
+    changed, info = await in_session(client, gid, work)
     if not changed:
         return Outcome(f"Nothing changed: {describe(info)} already has that attribution.", info.id, False)
     await modlog.post(
@@ -154,7 +154,7 @@ async def save_quote(
         row = CuratedQuotes(session, gid).save(info.id, actor=actor, span=span, note=note, tags=tag_list)
         return row.id, row.text, info
 
-    quote_id, text, info = await in_session(client, work)
+    quote_id, text, info = await in_session(client, gid, work)
     words = limits.truncate(escape(one_line(text)), 300)
     source = f"{escape(one_line(info.author_line))}, {italic(one_line(info.title))}"
     await modlog.post(client, gid, f"⭐ <@{actor}> saved curated quote #{quote_id}: “{words}” — {source}")

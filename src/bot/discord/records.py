@@ -40,14 +40,14 @@ class Entry:
     error: str | None = None
     message_id: int | None = None
     row_id: int | None = None  # set once written; feedback refers to it
+    guild_id: int | None = None  # where it was written: per-guild corpora log to the guild's database
 
 
 class Recorder:
-    """Writes interaction rows and feedback through the store layer."""
+    """Writes interaction rows and feedback through the store layer, in the guild's own database."""
 
     def __init__(self, service: AnswerService, user_refs: UserRefs) -> None:
         self.service, self.user_refs = service, user_refs
-        self.engine = service.app.engine
 
     @asynccontextmanager
     async def entry(
@@ -74,9 +74,10 @@ class Recorder:
         interaction.extras[LOGGED] = True
         latency = None if started is None else int((time.perf_counter() - started) * 1000)
         ref = self.user_refs.ref(interaction.user.id)
+        entry.guild_id = interaction.guild_id
 
         def write() -> int:
-            with session_scope(self.engine) as session:
+            with session_scope(self.service.corpora.for_guild(entry.guild_id).engine) as session:
                 repo = InteractionLog(session)
                 row_id = repo.record(
                     source="discord",
@@ -114,7 +115,7 @@ class Recorder:
         row_id, ref, now = entry.row_id, self.user_refs.ref(user_id), utcnow()
 
         def write() -> bool:
-            with session_scope(self.engine) as session:
+            with session_scope(self.service.corpora.for_guild(entry.guild_id).engine) as session:
                 return FeedbackRepository(session).vote(
                     row_id, ref, vote, reason=reason, passage_id=passage_id, now=now
                 )
@@ -122,12 +123,15 @@ class Recorder:
         return await self.service.run(write)
 
     async def forget(self, user_id: int) -> int:
-        """Delete a member's own logged rows (``/privacy forget-me``); how many went."""
+        """Delete a member's own logged rows in every database (``/privacy forget-me``); how many went."""
         refs = self.user_refs.candidates(user_id)
 
         def delete() -> int:
-            with session_scope(self.engine) as session:
-                return InteractionLog(session).forget_user(refs)
+            deleted = 0
+            for app in self.service.corpora.all():
+                with session_scope(app.engine) as session:
+                    deleted += InteractionLog(session).forget_user(refs)
+            return deleted
 
         return await self.service.run(delete)
 
@@ -137,8 +141,11 @@ class Recorder:
         cutoff = (now or utcnow()) - timedelta(days=days)
 
         def purge() -> int:
-            with session_scope(self.engine) as session:
-                return InteractionLog(session).purge_older_than(cutoff)
+            purged = 0
+            for app in self.service.corpora.all():
+                with session_scope(app.engine) as session:
+                    purged += InteractionLog(session).purge_older_than(cutoff)
+            return purged
 
         return await self.service.run(purge)
 

@@ -16,6 +16,7 @@ from typing import ParamSpec, TypeVar
 from bot.answer.sides import Target, author_groups, resolve_side
 from bot.answer.types import CompareAnswer, PositionsAnswer, WhoSaidAnswer
 from bot.app import Essaybot
+from bot.corpora import Corpora
 from bot.corpus.models import EssayMeta
 from bot.cpus import available_cpus
 from bot.discord.batcher import EmbedBatcher, Vectors
@@ -26,10 +27,15 @@ T = TypeVar("T")
 
 
 class AnswerService:
-    """Runs who-said, compare and positions for coroutines, off the event loop."""
+    """Runs who-said, compare and positions for coroutines, off the event loop.
+
+    ``app`` is the main instance; ``app_for(guild_id)`` is the one whose corpus answers in a guild
+    (the same one unless ``corpus_scope = "per_guild"``).
+    """
 
     def __init__(self, app: Essaybot) -> None:
         self.app = app
+        self.corpora = Corpora(app)
         cfg = app.settings.discord
         workers = cfg.workers or max(2, available_cpus())
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="essaybot-search")
@@ -40,12 +46,20 @@ class AnswerService:
         )
 
     def _embed(self, texts: Sequence[str]) -> Vectors:
+        # Every corpus shares the main instance's model, so one batch serves questions from every guild.
         return self.app.retriever().embed(texts)
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a blocking call on the search pool."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
+
+    async def app_for(self, guild_id: int | str | None) -> Essaybot:
+        """The instance whose corpus answers in ``guild_id``; a guild's first use builds it off the loop."""
+        found = self.corpora.cached(guild_id)
+        if found is not None:
+            return found
+        return await self.run(self.corpora.for_guild, guild_id)
 
     # -- validation, on the loop: raises EssaybotError subclasses with the user's message ----------
 
@@ -57,9 +71,9 @@ class AnswerService:
         """Validate a compare or positions topic."""
         return clean_input(raw, max_chars=self.app.settings.max_query_chars)
 
-    async def resolve(self, side: str) -> Target:
+    async def resolve(self, side: str, *, guild_id: int | None = None) -> Target:
         """An author or essay name as the corpus knows it (UnknownSideError / AmbiguousSideError)."""
-        metas = await self.essays()
+        metas = await self.essays(guild_id=guild_id)
         return resolve_side(side, metas)
 
     # -- answers --------------------------------------------------------------------------------
@@ -70,32 +84,34 @@ class AnswerService:
         """Who said this? The query vector comes from the shared micro-batch; the guild's curation applies."""
         query = self.parse(raw)
         vector = await self.batcher.embed(query.text)
-        return await self.run(
-            self.app.who_said, raw, author=author, query_vector=vector, guild_id=_gid(guild_id)
-        )
+        app = await self.app_for(guild_id)
+        return await self.run(app.who_said, raw, author=author, query_vector=vector, guild_id=_gid(guild_id))
 
     async def compare(self, a: str, b: str, topic: str, *, guild_id: int | None = None) -> CompareAnswer:
         """Both sides' passages on a topic."""
-        return await self.run(self.app.compare, a, b, topic, guild_id=_gid(guild_id))
+        app = await self.app_for(guild_id)
+        return await self.run(app.compare, a, b, topic, guild_id=_gid(guild_id))
 
     async def positions(self, topic: str, *, guild_id: int | None = None) -> PositionsAnswer:
         """Every author's best passage on a topic."""
-        return await self.run(self.app.positions, topic, guild_id=_gid(guild_id))
+        app = await self.app_for(guild_id)
+        return await self.run(app.positions, topic, guild_id=_gid(guild_id))
 
-    async def essays(self) -> list[EssayMeta]:
-        """The active essays, by date then title."""
-        metas = await self.run(self.app.essays)
+    async def essays(self, *, guild_id: int | None = None) -> list[EssayMeta]:
+        """The active essays of the guild's corpus, by date then title."""
+        metas = await self.run((await self.app_for(guild_id)).essays)
         return sorted(metas, key=lambda m: (m.date or "", m.title))
 
-    async def author_names(self) -> list[str]:
-        """Every author line and essay title, for autocomplete."""
-        metas = await self.essays()
+    async def author_names(self, *, guild_id: int | None = None) -> list[str]:
+        """Every author line and essay title of the guild's corpus, for autocomplete."""
+        metas = await self.essays(guild_id=guild_id)
         return [*author_groups(metas), *(m.title for m in metas)]
 
     def close(self) -> None:
         """Stop the worker threads; queued work is dropped (shutdown must finish quickly)."""
         self.executor.shutdown(wait=False, cancel_futures=True)
         self._embed_executor.shutdown(wait=False, cancel_futures=True)
+        self.corpora.close()
 
 
 def _gid(guild_id: int | None) -> str | None:

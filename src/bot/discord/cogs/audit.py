@@ -41,7 +41,7 @@ class AuditCog(commands.Cog):
         self.client = client
 
     async def _recent(self, guild_id: int, limit: int) -> list[AuditLine]:
-        engine, gid = self.client.app.engine, str(guild_id)
+        engine, gid = (await self.client.app_for(guild_id)).engine, str(guild_id)
 
         def load() -> list[AuditLine]:
             with session_scope(engine) as session:
@@ -66,8 +66,15 @@ class AuditCog(commands.Cog):
         """/audit undo entry: moderators; corpus-wide entries only for the bot's owners."""
         async with self.client.recorder.entry(interaction, "audit_undo", {"entry": entry}) as log_entry:
             guild_id = await moderator_guild(interaction, "/audit undo")
-            engine, gid, actor = self.client.app.engine, str(guild_id), str(interaction.user.id)
-            owner = interaction.user.id in self.client.settings.discord.owner_ids
+            engine, gid, actor = (
+                (await self.client.app_for(guild_id)).engine,
+                str(guild_id),
+                str(interaction.user.id),
+            )
+            # A guild's own corpus (per-guild mode) is its moderators' to change, and so to undo.
+            owner = (
+                interaction.user.id in self.client.settings.discord.owner_ids or self.client.corpora.per_guild
+            )
             manage_guild = interaction.permissions.manage_guild
 
             def revert() -> AuditLine:

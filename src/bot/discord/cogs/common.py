@@ -67,9 +67,11 @@ async def answer_visibility(client: EssaybotClient, interaction: discord.Interac
     return (await settings_for(client, interaction)).answer_visibility
 
 
-async def name_choices(client: EssaybotClient, current: str) -> list[app_commands.Choice[str]]:
-    """Authors and essay titles matching what the member typed so far (at most 25)."""
-    names = await client.service.author_names()
+async def name_choices(
+    client: EssaybotClient, interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Authors and essay titles of the guild's corpus matching what the member typed (at most 25)."""
+    names = await client.service.author_names(guild_id=interaction.guild_id)
     if current.strip():
         ranked = process.extract(current, names, scorer=fuzz.WRatio, limit=25, score_cutoff=50)
         names = [name for name, _, _ in ranked]

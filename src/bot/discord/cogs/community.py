@@ -142,7 +142,11 @@ class CommunityCog(commands.Cog):
         settings = await self.client.guild_settings(guild.id)
         if settings.qotd_channel_id is None or self._channel(guild, settings.qotd_channel_id) is None:
             return 0
-        engine, defaults, gid = self.client.app.engine, self.client.settings.discord, str(guild.id)
+        engine, defaults, gid = (
+            (await self.client.app_for(guild.id)).engine,
+            self.client.settings.discord,
+            str(guild.id),
+        )
 
         def claim() -> DailyQuote | None:
             with session_scope(engine) as session:
@@ -204,7 +208,11 @@ class CommunityCog(commands.Cog):
     async def _open(
         self, interaction: discord.Interaction, channel_id: int, players: int | None, entry: Entry
     ) -> None:
-        engine, gid, now = self.client.app.engine, str(interaction.guild_id), utcnow()
+        engine, gid, now = (
+            (await self.client.app_for(interaction.guild_id)).engine,
+            str(interaction.guild_id),
+            utcnow(),
+        )
         duration = timedelta(seconds=self.client.settings.discord.view_timeout_seconds)
 
         def open_round() -> QuizQuestion | None:
@@ -242,7 +250,11 @@ class CommunityCog(commands.Cog):
         async with self.client.recorder.entry(interaction, "quiz_leaderboard", {}) as entry:
             if interaction.guild_id is None:
                 raise app_commands.NoPrivateMessage()
-            engine, gid, now = self.client.app.engine, str(interaction.guild_id), utcnow()
+            engine, gid, now = (
+                (await self.client.app_for(interaction.guild_id)).engine,
+                str(interaction.guild_id),
+                utcnow(),
+            )
 
             def board() -> list[Standing]:
                 with session_scope(engine) as session:

@@ -43,8 +43,8 @@ class CompareCog(commands.Cog):
         ) as entry:
             await check_question(self.client, interaction)
             service.topic(topic)
-            await service.resolve(a)
-            await service.resolve(b)
+            await service.resolve(a, guild_id=interaction.guild_id)
+            await service.resolve(b, guild_id=interaction.guild_id)
             await defer(interaction, ephemeral=visibility == "ephemeral")
             answer = await service.compare(a, b, topic, guild_id=interaction.guild_id)
             quotes = [*answer.a.passages, *answer.b.passages]
@@ -61,8 +61,8 @@ class CompareCog(commands.Cog):
 
     @compare.autocomplete("a")
     async def _a(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await name_choices(self.client, current)
+        return await name_choices(self.client, interaction, current)
 
     @compare.autocomplete("b")
     async def _b(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await name_choices(self.client, current)
+        return await name_choices(self.client, interaction, current)

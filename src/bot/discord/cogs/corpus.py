@@ -35,7 +35,7 @@ class EssaysCog(
     async def list_essays(self, interaction: discord.Interaction) -> None:
         """/essays list."""
         async with self.client.recorder.entry(interaction, "essays", {}) as entry:
-            essays = await self.client.service.essays()
+            essays = await self.client.service.essays(guild_id=interaction.guild_id)
             entry.verdict = str(len(essays))
             view = EssaysView(self.client, interaction, interaction.user.id, essays)
             entry.message_id = await send(interaction, view.page(), ephemeral=True, view=view)

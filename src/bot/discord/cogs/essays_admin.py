@@ -1,11 +1,14 @@
-"""/essays add, remove, restore and edit: the bot's owners curate the essay library every server shares.
+"""/essays add, remove, restore and edit: curating the essay library.
+
+With the shared corpus (the default) only the bot's owners may change it: every server reads it.
+With ``corpus_scope = "per_guild"`` each server has its own library, which its moderators may change
+too, and a command changes only the library of the server it is used in.
 
 The commands sit in the public ``/essays`` group (``EssaysCog`` mixes them in), and Discord cannot
-restrict single subcommands, so every member sees them: the owner check is in code, and a moderator
-is refused like anyone else. (With per-guild corpora a server's moderators could do this for their
-own library; that mode does not exist yet.) Each action is audited with ``guild_id`` None, can be
-undone from ``/audit undo``, and is posted to every server's mod-log. The slow work (reading the file,
-preparing the preview, embedding, publishing the index) runs on the worker threads.
+restrict single subcommands, so every member sees them: the check is in code. Each action is audited
+with ``guild_id`` None (corpus-wide, in the corpus's own database), can be undone from ``/audit
+undo``, and is posted to the mod-log of every server that reads the library. The slow work (reading
+the file, preparing the preview, embedding, publishing the index) runs on the worker threads.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from bot.discord.markdown import escape
 from bot.discord.render import Rendered
 from bot.discord.render_common import one_line
 from bot.discord.replies import defer, send, send_text
+from bot.discord.views.base import is_moderator
 from bot.discord.views.essay_upload import SlowConfirmView, ask_or_preview
 
 if TYPE_CHECKING:
@@ -38,16 +42,26 @@ MAX_CHOICES = 25
 
 
 class NotBotOwner(app_commands.CheckFailure):
-    """Someone who is not one of the bot's owners tried to change the shared essay library."""
+    """Someone who may not change this essay library tried to."""
 
-    def __init__(self, what: str) -> None:
-        super().__init__(f"{what} is for the bot's owners: the essay library is shared by every server.")
+    def __init__(self, what: str, *, per_guild: bool = False) -> None:
+        if per_guild:
+            super().__init__(f"{what} is for this server's moderators and the bot's owners.")
+        else:
+            super().__init__(f"{what} is for the bot's owners: the essay library is shared by every server.")
 
 
-def require_owner(client: EssaybotClient, interaction: discord.Interaction, what: str) -> None:
-    """Refuse anyone but the owners listed in ``[discord] owner_ids``."""
-    if interaction.user.id not in client.settings.discord.owner_ids:
-        raise NotBotOwner(what)
+async def may_edit(client: EssaybotClient, interaction: discord.Interaction) -> bool:
+    """Owners always; with per-guild corpora, that server's moderators too (for their own library)."""
+    if interaction.user.id in client.settings.discord.owner_ids:
+        return True
+    return client.corpora.per_guild and interaction.guild_id is not None and await is_moderator(interaction)
+
+
+async def require_owner(client: EssaybotClient, interaction: discord.Interaction, what: str) -> None:
+    """Refuse anyone who may not change the library this command acts on (see ``may_edit``)."""
+    if not await may_edit(client, interaction):
+        raise NotBotOwner(what, per_guild=client.corpora.per_guild)
 
 
 def _label(meta: EssayMeta) -> str:
@@ -59,27 +73,43 @@ class EssaysAdmin(commands.Cog):
 
     client: EssaybotClient
 
-    @app_commands.command(name="add", description="Owners: add an essay (.md with front matter, or .txt).")
+    def _library(self) -> str:
+        """How replies name the library a command changes."""
+        return "this server's library" if self.client.corpora.per_guild else "the shared library"
+
+    async def _modlog(self, interaction: discord.Interaction, text: str) -> None:
+        """Tell the servers that read the changed library: all of them, or only this one."""
+        if not self.client.corpora.per_guild:
+            await modlog.post(self.client, None, text)
+        elif interaction.guild_id is not None:  # a DM changes the main library, which no server reads
+            await modlog.post(self.client, interaction.guild_id, text)
+
+    @app_commands.command(
+        name="add", description="Owners or per-server mods: add an essay (.md with front matter, or .txt)."
+    )
     @app_commands.describe(file="The essay: Markdown with YAML front matter, or plain text (UTF-8)")
     async def add_essay(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
         """/essays add file: validate, ask for missing details, preview, and add on Confirm."""
         options = {"file": file.filename[:100], "size": file.size}
         async with self.client.recorder.entry(interaction, "essays_add", options) as entry:
-            require_owner(self.client, interaction, "/essays add")
+            await require_owner(self.client, interaction, "/essays add")
             max_bytes = self.client.settings.max_upload_bytes
             check_file(file.filename, file.size, max_bytes=max_bytes)  # before downloading anything
-            reading = asyncio.ensure_future(self._read(file, max_bytes))
+            reading = asyncio.ensure_future(self._read(interaction, file, max_bytes))
             done, _ = await asyncio.wait({reading}, timeout=FORM_BUDGET_SECONDS)
             if not done:
                 await defer(interaction, ephemeral=True)
             upload = await reading
             entry.verdict = await ask_or_preview(self.client, interaction, upload, self._add_confirmed)
 
-    async def _read(self, file: discord.Attachment, max_bytes: int) -> Upload:
+    async def _read(
+        self, interaction: discord.Interaction, file: discord.Attachment, max_bytes: int
+    ) -> Upload:
         data = await file.read()
         upload = await self.client.service.run(read_upload, data, file.filename, max_bytes=max_bytes)
         # A duplicate is refused before the owner spends time on the details form.
-        await self.client.service.run(self.client.app.check_new_essay, upload.essay)
+        app = await self.client.app_for(interaction.guild_id)
+        await self.client.service.run(app.check_new_essay, upload.essay)
         return upload
 
     async def _add_confirmed(self, interaction: discord.Interaction, preview: Preview) -> str:
@@ -88,41 +118,41 @@ class EssaysAdmin(commands.Cog):
         async with self.client.recorder.entry(
             interaction, "essays_add_confirm", {"essay": essay.id}
         ) as entry:
-            require_owner(self.client, interaction, "Adding an essay")
+            await require_owner(self.client, interaction, "Adding an essay")
             actor = str(interaction.user.id)
-            report = await self.client.service.run(
-                self.client.app.add_essays, [preview.prepared], actor=actor
-            )
+            app = await self.client.app_for(interaction.guild_id)
+            report = await self.client.service.run(app.add_essays, [preview.prepared], actor=actor)
             entry.verdict = "added"
             label = _label(essay.meta)
-            await modlog.post(
-                self.client,
-                None,
-                f"📚 <@{actor}> added {label} to the shared library ({preview.passages} passages).",
+            await self._modlog(
+                interaction,
+                f"📚 <@{actor}> added {label} to {self._library()} ({preview.passages} passages).",
             )
             return (
                 f"✅ Added {label}: {preview.passages} passages, answerable now "
                 f"(index generation {report.generation}). `/essays remove` takes it out again."
             )
 
-    @app_commands.command(name="remove", description="Owners: take an essay out of answers (restorable).")
+    @app_commands.command(
+        name="remove", description="Owners or per-server mods: take an essay out of answers (restorable)."
+    )
     @app_commands.describe(essay="The essay to remove (type a few words of its title)")
     async def remove_essay(self, interaction: discord.Interaction, essay: str) -> None:
         """/essays remove essay: asks for confirmation, then tombstones the essay."""
         async with self.client.recorder.entry(interaction, "essays_remove", {"essay": essay}) as entry:
-            require_owner(self.client, interaction, "/essays remove")
-            meta = await self._active(essay)
+            await require_owner(self.client, interaction, "/essays remove")
+            meta = await self._active(interaction, essay)
+            app = await self.client.app_for(interaction.guild_id)
+            where = "in this server" if self.client.corpora.per_guild else "in any server"
 
             async def remove(press: discord.Interaction) -> str:
                 async with self.client.recorder.entry(press, "essays_remove_confirm", {"essay": meta.id}):
-                    require_owner(self.client, press, "Removing an essay")
+                    await require_owner(self.client, press, "Removing an essay")
                     actor = str(press.user.id)
-                    await self.client.service.run(self.client.app.remove_essay_by, meta.id, actor=actor)
-                    await modlog.post(
-                        self.client, None, f"🗑️ <@{actor}> removed {_label(meta)} from the shared library."
-                    )
+                    await self.client.service.run(app.remove_essay_by, meta.id, actor=actor)
+                    await self._modlog(press, f"🗑️ <@{actor}> removed {_label(meta)} from {self._library()}.")
                     return (
-                        f"🗑️ Removed {_label(meta)}: it no longer appears in answers, in any server. "
+                        f"🗑️ Removed {_label(meta)}: it no longer appears in answers, {where}. "
                         f"`/essays restore` brings it back."
                     )
 
@@ -135,31 +165,36 @@ class EssaysAdmin(commands.Cog):
                 working=f"⏳ Removing {_label(meta)}…",
                 cancelled="Cancelled: nothing was removed.",
             )
+            library = (
+                "this server's library" if self.client.corpora.per_guild else "the library of every server"
+            )
             prompt = (
-                f"Remove {_label(meta)} by {escape(one_line(meta.author_line))} from the library of every "
-                "server? It is kept, and `/essays restore` brings it back."
+                f"Remove {_label(meta)} by {escape(one_line(meta.author_line))} from {library}? "
+                "It is kept, and `/essays restore` brings it back."
             )
             entry.message_id = await send(interaction, Rendered(prompt, []), ephemeral=True, view=view)
             view.register()
             entry.verdict = "confirm"
 
-    @app_commands.command(name="restore", description="Owners: bring a removed essay back into answers.")
+    @app_commands.command(
+        name="restore", description="Owners or per-server mods: bring a removed essay back into answers."
+    )
     @app_commands.describe(essay="The removed essay (type a few words of its title)")
     async def restore_essay(self, interaction: discord.Interaction, essay: str) -> None:
         """/essays restore essay."""
         async with self.client.recorder.entry(interaction, "essays_restore", {"essay": essay}) as entry:
-            require_owner(self.client, interaction, "/essays restore")
+            await require_owner(self.client, interaction, "/essays restore")
             await defer(interaction, ephemeral=True)
             actor = str(interaction.user.id)
-            meta = await self.client.service.run(self.client.app.restore_essay_by, essay, actor=actor)
+            app = await self.client.app_for(interaction.guild_id)
+            meta = await self.client.service.run(app.restore_essay_by, essay, actor=actor)
             entry.verdict = "restored"
             await send_text(interaction, f"♻️ Restored {_label(meta)}: it is back in answers.")
-            await modlog.post(
-                self.client, None, f"♻️ <@{actor}> restored {_label(meta)} to the shared library."
-            )
+            await self._modlog(interaction, f"♻️ <@{actor}> restored {_label(meta)} to {self._library()}.")
 
     @app_commands.command(
-        name="edit", description="Owners: fix an essay's title, authors, date, link or publication."
+        name="edit",
+        description="Owners or per-server mods: fix an essay's title, authors, date, link or publication.",
     )
     @app_commands.describe(
         essay="The essay to edit (type a few words of its title)",
@@ -183,37 +218,37 @@ class EssaysAdmin(commands.Cog):
         given = {"title": title, "authors": authors, "date": date, "url": url, "publication": publication}
         options = {"essay": essay, **{k: v for k, v in given.items() if v is not None}}
         async with self.client.recorder.entry(interaction, "essays_edit", options) as entry:
-            require_owner(self.client, interaction, "/essays edit")
+            await require_owner(self.client, interaction, "/essays edit")
             changes = parse_changes(given)
             await defer(interaction, ephemeral=True)
             actor = str(interaction.user.id)
-            before, after = await self.client.service.run(
-                self.client.app.edit_essay, essay, actor=actor, **changes
-            )
+            app = await self.client.app_for(interaction.guild_id)
+            before, after = await self.client.service.run(app.edit_essay, essay, actor=actor, **changes)
             entry.verdict = "edited"
             detail = describe_edit(before, after)
             await send_text(interaction, f"✏️ Edited {_label(after)}: {detail}. Answers show it now.")
-            await modlog.post(self.client, None, f"✏️ <@{actor}> edited {_label(after)}: {detail}.")
+            await self._modlog(interaction, f"✏️ <@{actor}> edited {_label(after)}: {detail}.")
 
     @remove_essay.autocomplete("essay")
     @edit_essay.autocomplete("essay")
     async def _active_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        if interaction.user.id not in self.client.settings.discord.owner_ids:
+        if not await may_edit(self.client, interaction):
             return []
-        return essay_choices(await self.client.service.essays(), current)
+        return essay_choices(await self.client.service.essays(guild_id=interaction.guild_id), current)
 
     @restore_essay.autocomplete("essay")
     async def _removed_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        if interaction.user.id not in self.client.settings.discord.owner_ids:
+        if not await may_edit(self.client, interaction):
             return []
-        return essay_choices(await self.client.service.run(self.client.app.removed_essays), current)
+        app = await self.client.app_for(interaction.guild_id)
+        return essay_choices(await self.client.service.run(app.removed_essays), current)
 
-    async def _active(self, essay_id: str) -> EssayMeta:
-        for meta in await self.client.service.essays():
+    async def _active(self, interaction: discord.Interaction, essay_id: str) -> EssayMeta:
+        for meta in await self.client.service.essays(guild_id=interaction.guild_id):
             if meta.id == essay_id:
                 return meta
         raise CurationError(f"There is no essay {essay_id!r} in the library. Pick one from the list.")

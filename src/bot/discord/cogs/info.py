@@ -35,7 +35,7 @@ class InfoCog(commands.Cog):
     async def about(self, interaction: discord.Interaction) -> None:
         """/about."""
         async with self.client.recorder.entry(interaction, "about", {}):
-            counts = await self.client.service.run(self.client.app.counts)
+            counts = await self.client.service.run((await self.client.app_for(interaction.guild_id)).counts)
             await send(interaction, info_pages.about(self.client.settings, counts), ephemeral=True)
 
     @app_commands.command(name="help", description="Every command, with an example.")

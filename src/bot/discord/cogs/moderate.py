@@ -62,7 +62,7 @@ class ModerateCog(commands.Cog):
             me = self.client.user
             if me is None or message.author.id != me.id:
                 raise CurationError("That is not one of my answers: use this on a message I posted.")
-            ids = await in_session(self.client, lambda s: logged_passages(s, gid, message.id))
+            ids = await in_session(self.client, gid, lambda s: logged_passages(s, gid, message.id))
             if ids is None:
                 days = self.client.settings.retention_days
                 raise CurationError(

@@ -43,7 +43,7 @@ async def passage_choices(
     if interaction.guild_id is None or not await is_moderator(interaction) or not current.strip():
         return []
     gid = str(interaction.guild_id)
-    found = await in_session(client, lambda s: find_passages(s, gid, current, limit=25))
+    found = await in_session(client, gid, lambda s: find_passages(s, gid, current, limit=25))
     return [app_commands.Choice(name=choice_label(p), value=p.id) for p in found]
 
 

@@ -199,12 +199,16 @@ class QuotesCog(commands.GroupCog, group_name="quotes", group_description="Moder
             interaction, "quotes_list", {"author": author, "tag": tag}
         ) as entry:
             gid = await require_moderator(interaction, "/quotes list")
-            essay_ids = set((await self.client.service.resolve(author)).essay_ids) if author else None
+            essay_ids = (
+                set((await self.client.service.resolve(author, guild_id=interaction.guild_id)).essay_ids)
+                if author
+                else None
+            )
 
             def work(session: Session) -> list[QuoteLine]:
                 return _lines(session, CuratedQuotes(session, gid).listing(author_essays=essay_ids, tag=tag))
 
-            quotes = await in_session(self.client, work)
+            quotes = await in_session(self.client, gid, work)
             entry.verdict = str(len(quotes))
             filters = "".join(
                 f" · {label} {escape(one_line(value))}"
@@ -217,7 +221,7 @@ class QuotesCog(commands.GroupCog, group_name="quotes", group_description="Moder
 
     @list_quotes.autocomplete("author")
     async def _author(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await name_choices(self.client, current)
+        return await name_choices(self.client, interaction, current)
 
     @list_quotes.autocomplete("tag")
     async def _tag(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -225,7 +229,7 @@ class QuotesCog(commands.GroupCog, group_name="quotes", group_description="Moder
             return []
         gid = str(interaction.guild_id)
         tags = await in_session(
-            self.client, lambda s: sorted({t for q in CuratedQuotes(s, gid).listing() for t in q.tags})
+            self.client, gid, lambda s: sorted({t for q in CuratedQuotes(s, gid).listing() for t in q.tags})
         )
         wanted = current.strip().lower()
         return [app_commands.Choice(name=t, value=t) for t in tags if wanted in t][:25]
@@ -243,13 +247,15 @@ class QuotesCog(commands.GroupCog, group_name="quotes", group_description="Moder
                 raise CurationError("Pick the quote from the list, or give its number (e.g. 12).")
             quote_id = int(number)
             line = (
-                await in_session(self.client, lambda s: _lines(s, [CuratedQuotes(s, gid).get(quote_id)]))
+                await in_session(self.client, gid, lambda s: _lines(s, [CuratedQuotes(s, gid).get(quote_id)]))
             )[0]
             actor = str(interaction.user.id)
 
             async def confirmed(press: discord.Interaction) -> str:
                 await require_moderator(press, "/quotes remove")
-                await in_session(self.client, lambda s: CuratedQuotes(s, gid).remove(quote_id, actor=actor))
+                await in_session(
+                    self.client, gid, lambda s: CuratedQuotes(s, gid).remove(quote_id, actor=actor)
+                )
                 await modlog.post(self.client, gid, f"🗑️ <@{actor}> removed curated quote {_entry(line)}")
                 return f"Removed curated quote #{quote_id}. `/audit undo` can bring it back."
 
@@ -270,7 +276,7 @@ class QuotesCog(commands.GroupCog, group_name="quotes", group_description="Moder
             return []
         gid, wanted = str(interaction.guild_id), current.strip().lower().lstrip("#")
         rows = await in_session(
-            self.client, lambda s: [(q.id, q.text) for q in CuratedQuotes(s, gid).listing()]
+            self.client, gid, lambda s: [(q.id, q.text) for q in CuratedQuotes(s, gid).listing()]
         )
         hits = [(i, t) for i, t in rows if not wanted or wanted in t.lower() or wanted == str(i)]
         return [
@@ -285,7 +291,7 @@ class QuotesCog(commands.GroupCog, group_name="quotes", group_description="Moder
         """/quotes export: two attachments; the JSON one is what /quotes import reads."""
         async with self.client.recorder.entry(interaction, "quotes_export", {}) as entry:
             gid = await require_moderator(interaction, "/quotes export")
-            items = await in_session(self.client, lambda s: CuratedQuotes(s, gid).export())
+            items = await in_session(self.client, gid, lambda s: CuratedQuotes(s, gid).export())
             entry.verdict = str(len(items))
             document = json.dumps(export_document(gid, items), ensure_ascii=False, indent=2).encode()
             files = [
@@ -315,7 +321,7 @@ class QuotesCog(commands.GroupCog, group_name="quotes", group_description="Moder
             items = parse_import(await file.read())
             actor = str(interaction.user.id)
             saved, skipped = await in_session(
-                self.client, lambda s: CuratedQuotes(s, gid).import_(items, actor=actor)
+                self.client, gid, lambda s: CuratedQuotes(s, gid).import_(items, actor=actor)
             )
             entry.verdict = str(saved)
             text = f"Imported {saved} curated quote{'s' if saved != 1 else ''}"

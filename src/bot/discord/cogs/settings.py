@@ -218,7 +218,7 @@ class SettingsCog(commands.Cog):
         return interaction.guild_id
 
     async def _load(self, guild_id: int) -> GuildValues:
-        engine, gid = self.client.app.engine, str(guild_id)
+        engine, gid = (await self.client.app_for(guild_id)).engine, str(guild_id)
 
         def load() -> GuildValues:
             with session_scope(engine) as session:
@@ -291,7 +291,11 @@ class SettingsCog(commands.Cog):
             guild_id = self._guild(interaction)
             if not options:
                 raise CurationError("Fill in at least one option to change; /settings show lists them.")
-            defaults, engine, gid = self.client.settings.discord, self.client.app.engine, str(guild_id)
+            defaults, engine, gid = (
+                self.client.settings.discord,
+                (await self.client.app_for(guild_id)).engine,
+                str(guild_id),
+            )
             actor = str(interaction.user.id)
             before, after = await self.client.service.run(_apply, engine, gid, defaults, request, actor)
             entry.verdict = "changed"

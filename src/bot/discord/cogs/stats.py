@@ -41,7 +41,7 @@ class StatsCog(commands.Cog):
                 raise app_commands.NoPrivateMessage()
             if not await is_moderator(interaction):
                 raise NotModerator("/stats")
-            engine, now = self.client.app.engine, utcnow()
+            engine, now = (await self.client.app_for(interaction.guild_id)).engine, utcnow()
 
             def compute() -> Stats:
                 with session_scope(engine) as session:

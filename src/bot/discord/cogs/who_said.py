@@ -97,7 +97,7 @@ class WhoSaidCog(commands.Cog):
     async def _author_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await name_choices(self.client, current)
+        return await name_choices(self.client, interaction, current)
 
     async def who_said_this(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """Right-click a message: who said its words?"""
@@ -144,7 +144,7 @@ class WhoSaidCog(commands.Cog):
             await check_question(self.client, interaction)
             self.client.service.parse(raw)  # bad input fails here, privately, before the defer
             if author:
-                await self.client.service.resolve(author)
+                await self.client.service.resolve(author, guild_id=interaction.guild_id)
             await defer(interaction, ephemeral=visibility == "ephemeral")
             answer = await self.client.service.who_said(raw, author=author, guild_id=interaction.guild_id)
             entry.verdict = answer.verdict

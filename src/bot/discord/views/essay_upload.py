@@ -174,7 +174,9 @@ async def show_preview(
     add: AddAction,
 ) -> None:
     """Prepare the essay off the event loop and show what would be stored, with Confirm and Cancel."""
-    result = await client.service.run(client.app.preview_essay, essay, warnings)
+    result = await client.service.run(
+        (await client.app_for(interaction.guild_id)).preview_essay, essay, warnings
+    )
 
     async def confirm(press: discord.Interaction) -> str:
         return await add(press, result)

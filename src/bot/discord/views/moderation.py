@@ -254,7 +254,7 @@ async def load_panel_state(
             curated.setdefault(passage_id, []).append(quote_id)
         return infos, curated
 
-    return await in_session(client, work)
+    return await in_session(client, guild_id, work)
 
 
 class CorrectView(TimedView):

@@ -138,7 +138,7 @@ class QuizView(TimedView):
     async def on_guess(self, interaction: discord.Interaction, index: int) -> None:
         """Count a member's first press; reveal at once when enough members have answered."""
         engine, round_id, user, now = (
-            self.client.app.engine,
+            (await self.client.app_for(self.origin.guild_id)).engine,
             self.question.round_id,
             interaction.user.id,
             utcnow(),
@@ -172,7 +172,11 @@ class QuizView(TimedView):
         if self.revealed:
             return None
         self.revealed = True
-        engine, round_id, now = self.client.app.engine, self.question.round_id, utcnow()
+        engine, round_id, now = (
+            (await self.client.app_for(self.origin.guild_id)).engine,
+            self.question.round_id,
+            utcnow(),
+        )
 
         def close() -> RoundResult:
             with session_scope(engine) as session:

@@ -108,7 +108,7 @@ async def load_queue(
     client: EssaybotClient, guild_id: int, passage_id: str | None = None
 ) -> list[ReviewItem]:
     """The guild's review queue (or only ``passage_id``'s entry), read on a worker thread."""
-    engine, gid = client.app.engine, str(guild_id)
+    engine, gid = (await client.app_for(guild_id)).engine, str(guild_id)
 
     def load() -> list[ReviewItem]:
         with session_scope(engine) as session:
@@ -178,7 +178,7 @@ class ReviewView(TimedView):
 
     async def _act(self, action: Callable[[Session, str], T]) -> T:
         """Run a curation change for this guild in one transaction, on a worker thread."""
-        engine, gid = self.client.app.engine, str(self.guild_id)
+        engine, gid = (await self.client.app_for(self.guild_id)).engine, str(self.guild_id)
 
         def run() -> T:
             with session_scope(engine) as session:
@@ -298,7 +298,7 @@ _notices: set[asyncio.Task[bool]] = set()  # strong references until they finish
 
 
 async def _open_reports(client: EssaybotClient, guild_id: int, passage_id: str) -> int:
-    engine, gid = client.app.engine, str(guild_id)
+    engine, gid = (await client.app_for(guild_id)).engine, str(guild_id)
 
     def count() -> int:
         with session_scope(engine) as session:
