@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from aiohttp import web
 
@@ -27,24 +27,9 @@ class FakeDiscord(Senders):
     ``clock``, so tests advance a fake clock instead of sleeping. Latency figures use real time.
     """
 
-    def __init__(
-        self,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        application_id: int = DEFAULT_APPLICATION_ID,
-        bot_user_id: int = DEFAULT_BOT_USER_ID,
-        heartbeat_interval_ms: int = 41250,
-        bot_name: str = "essaybot",
-        token: str | None = None,
-    ) -> None:
-        super().__init__(
-            clock=clock,
-            application_id=application_id,
-            bot_user_id=bot_user_id,
-            heartbeat_interval_ms=heartbeat_interval_ms,
-            bot_name=bot_name,
-            token=token,
-        )
+    def __init__(self, **options: Any) -> None:
+        """``options`` are :class:`World`'s: clock, application and bot ids, heartbeat interval, token."""
+        super().__init__(**options)
         self._runner: web.AppRunner | None = None
         self._rest = Rest(self)
 

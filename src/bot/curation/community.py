@@ -28,6 +28,7 @@ from bot.store.models import (
     PassageOverrideRow,
     QuoteSpanRow,
 )
+from bot.store.repo import essay_meta
 
 # -- curated quotes as members see them ---------------------------------------------------------
 
@@ -39,21 +40,6 @@ class Shown:
     quote_id: int
     quote: Quote  # ``quote.attribution`` is the line shown; ``quote.quote`` the saved words
     speaker: str | None  # the name a quiz asks for; None when the words have no named speaker
-
-
-def essay_meta(row: EssayRow) -> EssayMeta:
-    """The metadata of an essay row, as answers show it."""
-    return EssayMeta(
-        id=row.id,
-        title=row.title,
-        authors=tuple(row.authors),
-        aliases=tuple(row.aliases),
-        subtitle=row.subtitle,
-        publication=row.publication,
-        date=row.date,
-        url=row.url,
-        notes=row.notes,
-    )
 
 
 def _quiz_name(meta: EssayMeta, speaker: str | None, role: SpeakerRole | None) -> str | None:

@@ -16,13 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.curation.audit import CurationError
-from bot.curation.community import Shown, essay_meta, shown_quotes
+from bot.curation.community import Shown, shown_quotes
 from bot.store.models import (
     ESSAY_ACTIVE,
     EssayRow,
     QuizGuessRow,
     QuizRoundRow,
 )
+from bot.store.repo import essay_meta
 
 CHOICES = 4  # the right author and up to three others
 LEADERBOARD_SIZE = 10

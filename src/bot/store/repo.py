@@ -203,8 +203,9 @@ def _span_values(essay_id: str, s: QuoteSpan) -> dict[str, Any]:
     return {"essay_id": essay_id, "start": s.start, "end": s.end, "speaker": s.speaker, "role": s.role}
 
 
-def _to_essay(row: EssayRow) -> Essay:
-    meta = EssayMeta(
+def essay_meta(row: EssayRow) -> EssayMeta:
+    """The metadata of a stored essay."""
+    return EssayMeta(
         id=row.id,
         title=row.title,
         authors=tuple(row.authors),
@@ -215,7 +216,10 @@ def _to_essay(row: EssayRow) -> Essay:
         url=row.url,
         notes=row.notes,
     )
-    return Essay(meta=meta, body=row.body, source=row.source)
+
+
+def _to_essay(row: EssayRow) -> Essay:
+    return Essay(meta=essay_meta(row), body=row.body, source=row.source)
 
 
 def _to_passage(row: PassageRow) -> Passage:

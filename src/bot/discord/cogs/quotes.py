@@ -25,7 +25,7 @@ from bot.discord.moderation import in_session, require_moderator, save_quote
 from bot.discord.render import page_count
 from bot.discord.render_common import NEUTRAL, Rendered, finish, footer, human_date, one_line
 from bot.discord.replies import NO_MENTIONS, defer, send, send_text
-from bot.discord.views.base import TimedView, is_moderator
+from bot.discord.views.base import PagedView, is_moderator
 from bot.discord.views.panels import ConfirmView
 from bot.store.models import CuratedQuoteRow, EssayRow
 
@@ -102,7 +102,7 @@ def list_page(quotes: Sequence[QuoteLine], page: int, filters: str) -> Rendered:
     )
 
 
-class QuoteListView(TimedView):
+class QuoteListView(PagedView):
     """Previous/Next through the curated quotes (a private message)."""
 
     def __init__(
@@ -113,36 +113,12 @@ class QuoteListView(TimedView):
         quotes: Sequence[QuoteLine],
         filters: str,
     ) -> None:
-        super().__init__(client, origin, owner_id)
-        self.quotes, self.filters, self.page_no = list(quotes), filters, 0
-        self.pages = page_count(len(self.quotes), PER_PAGE)
-        self.prev = self.button("Previous", "prev", emoji="◀️")
-        self.next = self.button("Next", "next", emoji="▶️")
-        self._sync()
-
-    def _sync(self) -> None:
-        self.prev.disabled = self.page_no <= 0
-        self.next.disabled = self.page_no >= self.pages - 1
+        self.quotes, self.filters = list(quotes), filters
+        super().__init__(client, origin, owner_id, len(self.quotes), PER_PAGE)
 
     def page(self) -> Rendered:
         """The current page."""
         return list_page(self.quotes, self.page_no, self.filters)
-
-    async def _move(self, interaction: discord.Interaction, step: int) -> None:
-        self.page_no = min(max(self.page_no + step, 0), self.pages - 1)
-        self._sync()
-        page = self.page()
-        await interaction.response.edit_message(
-            content=page.content, embeds=page.embeds, view=self, allowed_mentions=NO_MENTIONS
-        )
-
-    async def on_prev(self, interaction: discord.Interaction) -> None:
-        """Previous page."""
-        await self._move(interaction, -1)
-
-    async def on_next(self, interaction: discord.Interaction) -> None:
-        """Next page."""
-        await self._move(interaction, +1)
 
 
 @app_commands.guild_only()

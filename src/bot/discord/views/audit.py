@@ -16,8 +16,7 @@ from bot.discord.markdown import escape
 from bot.discord.render import Rendered
 from bot.discord.render_common import NEUTRAL, one_line
 from bot.discord.render_info import page_count
-from bot.discord.replies import NO_MENTIONS
-from bot.discord.views.base import TimedView
+from bot.discord.views.base import PagedView
 from bot.store.models import AuditRow
 
 if TYPE_CHECKING:
@@ -119,39 +118,15 @@ def audit_page(entries: Sequence[AuditLine], page: int) -> Rendered:
     )
 
 
-class AuditView(TimedView):
+class AuditView(PagedView):
     """Previous/Next through the recent entries (a private message)."""
 
     def __init__(
         self, client: EssaybotClient, origin: discord.Interaction, owner_id: int, entries: Sequence[AuditLine]
     ) -> None:
-        super().__init__(client, origin, owner_id)
-        self.entries, self.page_no = list(entries), 0
-        self.pages = page_count(len(self.entries), PER_PAGE)
-        self.prev = self.button("Previous", "prev", emoji="◀️")
-        self.next = self.button("Next", "next", emoji="▶️")
-        self._sync()
-
-    def _sync(self) -> None:
-        self.prev.disabled = self.page_no <= 0
-        self.next.disabled = self.page_no >= self.pages - 1
+        self.entries = list(entries)
+        super().__init__(client, origin, owner_id, len(self.entries), PER_PAGE)
 
     def page(self) -> Rendered:
         """The current page."""
         return audit_page(self.entries, self.page_no)
-
-    async def _move(self, interaction: discord.Interaction, step: int) -> None:
-        self.page_no = min(max(self.page_no + step, 0), self.pages - 1)
-        self._sync()
-        page = self.page()
-        await interaction.response.edit_message(
-            content=page.content, embeds=page.embeds, view=self, allowed_mentions=NO_MENTIONS
-        )
-
-    async def on_prev(self, interaction: discord.Interaction) -> None:
-        """Previous page."""
-        await self._move(interaction, -1)
-
-    async def on_next(self, interaction: discord.Interaction) -> None:
-        """Next page."""
-        await self._move(interaction, +1)

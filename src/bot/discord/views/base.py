@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
+from bot.discord.render import Rendered, page_count
 from bot.discord.replies import NO_MENTIONS, send_error
 
 if TYPE_CHECKING:
@@ -113,6 +114,44 @@ class TimedView(discord.ui.View):
         from bot.discord.tree import report_error
 
         await report_error(interaction, error)
+
+
+class PagedView(TimedView):
+    """Previous/Next through ``n_items`` shown ``per_page`` at a time; subclasses render ``page()``."""
+
+    def __init__(
+        self, client: EssaybotClient, origin: discord.Interaction, owner_id: int, n_items: int, per_page: int
+    ) -> None:
+        super().__init__(client, origin, owner_id)
+        self.page_no = 0
+        self.pages = page_count(n_items, per_page)
+        self.prev = self.button("Previous", "prev", emoji="◀️")
+        self.next = self.button("Next", "next", emoji="▶️")
+        self._sync_pages()
+
+    def page(self) -> Rendered:
+        """The message for the current page."""
+        raise NotImplementedError
+
+    def _sync_pages(self) -> None:
+        self.prev.disabled = self.page_no <= 0
+        self.next.disabled = self.page_no >= self.pages - 1
+
+    async def _move(self, interaction: discord.Interaction, step: int) -> None:
+        self.page_no = min(max(self.page_no + step, 0), self.pages - 1)
+        self._sync_pages()
+        page = self.page()
+        await interaction.response.edit_message(
+            content=page.content or None, embeds=page.embeds, view=self, allowed_mentions=NO_MENTIONS
+        )
+
+    async def on_prev(self, interaction: discord.Interaction) -> None:
+        """Previous page."""
+        await self._move(interaction, -1)
+
+    async def on_next(self, interaction: discord.Interaction) -> None:
+        """Next page."""
+        await self._move(interaction, +1)
 
 
 class ViewRegistry:

@@ -12,7 +12,7 @@ from bot.corpus.models import EssayMeta
 from bot.discord import render
 from bot.discord.limits import CONTENT, truncate
 from bot.discord.replies import NO_MENTIONS, send, send_text
-from bot.discord.views.base import ActionButton, TimedView, delete_answer
+from bot.discord.views.base import ActionButton, PagedView, TimedView, delete_answer
 
 if TYPE_CHECKING:
     from bot.discord.client import EssaybotClient
@@ -111,42 +111,18 @@ class PositionsView(TimedView):
         await delete_answer(self, interaction)
 
 
-class EssaysView(TimedView):
+class EssaysView(PagedView):
     """Previous/Next through the essay list (a private message)."""
 
     def __init__(
         self, client: EssaybotClient, origin: discord.Interaction, owner_id: int, essays: Sequence[EssayMeta]
     ) -> None:
-        super().__init__(client, origin, owner_id)
-        self.essays, self.page_no = list(essays), 0
-        self.pages = render.page_count(len(self.essays), PER_PAGE)
-        self.prev = self.button("Previous", "prev", emoji="◀️")
-        self.next = self.button("Next", "next", emoji="▶️")
-        self._sync_buttons()
-
-    def _sync_buttons(self) -> None:
-        self.prev.disabled = self.page_no <= 0
-        self.next.disabled = self.page_no >= self.pages - 1
+        self.essays = list(essays)
+        super().__init__(client, origin, owner_id, len(self.essays), PER_PAGE)
 
     def page(self) -> render.Rendered:
         """The current page of the list."""
         return render.essays_page(self.essays, self.page_no, per_page=PER_PAGE)
-
-    async def _move(self, interaction: discord.Interaction, step: int) -> None:
-        self.page_no = min(max(self.page_no + step, 0), self.pages - 1)
-        self._sync_buttons()
-        page = self.page()
-        await interaction.response.edit_message(
-            content=page.content or None, embeds=page.embeds, view=self, allowed_mentions=NO_MENTIONS
-        )
-
-    async def on_prev(self, interaction: discord.Interaction) -> None:
-        """Previous page."""
-        await self._move(interaction, -1)
-
-    async def on_next(self, interaction: discord.Interaction) -> None:
-        """Next page."""
-        await self._move(interaction, +1)
 
 
 PER_PAGE = 5
