@@ -10,6 +10,7 @@ import functools
 import json
 import logging
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -63,9 +64,10 @@ class Context:
 def _ensure_dir(path: Path) -> None:
     try:
         path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".write-test"
-        probe.write_text("")
-        probe.unlink()
+        # A unique probe name: several processes (the bot and a `compose exec essaybot …`) may check the
+        # same directory at once, and a fixed name lets one delete the other's probe.
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
+            pass
     except OSError as exc:
         raise DataDirError(f"cannot use data directory {str(path)!r}: {exc.strerror or exc}") from exc
 
