@@ -40,6 +40,7 @@ from bot.search.index_store import IndexStore, Manifest, StaleIndexError
 from bot.search.query import clean_input, parse_query
 from bot.search.snapshot import CorpusSnapshot, snapshot_of
 from bot.store.db import make_engine, session_scope, upgrade
+from bot.store.interactions import failure_summary
 from bot.store.repo import CorpusRepository, InteractionLog
 
 log = logging.getLogger(__name__)
@@ -315,5 +316,6 @@ class Essaybot(LibraryMixin):
                     latency_ms=int((time.perf_counter() - started) * 1000),
                     error=error,
                 )
-        except Exception:
-            log.exception("could not record the interaction")
+        except Exception as exc:
+            # One line, without the SQL parameters (they hold the user's question).
+            log.warning("could not record the %s interaction: %s", command, failure_summary(exc))

@@ -19,6 +19,7 @@ import discord
 from bot.privacy import UserRefs
 from bot.store.db import session_scope
 from bot.store.feedback import FeedbackRepository
+from bot.store.interactions import failure_summary
 from bot.store.models import utcnow
 from bot.store.repo import InteractionLog
 
@@ -97,8 +98,9 @@ class Recorder:
 
         try:
             entry.row_id = await self.service.run(write)
-        except Exception:
-            log.exception("could not record the %s interaction", entry.command)
+        except Exception as exc:
+            # One line, without the SQL parameters (they hold the member's question).
+            log.warning("could not record the %s interaction: %s", entry.command, failure_summary(exc))
 
     async def vote(
         self,

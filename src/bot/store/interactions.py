@@ -160,3 +160,17 @@ def _to_interaction(row: InteractionRow) -> Interaction:
         error=row.error,
         message_id=row.message_id,
     )
+
+
+def failure_summary(exc: BaseException) -> str:
+    """Why an interaction could not be recorded, in words safe for one warning line.
+
+    Never the exception's own text or traceback: SQLAlchemy puts the statement's parameters there,
+    and those hold the user's question.
+    """
+    from bot.errors import friendly_failure
+
+    friendly = friendly_failure(exc)
+    if friendly is not None:
+        return str(friendly)
+    return f"{type(exc).__module__}.{type(exc).__name__}"
