@@ -11,14 +11,18 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from pydantic import BaseModel, Field, StrictInt, StrictStr, ValidationError
 
 from bot.answer.types import SCHEMA_VERSION
-from bot.errors import EssaybotError
+from bot.errors import EssaybotError, friendly_failure
 
 log = logging.getLogger(__name__)
+
+# A batch line is one question; a megabyte is far beyond any query limit, so a longer line is refused
+# before the JSON parser spends time on it.
+MAX_LINE_BYTES = 1_000_000
 
 Answer = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -41,24 +45,45 @@ class CompareLine(BaseModel):
 
 
 def read_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-    """JSON lines of a batch file ("-" for stdin): (line number, object or None, error or None)."""
+    """JSON lines of a batch file ("-" for stdin): (line number, object or None, error or None).
+
+    The file is read as bytes and each line decoded on its own, so one line that is not UTF-8 spoils
+    only itself; a line nested too deeply for the JSON parser is an error of that line too.
+    """
     try:
-        handle = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
+        handle: BinaryIO = sys.stdin.buffer if str(path) == "-" else path.open("rb")
     except OSError as exc:
-        raise EssaybotError(f"cannot read batch file {str(path)!r}: {exc.strerror}") from exc
+        raise EssaybotError(f"cannot read batch file {str(path)!r}: {exc.strerror or exc}") from exc
     with handle:
-        for n, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield n, None, f"line {n}: not valid JSON ({exc.msg})"
-                continue
-            if not isinstance(obj, dict):
-                yield n, None, f"line {n}: expected a JSON object"
+        for n, raw in enumerate(handle, 1):
+            problem, obj = _parse_line(raw)
+            if problem == "":
+                continue  # a blank line
+            if problem is not None:
+                yield n, None, f"line {n}: {problem}"
                 continue
             yield n, obj, None
+
+
+def _parse_line(raw: bytes) -> tuple[str | None, dict[str, Any] | None]:
+    """(problem, object): problem is "" for a blank line and None for a good one."""
+    if len(raw) > MAX_LINE_BYTES:
+        return f"longer than {MAX_LINE_BYTES:,} bytes", None
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"not UTF-8 text (byte {exc.start + 1})", None
+    if not line.strip():
+        return "", None
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return f"not valid JSON ({exc.msg})", None
+    except RecursionError:
+        return "not valid JSON (nested too deeply)", None
+    if not isinstance(obj, dict):
+        return "expected a JSON object", None
+    return None, obj
 
 
 def _field_error(exc: ValidationError) -> str:
@@ -80,6 +105,10 @@ def answer_lines(path: Path, answer: Answer) -> Iterator[dict[str, Any]]:
         except EssaybotError as exc:
             yield {"schema_version": SCHEMA_VERSION, "error": f"line {n}: {exc}"}
         except Exception as exc:  # a bug must not lose the rest of the batch
+            friendly = friendly_failure(exc)
+            if friendly is not None:  # a full disk or a locked database: not a bug
+                yield {"schema_version": SCHEMA_VERSION, "error": f"line {n}: {friendly}"}
+                continue
             log.exception("batch line %d failed", n)
             yield {
                 "schema_version": SCHEMA_VERSION,

@@ -14,14 +14,14 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from bot import __version__
-from bot.errors import DataDirError, EssaybotError
+from bot.errors import DataDirError, EssaybotError, friendly_failure
 
 if TYPE_CHECKING:
     from bot.app import Essaybot
@@ -97,17 +97,38 @@ def _progress(enabled: bool) -> Iterator[_ProgressSink | None]:
 
 
 def _handle_errors(fn: F) -> F:
-    """Turn user errors into one line on stderr and exit code 2 (no traceback)."""
+    """Turn user errors into one line on stderr and exit code 2 (no traceback).
+
+    The one error wrapper of every command (the other CLI modules call it): besides essaybot's own
+    errors it turns a full disk and a locked database (``bot.errors.friendly_failure``) into one
+    line, since neither is a bug and a traceback would only hide what to do.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except EssaybotError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(exc.exit_code)
+            _fail(exc)
+        except Exception as exc:
+            friendly = friendly_failure(exc)
+            if friendly is None:
+                raise
+            _fail(friendly)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _fail(exc: EssaybotError) -> NoReturn:
+    click.echo(f"error: {_one_line(str(exc))}", err=True)
+    sys.exit(exc.exit_code)
+
+
+def _one_line(text: str) -> str:
+    """A message on one line, stripped of terminal control characters (it may quote file content)."""
+    from bot.render import strip_control
+
+    return " ".join(strip_control(text).split())
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.app import Essaybot
 from bot.config import Settings
+from bot.ops.guilds import adopt_misplaced_curation
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,8 @@ class Corpora:
         app = Essaybot(settings, calibration=main.calibration, embedder=main.embedder)
         log.info("guild %s: opening its own corpus in %s", gid, settings.data_dir)
         app.ensure_ready()  # an empty database imports the seeds here
+        # Curation older CLI versions wrote to the main database belongs here (a no-op once moved).
+        adopt_misplaced_curation(main.settings, gid)
         return app
 
     def all(self) -> list[Essaybot]:

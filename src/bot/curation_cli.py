@@ -55,14 +55,31 @@ guild_option = click.option(
 
 
 @contextmanager
-def _session(ctx: click.Context) -> Iterator[Session]:
-    """One transaction on the configured database (migrated first)."""
+def _session(ctx: click.Context, guild_id: str) -> Iterator[Session]:
+    """One transaction on the database that holds ``guild_id``'s curation (migrated first).
+
+    That is the main database, or with ``corpus_scope = "per_guild"`` the server's own library in
+    ``<data_dir>/guilds/<id>/``: the one the bot reads that server's curation from.
+    """
     from bot.cli import _ensure_dir
+    from bot.ops.guilds import DB_NAME, adopt_misplaced_curation, guild_settings
     from bot.store.db import make_engine, session_scope, upgrade
 
     settings = ctx.obj.settings()
     _ensure_dir(settings.data_dir)
-    engine = make_engine(settings.resolved_database_url)
+    url = settings.resolved_database_url
+    if settings.corpus_scope == "per_guild":
+        own = guild_settings(settings, guild_id)
+        if not (own.data_dir / DB_NAME).is_file():
+            # Creating it here would give the server an empty library: the bot seeds it (with the
+            # embedding model) the first time it answers there.
+            raise EssaybotError(
+                f"server {guild_id} has no library of its own yet (corpus_scope = per_guild): "
+                "it is created when the bot first answers there"
+            )
+        adopt_misplaced_curation(settings, guild_id)  # written to the main database by older versions
+        url = own.resolved_database_url
+    engine = make_engine(url)
     try:
         upgrade(engine)
         with session_scope(engine) as session:
@@ -103,7 +120,7 @@ def quotes_list(ctx: click.Context, guild: str, author: str | None, tag: str | N
     from bot.store.repo import CorpusRepository
 
     gid = _guild(guild)
-    with _session(ctx) as session:
+    with _session(ctx, gid) as session:
         essays = None
         if author:
             metas = [e.meta for e in CorpusRepository(session).active_essays()]
@@ -143,7 +160,7 @@ def quotes_save(
     from bot.curation.quotes import CuratedQuotes, span_of_words
 
     gid = _guild(guild)
-    with _session(ctx) as session:
+    with _session(ctx, gid) as session:
         info = resolve_passage(session, gid, passage)
         span = span_of_words(info.text, info.start, start_words, end_words)
         row = CuratedQuotes(session, gid).save(info.id, actor=CLI_ACTOR, span=span, note=note, tags=tags)
@@ -165,7 +182,7 @@ def quotes_remove(ctx: click.Context, quote_id: int, guild: str, yes: bool) -> N
     from bot.curation.quotes import CuratedQuotes
 
     gid = _guild(guild)
-    with _session(ctx) as session:
+    with _session(ctx, gid) as session:
         repo = CuratedQuotes(session, gid)
         text = " ".join(repo.get(quote_id).text.split())
         if not yes and not click.confirm(f"Remove curated quote #{quote_id} “{text[:120]}”?", err=True):
@@ -186,7 +203,7 @@ def quotes_export(ctx: click.Context, guild: str, fmt: str, output: Path | None)
     from bot.curation.quotes import CuratedQuotes, export_csv, export_document
 
     gid = _guild(guild)
-    with _session(ctx) as session:
+    with _session(ctx, gid) as session:
         items = CuratedQuotes(session, gid).export()
     if fmt == "csv":
         text = export_csv(items)
@@ -215,7 +232,7 @@ def quotes_import(ctx: click.Context, file: Path, guild: str) -> None:
     except OSError as exc:
         raise EssaybotError(f"cannot read {str(file)!r}: {exc.strerror or exc}") from exc
     items = parse_import(data)
-    with _session(ctx) as session:
+    with _session(ctx, gid) as session:
         saved, skipped = CuratedQuotes(session, gid).import_(items, actor=CLI_ACTOR)
     click.echo(f"imported {saved} curated quotes; {skipped} already present, skipped")
 
@@ -240,7 +257,7 @@ def passages_find(ctx: click.Context, text: str, guild: str, limit: int, as_json
     from bot.curation.passages import find_passages
 
     gid = _guild(guild)
-    with _session(ctx) as session:
+    with _session(ctx, gid) as session:
         found = find_passages(session, gid, text, limit=limit)
     if as_json:
         keys = ("id", "essay_id", "title", "text", "start", "end", "hidden", "speaker", "role")
@@ -259,7 +276,7 @@ def _change(
     from bot.curation.passages import PassageOverrides, passage_infos, resolve_passage
 
     gid = _guild(guild)
-    with _session(ctx) as session:
+    with _session(ctx, gid) as session:
         info = resolve_passage(session, gid, passage)
         changed = change(PassageOverrides(session, gid), info.id)
         info = passage_infos(session, gid, [info.id])[0]

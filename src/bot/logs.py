@@ -19,7 +19,8 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
         }
         if record.exc_info:
-            data["exc"] = self.formatException(record.exc_info)
+            # exc_text first: RedactFilter leaves a redacted rendering of the traceback there.
+            data["exc"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(data, ensure_ascii=False)
 
 
@@ -54,12 +55,29 @@ class RedactFilter(logging.Filter):
         self.secret = secret
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Redact the message, the traceback and the stack of ``record``; never drops it."""
         if not self.secret:
             return True
         message = record.getMessage()
         if self.secret in message:
-            record.msg, record.args = message.replace(self.secret, "[redacted token]"), None
+            record.msg, record.args = self._clean(message), None
+        if record.exc_info and record.exc_info[0] is not None:
+            # The traceback holds exception messages and, with some libraries, local values: render
+            # it here, redacted, where formatters look first (logging caches it in exc_text).
+            text = record.exc_text or _PLAIN.formatException(record.exc_info)
+            record.exc_text = self._clean(text)
+        elif record.exc_text:
+            record.exc_text = self._clean(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self._clean(record.stack_info)
         return True
+
+    def _clean(self, text: str) -> str:
+        return text.replace(self.secret, "[redacted token]")
+
+
+# Renders tracebacks exactly as logging's own formatters do (it is where they get them from).
+_PLAIN = logging.Formatter()
 
 
 def redact(secret: str) -> None:

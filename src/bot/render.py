@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rich.console import Console
@@ -13,6 +14,30 @@ from bot.answer.types import CompareAnswer, PositionsAnswer, Quote, Side, WhoSai
 from bot.corpus.models import EssayMeta
 
 MATCH_LABEL = {"exact": "exact quote", "near": "near quote", "paraphrase": "similar idea"}
+
+# Terminal control sequences in essay text or user input would act on the terminal (clear the
+# screen, set the window title, hide text): CSI and OSC sequences, other escapes, and every C0/C1
+# control character except newline and tab.
+_ESCAPE_SEQUENCE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: ESC [ params final
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC … BEL or ST
+    r"|(?:\x1b[PX^_]|[\x90\x98\x9e\x9f])[^\x1b\x9c]*(?:\x1b\\|\x9c)?"  # DCS, SOS, PM, APC … ST
+    r"|\x1b[ -/]*[0-~]?"  # any other escape
+)
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def strip_control(text: str) -> str:
+    """``text`` without terminal control sequences or control characters (newlines and tabs stay)."""
+    if not text.isprintable():
+        text = _CONTROL_CHARS.sub("", _ESCAPE_SEQUENCE.sub("", text))
+    return text
+
+
+def _plain(text: str) -> str:
+    """User or essay text made safe for the terminal: no control sequences, no rich markup."""
+    return escape(strip_control(text))
 
 
 def essay_json(m: EssayMeta) -> dict[str, Any]:
@@ -43,38 +68,42 @@ def citation(q: Quote) -> str:
 def _highlighted(q: Quote) -> str:
     hs, he = q.highlight_start - q.start, q.highlight_end - q.start
     if q.match == "paraphrase" or not (0 <= hs < he <= len(q.quote)):
-        return escape(q.quote)
-    return escape(q.quote[:hs]) + "[bold]" + escape(q.quote[hs:he]) + "[/bold]" + escape(q.quote[he:])
+        return _plain(q.quote)
+    return _plain(q.quote[:hs]) + "[bold]" + _plain(q.quote[hs:he]) + "[/bold]" + _plain(q.quote[he:])
 
 
 def _quote_panel(q: Quote, rank: int, label: str | None = None) -> Panel:
     m = q.essay
     meta = ", ".join(x for x in (m.publication, m.date) if x)
-    lines = [f"“{_highlighted(q)}”", "", f"— [bold]{escape(q.attribution)}[/bold]"]
+    lines = [f"“{_highlighted(q)}”", "", f"— [bold]{_plain(q.attribution)}[/bold]"]
     if meta:
-        lines.append(f"  {escape(meta)}")
+        lines.append(f"  {_plain(meta)}")
     if q.section:
-        lines.append(f"  section: {escape(q.section)}")
+        lines.append(f"  section: {_plain(q.section)}")
     if q.link or m.url:
-        lines.append(f"  {escape(q.link or m.url or '')}")
+        lines.append(f"  {_plain(q.link or m.url or '')}")
     if q.first_said and q.also_in:
-        lines.append(f"  first said here; also in: {escape(', '.join(q.also_in))}")
+        lines.append(f"  first said here; also in: {_plain(', '.join(q.also_in))}")
     title = label or f"{rank}. {MATCH_LABEL[q.match]}"
     return Panel(
-        "\n".join(lines), title=title, title_align="left", subtitle=q.passage_id, subtitle_align="right"
+        "\n".join(lines),
+        title=title,
+        title_align="left",
+        subtitle=_plain(q.passage_id),
+        subtitle_align="right",
     )
 
 
 def print_who_said(console: Console, a: WhoSaidAnswer) -> None:
     """Human-readable who-said answer."""
     if a.verdict == "found":
-        console.print(f"[green]Found[/green] (confidence {a.confidence:.0%}) for: {escape(a.searched)}")
+        console.print(f"[green]Found[/green] (confidence {a.confidence:.0%}) for: {_plain(a.searched)}")
         if a.quote_verdict in ("near",) and a.diff_summary:
-            console.print(f"[yellow]Near quote:[/yellow] {escape(a.diff_summary)}")
+            console.print(f"[yellow]Near quote:[/yellow] {_plain(a.diff_summary)}")
         for i, q in enumerate(a.results, 1):
             console.print(_quote_panel(q, i))
         return
-    where = f" in {escape(a.author_filter)}'s essays" if a.author_filter else " in the corpus"
+    where = f" in {_plain(a.author_filter)}'s essays" if a.author_filter else " in the corpus"
     console.print(f"[red]Not found[/red]: nothing{where} says this.")
     if a.found_elsewhere:
         console.print("[yellow]But found elsewhere:[/yellow]")
@@ -87,37 +116,45 @@ def print_who_said(console: Console, a: WhoSaidAnswer) -> None:
 
 
 def _print_side(console: Console, s: Side, topic: str) -> None:
-    console.rule(f"{escape(s.label)}  [dim]({s.kind}: {escape(', '.join(s.essay_ids))})[/dim]")
+    console.rule(f"{_plain(s.label)}  [dim]({s.kind}: {_plain(', '.join(s.essay_ids))})[/dim]")
     if not s.passages:
-        console.print(f"[dim]Nothing by {escape(s.label)} on “{escape(topic)}”.[/dim]")
+        console.print(f"[dim]Nothing by {_plain(s.label)} on “{_plain(topic)}”.[/dim]")
     for i, q in enumerate(s.passages, 1):
         console.print(_quote_panel(q, i, label=f"{i}."))
 
 
 def print_compare(console: Console, a: CompareAnswer) -> None:
     """Both sides, one after the other."""
-    console.print(f"Compare on: [bold]{escape(a.topic)}[/bold]")
+    console.print(f"Compare on: [bold]{_plain(a.topic)}[/bold]")
     _print_side(console, a.a, a.topic)
     _print_side(console, a.b, a.topic)
 
 
 def print_positions(console: Console, a: PositionsAnswer) -> None:
     """One line per author."""
-    table = Table(title=f"Positions on: {a.topic}", show_lines=True)
+    table = Table(title=f"Positions on: {_plain(a.topic)}", show_lines=True)
     table.add_column("Author")
     table.add_column("Best passage")
     for p in a.positions:
         table.add_row(
-            escape(p.author), escape(p.passage.quote) if p.passage else "[dim]nothing on this topic[/dim]"
+            _plain(p.author), _plain(p.passage.quote) if p.passage else "[dim]nothing on this topic[/dim]"
         )
     console.print(table)
 
 
 def print_essays(console: Console, metas: list[EssayMeta]) -> None:
-    """The corpus as a table."""
+    """The corpus as a table; ids are never cut, since ``--author`` and ``compare`` take them."""
     table = Table(title=f"{len(metas)} essays")
-    for col in ("id", "authors", "title", "publication", "date"):
+    widest = max((len(m.id) for m in metas), default=2)
+    # The id column keeps its full width; the other columns wrap to make room.
+    table.add_column("id", no_wrap=True, min_width=widest, overflow="ignore")
+    for col in ("authors", "title", "publication", "date"):
         table.add_column(col)
     for m in metas:
-        table.add_row(*(escape(x or "") for x in (m.id, m.author_line, m.title, m.publication, m.date)))
+        table.add_row(*(_plain(x or "") for x in (m.id, m.author_line, m.title, m.publication, m.date)))
+    if widest + 50 > console.width:
+        # Too narrow for a table whose id column stays whole: one essay per line instead.
+        for m in metas:
+            console.print(_plain(f"{m.id}  {m.author_line} — {m.title}"), soft_wrap=True)
+        return
     console.print(table)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import shutil
 import sqlite3
 import tarfile
@@ -32,8 +33,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot import __version__
-from bot.errors import EssaybotError
-from bot.ops.health import STALE_AFTER_PERIODS, read_index_manifest, safe_url, sqlite_file
+from bot.errors import EssaybotError, friendly_failure
+from bot.ops.guilds import DB_NAME, GUILDS_DIR, guild_dirs
+from bot.ops.health import STALE_AFTER_PERIODS, known_revisions, read_index_manifest, safe_url, sqlite_file
 from bot.ops.heartbeat import read_heartbeat
 
 if TYPE_CHECKING:
@@ -43,11 +45,13 @@ log = logging.getLogger(__name__)
 
 BACKUP_FORMAT = 1
 MANIFEST = "backup.json"
-DB_NAME = "essaybot.db"
 EXTRA_FILES = ("user-id-salt",)
 BACKUPS_DIR = "backups"
 PRE_UPGRADE = "pre-upgrade-"
 _ALIVE_STATES = ("starting", "connecting", "connected", "backoff")
+# Tables every essaybot database has had since its first migration: a backup without them is some
+# other program's SQLite file, and restoring it would silently replace the library.
+REQUIRED_TABLES = frozenset({"essays", "passages", "quote_spans", "interactions"})
 
 
 class BackupError(EssaybotError):
@@ -55,77 +59,146 @@ class BackupError(EssaybotError):
 
 
 def backup(settings: Settings, dest: Path) -> Path:
-    """Back up the data directory to ``dest`` (a new directory, or a ``.tar.gz`` file)."""
+    """Back up the data directory to ``dest`` (a new directory, or a ``.tar.gz`` file).
+
+    Per-server libraries (``guilds/<id>/``) are included, each copied under its own index lock.
+    """
+    db = _sqlite_db(settings)
+    guilds = guild_dirs(settings.data_dir)
+    with _index_locks([settings.data_dir, *guilds]):
+        return _backup_locked(settings, db, dest, guilds)
+
+
+@contextlib.contextmanager
+def _index_locks(data_dirs: list[Path]) -> Iterator[None]:
+    """The index locks of several libraries, always taken in the same order (no deadlock)."""
     from bot.search.index_store import IndexStore
 
-    db = _sqlite_db(settings)
-    with IndexStore(settings.data_dir / "index").lock():
-        return _backup_locked(settings, db, dest)
+    with contextlib.ExitStack() as stack:
+        for folder in sorted(set(data_dirs)):
+            try:
+                stack.enter_context(IndexStore(folder / "index").lock())
+            except OSError as exc:
+                if friendly_failure(exc) is not None:
+                    raise
+                raise BackupError(f"cannot lock the index in {folder}: {exc.strerror or exc}") from None
+        yield
 
 
-def _backup_locked(settings: Settings, db: Path, dest: Path) -> Path:
+def _backup_locked(settings: Settings, db: Path, dest: Path, guilds: list[Path]) -> Path:
     if not db.is_file():
         raise BackupError(f"no database at {db}: nothing to back up")
     if dest.exists():
         raise BackupError(f"{dest} already exists; give a new path")
     archive = dest.name.endswith((".tar.gz", ".tgz"))
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    except OSError as exc:
+        raise _write_error(dest, exc) from None
+    partial = dest.with_name(f".{dest.name}.partial")
     try:
         revision = _copy_database(db, staging / DB_NAME)
         generation = _copy_index(settings.data_dir / "index", staging / "index")
         for name in EXTRA_FILES:
             if (settings.data_dir / name).is_file():
                 shutil.copy2(settings.data_dir / name, staging / name)
+        for folder in guilds:
+            target = staging / GUILDS_DIR / folder.name
+            target.mkdir(parents=True)
+            _copy_database(folder / DB_NAME, target / DB_NAME)
+            _copy_index(folder / "index", target / "index")
         manifest = {
             "format": BACKUP_FORMAT,
             "essaybot": __version__,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "revision": revision,
             "index_generation": generation,
+            "guilds": [folder.name for folder in guilds],
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         if archive:
-            partial = dest.with_name(f".{dest.name}.partial")
-            with tarfile.open(partial, "w:gz") as tar:
+            # Owner-only from the first byte: the archive holds the hashing salt and the interaction
+            # log (a folder backup is as private: it comes from mkdtemp, mode 0700).
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as fh, tarfile.open(fileobj=fh, mode="w:gz") as tar:
                 for child in sorted(staging.iterdir()):
                     tar.add(child, arcname=child.name)
             partial.replace(dest)
         else:
             staging.rename(dest)
+    except OSError as exc:
+        raise _write_error(dest, exc) from None
+    except sqlite3.DatabaseError as exc:
+        friendly = friendly_failure(exc)  # a full disk, or a database locked for too long
+        if friendly is not None:
+            raise friendly from None
+        raise BackupError(f"cannot back up {db}: {exc} (is the database damaged?)") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
     log.info("backed up %s (revision %s, index %s) to %s", db, revision, generation, dest)
     return dest
+
+
+def _write_error(dest: Path, exc: OSError) -> EssaybotError:
+    """One line for a backup that could not be written: a full disk, or a destination we cannot use."""
+    friendly = friendly_failure(exc)
+    if friendly is not None:
+        return friendly
+    where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(dest) else ""
+    return BackupError(f"cannot write the backup to {dest}: {exc.strerror or exc}{where}")
 
 
 def restore(settings: Settings, src: Path, *, force: bool = False, now: float | None = None) -> None:
     """Restore a backup made by :func:`backup` into the configured data directory.
 
-    Refuses while the bot's heartbeat is fresh (stop the bot first), and refuses to replace an
-    existing database unless ``force``; then the current data is backed up to ``backups/`` first.
+    Every database in the backup is checked first (a readable SQLite file with essaybot's schema
+    at a revision this version knows), so a wrong or damaged backup replaces nothing. Refuses while
+    the bot's heartbeat is fresh (stop the bot first), and refuses to replace an existing database
+    unless ``force``; then the current data is backed up to ``backups/`` first. Per-server libraries
+    are restored too, and those not in the backup are removed (they are in that first backup).
     """
-    from bot.search.index_store import IndexStore
-
     db = _sqlite_db(settings)
     with _unpacked(src) as folder:
         manifest = _read_manifest(folder, src)
+        backed_up = _backup_guilds(folder)
+        _check_schema(folder / DB_NAME, src, DB_NAME)
+        for gid in backed_up:
+            _check_schema(folder / GUILDS_DIR / gid / DB_NAME, src, f"{GUILDS_DIR}/{gid}/{DB_NAME}")
         _refuse_if_running(settings, now)
         if db.exists() and not force:
             raise BackupError(
                 f"{db} already exists; stop the bot and rerun with --force to replace it "
                 f"(the current data is backed up to {settings.data_dir / BACKUPS_DIR} first)"
             )
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        with IndexStore(settings.data_dir / "index").lock():
+        try:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _write_error(settings.data_dir, exc) from None
+        present = guild_dirs(settings.data_dir)
+        targets = [settings.data_dir / GUILDS_DIR / gid for gid in backed_up]
+        with _index_locks([settings.data_dir, *present, *targets]):
+            kept = None
             if db.is_file():
-                kept = _backup_locked(settings, db, _new_backup_path(settings, "pre-restore-"))
+                kept = _backup_locked(settings, db, _new_backup_path(settings, "pre-restore-"), present)
                 log.warning("the replaced data was backed up to %s", kept)
             _restore_database(folder / DB_NAME, db)
             _restore_index(folder, settings.data_dir / "index")
             for name in EXTRA_FILES:
                 if (folder / name).is_file():
                     shutil.copy2(folder / name, settings.data_dir / name)
+            for gid, target in zip(backed_up, targets, strict=True):
+                _restore_database(folder / GUILDS_DIR / gid / DB_NAME, target / DB_NAME)
+                _restore_index(folder / GUILDS_DIR / gid, target / "index")
+            for stale in present:
+                if stale.name in backed_up:
+                    continue
+                if kept is None:
+                    log.warning("%s is not in the backup; it was left in place", stale)
+                else:  # saved in the pre-restore backup just made
+                    shutil.rmtree(stale)
     log.info("restored %s (revision %s) into %s", src, manifest.get("revision"), settings.data_dir)
 
 
@@ -150,9 +223,13 @@ def backup_before_upgrade(settings: Settings, *, keep: int = 3, now: datetime | 
         current = current_revision(engine)
     finally:
         engine.dispose()
-    if current == head_revision() or (current is None and not _has_tables(db)):
+    head = head_revision()
+    main_pending = not (current == head or (current is None and not _has_tables(db)))
+    # Per-server databases are migrated when first opened after an upgrade: save them too.
+    guild_pending = any(_sqlite_revision(g / DB_NAME) != head for g in guild_dirs(settings.data_dir))
+    if not (main_pending or guild_pending):
         return None
-    dest = backup(settings, _new_backup_path(settings, f"{PRE_UPGRADE}", suffix=f"-from-{current}", now=now))
+    dest = backup(settings, _new_backup_path(settings, PRE_UPGRADE, suffix=f"-from-{current}", now=now))
     log.warning("database backed up to %s before migrating it from revision %s", dest, current)
     _prune(settings.data_dir / BACKUPS_DIR, keep)
     return dest
@@ -187,6 +264,50 @@ def _prune(folder: Path, keep: int) -> None:
         else:
             old.unlink()
         log.info("removed old backup %s", old)
+
+
+def _sqlite_revision(db: Path) -> str | None:
+    """The migration a SQLite file is at, read without changing it; None when unreadable."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)) as conn:
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.Error:
+        return None
+    return str(row[0]) if row else None
+
+
+def _backup_guilds(folder: Path) -> list[str]:
+    """The server ids whose libraries the backup holds (folders ``guilds/<digits>/`` with a database)."""
+    return [p.name for p in guild_dirs(folder)]
+
+
+def _check_schema(db_file: Path, src: Path, name: str) -> None:
+    """Refuse, before anything is replaced, a database that is damaged or is not essaybot's."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"{db_file.as_uri()}?mode=ro", uri=True)) as conn:
+            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            row = (
+                conn.execute("SELECT version_num FROM alembic_version").fetchone()
+                if "alembic_version" in tables
+                else None
+            )
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(
+            f"{src}: {name} is not a usable SQLite database ({exc}); nothing was restored"
+        ) from None
+    if verdict != "ok":
+        raise BackupError(f"{src}: {name} is damaged ({str(verdict)[:120]}); nothing was restored")
+    missing = sorted(({"alembic_version"} | REQUIRED_TABLES) - tables)
+    if missing or row is None:
+        what = f"no {', '.join(missing)} table" if missing else "no migration revision"
+        raise BackupError(f"{src}: {name} is not an essaybot database ({what}); nothing was restored")
+    revision = str(row[0])
+    if revision not in known_revisions():
+        raise BackupError(
+            f"{src}: {name} is at revision {revision!r}, unknown to essaybot {__version__} "
+            "(made by a newer version?); nothing was restored"
+        )
 
 
 def _has_tables(db: Path) -> bool:

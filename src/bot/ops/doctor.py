@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.errors import ConfigError, EssaybotError
-from bot.ops.health import Check, check_database
+from bot.ops.health import Check, check_database, check_guild_libraries
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -56,6 +56,9 @@ def run_doctor(
         record(check_index_fresh(settings))
     else:
         record(Check("index", False, "not checked: the database is not ready"))
+    servers = check_guild_libraries(settings.data_dir)  # per-server libraries, when there are any
+    if servers is not None:
+        record(servers)
     record(check_model(settings.embedding_model))
     record(check_disk(settings.data_dir))
     return checks

@@ -9,6 +9,7 @@ index is judged from its files rather than through ``bot.search.index_store``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -69,6 +70,9 @@ def check_health(
 ) -> HealthReport:
     """Run the health checks; ``heartbeat=False`` skips the bot check (installs without a bot)."""
     checks = [check_database(settings), check_index_files(settings.data_dir)]
+    guilds = check_guild_libraries(settings.data_dir)
+    if guilds is not None:
+        checks.append(guilds)
     if heartbeat:
         limit = max_age if max_age is not None else STALE_AFTER_PERIODS * settings.discord.heartbeat_seconds
         checks.append(check_heartbeat(settings.data_dir, now=now, max_age=limit))
@@ -164,3 +168,57 @@ def check_heartbeat(data_dir: Path, *, now: float | None, max_age: float) -> Che
     if beat.state != "connected":
         return Check("heartbeat", False, f"not connected to Discord: {detail}")
     return Check("heartbeat", True, detail)
+
+
+def check_guild_libraries(data_dir: Path) -> Check | None:
+    """Every per-server library (``guilds/<id>/``) has a readable, migrated database and an index.
+
+    None when there are none (``corpus_scope = "shared"``). A database at an older revision is fine:
+    it is migrated when the bot next opens it. Cheap: one small query per server, no integrity scan.
+    """
+    import sqlite3
+
+    from bot.ops.guilds import DB_NAME, guild_dirs
+    from bot.store.db import head_revision
+
+    folders = guild_dirs(data_dir)
+    if not folders:
+        return None
+    head = head_revision()
+    problems: list[str] = []
+    for folder in folders:
+        try:
+            uri = f"{(folder / DB_NAME).as_uri()}?mode=ro"
+            with contextlib.closing(
+                sqlite3.connect(uri, uri=True, timeout=HEALTH_BUSY_TIMEOUT_MS / 1000)
+            ) as conn:
+                row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        except sqlite3.Error as exc:
+            problems.append(f"{folder.name}: database unreadable ({str(exc)[:80]})")
+            continue
+        if row is None or str(row[0]) not in known_revisions():
+            problems.append(
+                f"{folder.name}: database at unknown revision {row and row[0]!r} (this version: {head})"
+            )
+        try:
+            read_index_manifest(folder)
+        except ValueError as exc:
+            if "no index yet" not in str(exc):  # a new server's index is built on its first question
+                problems.append(f"{folder.name}: {exc}")
+    if problems:
+        return Check("servers", False, "; ".join(problems[:5]) + (" …" if len(problems) > 5 else ""))
+    return Check(
+        "servers", True, f"{len(folders)} per-server librar{'ies' if len(folders) != 1 else 'y'} readable"
+    )
+
+
+def known_revisions() -> set[str]:
+    """Every migration revision shipped with this version of essaybot."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from bot.paths import migrations_dir
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()).replace("%", "%%"))
+    return {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}

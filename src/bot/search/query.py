@@ -45,6 +45,10 @@ _SCAFFOLD = re.compile(
 )
 _LEADING_FILLER = re.compile(rf"^(?:{_FILLER})+", re.IGNORECASE)
 _TRAILING = re.compile(r"[\s?!.,;:]+$")
+# Lone surrogates: invalid bytes on a command line (decoded with surrogateescape) or a "\ud800"
+# escape in JSON. No encoder or tokenizer accepts them, so they are refused here, where every shell's
+# queries are parsed.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _CONTROL = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
 )
@@ -69,6 +73,8 @@ def clean_input(raw: str, *, max_chars: int = MAX_QUERY_CHARS) -> str:
     """Validate and tidy raw user text; raises :class:`BadQueryError` with a friendly message."""
     if len(raw) > max_chars:
         raise BadQueryError(f"That query is {len(raw):,} characters long; the limit is {max_chars:,}.")
+    if _SURROGATE.search(raw):
+        raise BadQueryError("The query is not valid text (invalid bytes or a lone surrogate); retype it.")
     text = unicodedata.normalize("NFC", _CONTROL.sub("", raw))
     text = " ".join(text.split())
     if not any(ch.isalnum() for ch in text):

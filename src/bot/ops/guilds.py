@@ -1,0 +1,172 @@
+"""Per-server libraries on disk (``corpus_scope = "per_guild"``), for the host's chores.
+
+Each server's database and index live in ``<data_dir>/guilds/<guild id>/`` (see ``bot.corpora``).
+This module finds them without importing the application (the curation CLI, ``health`` and
+``backup`` stay light), and moves curation that older versions of ``essaybot quotes`` and
+``essaybot passages`` wrote to the main database although the server has its own library.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+GUILDS_DIR = "guilds"  # the same folder as bot.corpora.GUILDS_DIR
+DB_NAME = "essaybot.db"
+
+
+def is_guild_id(name: str) -> bool:
+    """Digits only: anything else as a folder name would be a path traversal or a stray folder."""
+    return name.isascii() and name.isdigit()
+
+
+def guild_dirs(data_dir: Path) -> list[Path]:
+    """The server folders under ``data_dir`` that hold a database, in id order."""
+    root = data_dir / GUILDS_DIR
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if is_guild_id(p.name) and (p / DB_NAME).is_file())
+
+
+def guild_settings(settings: Settings, guild_id: str) -> Settings:
+    """The settings of one server's own library: its folder as data directory, its SQLite file."""
+    if not is_guild_id(guild_id):
+        raise ValueError(f"not a guild id: {guild_id!r}")
+    return settings.model_copy(
+        update={"data_dir": settings.data_dir / GUILDS_DIR / guild_id, "database_url": None}
+    )
+
+
+def adopt_misplaced_curation(settings: Settings, guild_id: str) -> int:
+    """Move a server's curation from the main database into its own; return the rows moved.
+
+    Before this version, ``essaybot quotes`` and ``essaybot passages`` wrote to the main database
+    even in per-guild mode, where the bot never reads a server's curation from there. Curated quotes,
+    passage overrides and their audit entries with this ``guild_id`` are copied into the server's
+    database (quote ids are renumbered there, and the audit entries follow), then deleted from the
+    main one. Safe to repeat: rows already copied (a crash between the two commits) are recognised
+    and not copied twice. Does nothing outside per-guild mode or when either database is missing.
+    """
+    from bot.ops.health import sqlite_file
+    from bot.store.db import make_engine, session_scope, upgrade
+
+    if settings.corpus_scope != "per_guild":
+        return 0
+    main_db = sqlite_file(settings)
+    own = guild_settings(settings, guild_id)
+    if main_db is None or not main_db.is_file() or not (own.data_dir / DB_NAME).is_file():
+        return 0
+    main = make_engine(settings.resolved_database_url)
+    target = make_engine(own.resolved_database_url)
+    try:
+        upgrade(main)
+        with session_scope(main) as session:
+            rows = _misplaced(session, guild_id)
+        if not any(rows.values()):
+            return 0
+        upgrade(target)
+        with session_scope(target) as session:
+            _copy(session, guild_id, rows)
+        with session_scope(main) as session:
+            moved = _delete(session, guild_id, rows)
+    finally:
+        main.dispose()
+        target.dispose()
+    log.warning(
+        "moved %d curation rows of server %s from the main database into its own library", moved, guild_id
+    )
+    return moved
+
+
+def _misplaced(session: Any, guild_id: str) -> dict[str, list[dict[str, Any]]]:
+    from sqlalchemy import select
+
+    from bot.store.models import AuditRow, CuratedQuoteRow, PassageOverrideRow
+
+    def plain(model: Any) -> list[dict[str, Any]]:
+        columns = [c.key for c in model.__mapper__.column_attrs]
+        found = session.scalars(select(model).where(model.guild_id == guild_id).order_by(model.id))
+        return [{k: getattr(row, k) for k in columns} for row in found]
+
+    return {
+        "quotes": plain(CuratedQuoteRow),
+        "overrides": plain(PassageOverrideRow),
+        # Only what the curation CLI writes: settings, quizzes and undos come from Discord, which
+        # already used the server's own database.
+        "audit": [a for a in plain(AuditRow) if a["action"].startswith(("quote.", "passage."))],
+    }
+
+
+def _copy(session: Any, guild_id: str, rows: dict[str, list[dict[str, Any]]]) -> None:
+    from sqlalchemy import select
+
+    from bot.store.models import AuditRow, CuratedQuoteRow, PassageOverrideRow
+
+    new_ids: dict[int, int] = {}
+    for q in rows["quotes"]:
+        same = session.scalars(
+            select(CuratedQuoteRow.id).where(
+                CuratedQuoteRow.guild_id == guild_id,
+                CuratedQuoteRow.passage_id == q["passage_id"],
+                CuratedQuoteRow.start == q["start"],
+                CuratedQuoteRow.end == q["end"],
+                CuratedQuoteRow.saved_at == q["saved_at"],
+            )
+        ).first()
+        if same is None:
+            row = CuratedQuoteRow(**{k: v for k, v in q.items() if k != "id"})
+            session.add(row)
+            session.flush()
+            same = row.id
+        new_ids[q["id"]] = same
+    for o in rows["overrides"]:
+        exists = session.scalars(
+            select(PassageOverrideRow.id).where(
+                PassageOverrideRow.guild_id == guild_id, PassageOverrideRow.passage_id == o["passage_id"]
+            )
+        ).first()
+        if exists is None:  # a decision taken in Discord since then wins
+            session.add(PassageOverrideRow(**{k: v for k, v in o.items() if k != "id"}))
+    for a in rows["audit"]:
+        entry = {k: v for k, v in a.items() if k != "id"}
+        if a["action"].startswith("quote.") and a["target"].startswith("quote #"):
+            old = int(a["target"].removeprefix("quote #"))
+            if old in new_ids:
+                entry["target"] = f"quote #{new_ids[old]}"
+                for side in ("before", "after"):
+                    if isinstance(entry[side], dict) and "id" in entry[side]:
+                        entry[side] = {**entry[side], "id": new_ids[old]}
+        exists = session.scalars(
+            select(AuditRow.id).where(
+                AuditRow.guild_id == guild_id,
+                AuditRow.action == entry["action"],
+                AuditRow.target == entry["target"],
+                AuditRow.created_at == entry["created_at"],
+            )
+        ).first()
+        if exists is None:
+            session.add(AuditRow(**entry))
+    session.flush()
+
+
+def _delete(session: Any, guild_id: str, rows: dict[str, list[dict[str, Any]]]) -> int:
+    from sqlalchemy import delete
+
+    from bot.store.models import AuditRow, CuratedQuoteRow, PassageOverrideRow
+
+    moved = 0
+    for model, key in ((AuditRow, "audit"), (PassageOverrideRow, "overrides"), (CuratedQuoteRow, "quotes")):
+        ids = [r["id"] for r in rows[key]]
+        if ids:
+            result = session.execute(
+                delete(model).where(model.guild_id == guild_id, model.id.in_(ids)),
+                execution_options={"synchronize_session": False},
+            )
+            moved += result.rowcount
+    return moved
