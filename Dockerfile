@@ -20,6 +20,9 @@ ARG TARGETARCH
 ARG TORCH_VERSION=2.13.0
 # Where the CPU-only torch wheel comes from: a pip --find-links location (a folder served over HTTP)
 # when set, else PyTorch's CPU index, which serves both amd64 and arm64 wheels (and their deps).
+# The index is the only one for that step (--index-url): PyPI alone would resolve torch to the CUDA
+# build, and next to PyPI (--extra-index-url) pip could still fall back to it. scripts/setup.sh
+# does the same outside Docker.
 ARG TORCH_FIND_LINKS=""
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_ROOT_USER_ACTION=ignore
@@ -114,5 +117,8 @@ VOLUME ["/data"]
 STOPSIGNAL SIGTERM
 # Never loads torch or the model: database, index and the heartbeat the bot writes while connected.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=180s --retries=3 CMD ["essaybot", "health"]
-ENTRYPOINT ["essaybot"]
+# essaybot with the container's arguments; a leading "essaybot" is dropped, so that both
+# `docker run IMAGE who-said "x"` and `docker run IMAGE essaybot who-said "x"` work.
+COPY --chmod=0755 scripts/docker-entrypoint.sh /usr/local/bin/essaybot-entrypoint
+ENTRYPOINT ["/usr/local/bin/essaybot-entrypoint"]
 CMD ["run"]

@@ -161,6 +161,10 @@ assert top["essay_id"] == essay and author in top["authors"], top
 assert query in top["quote"] and top["match"] == "exact", top
 print(f"attributed to {top['attribution']}: {top['quote'][:70]}...")
 EOF
+# The entrypoint also takes the command with an "essaybot" prefix, as `compose exec` needs it.
+prefixed="$(timeout 120 "$DOCKER" run --rm --network none "$IMAGE" essaybot --version)" ||
+  fail "docker run IMAGE essaybot --version failed"
+[ "$prefixed" = "essaybot, version $VERSION" ] || fail "unexpected output of the prefixed form: $prefixed"
 
 # -- 4. no token -------------------------------------------------------------------------------------------
 log "4/7 the default command without a token"
