@@ -6,12 +6,23 @@ Each command runs in a fresh process on a fresh data directory, model load inclu
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Before any other import: under an interpreter without essaybot (not the project's .venv), one clear
+# line instead of a traceback.
+try:
+    import bot  # noqa: F401
+except ModuleNotFoundError:
+    sys.exit(
+        f"bench/{Path(__file__).name} needs essaybot, which {sys.executable} does not have: "
+        f"run .venv/bin/python bench/{Path(__file__).name} (bash scripts/setup.sh creates .venv)"
+    )
+
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 ESSAYBOT = [sys.executable, "-m", "bot"]
 

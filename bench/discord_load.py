@@ -14,15 +14,26 @@ Targets on a 2-core machine: defer p95 < 250 ms, answer p95 < 2 s, heartbeat del
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Before any other import: under an interpreter without essaybot (not the project's .venv), one clear
+# line instead of a traceback.
+try:
+    import bot  # noqa: F401
+except ModuleNotFoundError:
+    sys.exit(
+        f"bench/{Path(__file__).name} needs essaybot, which {sys.executable} does not have: "
+        f"run .venv/bin/python bench/{Path(__file__).name} (bash scripts/setup.sh creates .venv)"
+    )
+
 import argparse
 import asyncio
 import json
 import resource
 import statistics
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the fake Discord lives with the tests
