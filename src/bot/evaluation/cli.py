@@ -174,18 +174,44 @@ def to_json(results: dict[str, Any]) -> dict[str, Any]:
     return {"schema_version": "1.0", "kind": "eval", **conv(results)}
 
 
+# The project's own question files (tests/data of a source checkout, beside src/): what `essaybot eval`
+# scores when given no files, so that a fresh clone reproduces its quality table without ../shared.
+_CHECKOUT_QUESTIONS = Path(__file__).resolve().parents[3] / "tests" / "data"
+
+
+def default_question_files() -> tuple[Path, ...]:
+    """The project's own ``tests/data/*.jsonl``: of the checkout this code runs from, else of the cwd."""
+    for folder in (_CHECKOUT_QUESTIONS, Path("tests") / "data"):
+        files = tuple(sorted(folder.glob("*.jsonl")))
+        if files:
+            return files
+    raise EssaybotError(
+        "no question files given, and no tests/data/*.jsonl here: name FILE.jsonl paths "
+        "(the project's own are in tests/data of a source checkout)"
+    )
+
+
 @click.command("eval")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--tune", is_flag=True, help="Refit fusion weights and abstention on FILES (development use).")
 @click.option("--write", is_flag=True, help="With --tune: write bot/data/calibration.json.")
 @click.pass_context
 def eval_command(ctx: click.Context, files: tuple[Path, ...], as_json: bool, tune: bool, write: bool) -> None:
-    """Quality metrics on question files (JSON lines; speaker cases as YAML)."""
+    """Quality metrics on question files (JSON lines; speaker cases as YAML).
+
+    Without FILES: the project's own question files, tests/data/*.jsonl of the source checkout.
+    """
     from bot.cli import _handle_errors
 
     @_handle_errors
     def run() -> None:
+        nonlocal files
+        if not files:
+            if tune:
+                # Refitting the calibration is a deliberate act on a named development set.
+                raise EssaybotError("--tune needs the question FILES to fit on")
+            files = default_question_files()
         app = ctx.obj.app(show_progress=not as_json)
         if tune:
             from bot.evaluation.tune import tune as do_tune
