@@ -77,3 +77,27 @@ def test_guild_ids_must_be_digits(per_guild: Corpora) -> None:
     for bad in ("../x", "None", "", "12/3", "²"):
         with pytest.raises(ValueError, match="not a guild id"):
             per_guild.for_guild(bad)
+
+
+def test_opening_a_guilds_library_adopts_its_curation_from_the_main_database(per_guild: Corpora) -> None:
+    """Older `essaybot quotes --guild` runs wrote to the main database; the server's library takes it."""
+    from sqlalchemy import text
+
+    from bot.curation.passages import PassageOverrides
+    from bot.curation.quotes import CuratedQuotes
+    from bot.store.db import session_scope
+
+    main = per_guild.main
+    with session_scope(main.engine) as session:
+        passage = session.execute(text("SELECT id FROM passages ORDER BY id LIMIT 1")).scalar_one()
+        CuratedQuotes(session, "555").save(passage, actor="cli", note="misplaced")
+        PassageOverrides(session, "555").hide(passage, actor="cli")
+    guild = per_guild.for_guild(555)  # built, seeded, then given its curation
+    with session_scope(guild.engine) as session:
+        assert [(q.passage_id, q.note) for q in CuratedQuotes(session, "555").listing()] == [
+            (passage, "misplaced")
+        ]
+        assert PassageOverrides(session, "555").hidden_ids() == {passage}
+    with session_scope(main.engine) as session:
+        assert CuratedQuotes(session, "555").listing() == []
+        assert PassageOverrides(session, "555").hidden_ids() == set()

@@ -6,7 +6,9 @@ proves they never need the model.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -134,3 +136,93 @@ def test_user_errors_are_one_line_and_exit_2(
 def test_guild_is_required(run: Callable[..., Result]) -> None:
     result = run("quotes", "list")
     assert result.exit_code == 2 and "--guild" in result.output
+
+
+# -- per-server libraries (corpus_scope = "per_guild") ---------------------------------------------
+
+
+def give_guild_its_library(data_dir: Path, guild: str) -> Path:
+    """What the bot does on a server's first question: its own database and index (here a copy)."""
+    import shutil
+
+    folder = data_dir / "guilds" / guild
+    folder.mkdir(parents=True)
+    src, dst = sqlite3.connect(data_dir / "essaybot.db"), sqlite3.connect(folder / "essaybot.db")
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    shutil.copytree(data_dir / "index", folder / "index", ignore=shutil.ignore_patterns(".lock"))
+    return folder
+
+
+def curation_rows(db: Path, guild: str) -> dict[str, list[tuple[object, ...]]]:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        return {
+            "quotes": conn.execute(
+                "SELECT id, passage_id, text FROM curated_quotes WHERE guild_id = ? ORDER BY id", (guild,)
+            ).fetchall(),
+            "overrides": conn.execute(
+                "SELECT passage_id, hidden FROM passage_overrides WHERE guild_id = ?", (guild,)
+            ).fetchall(),
+            "audit": conn.execute(
+                "SELECT action, target, json_extract(after, '$.id') FROM audit_log"
+                " WHERE guild_id = ? ORDER BY id",
+                (guild,),
+            ).fetchall(),
+        }
+
+
+def test_per_guild_curation_goes_to_the_servers_own_library(
+    run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data_dir: Path = run.data_dir  # type: ignore[attr-defined]
+    own = give_guild_its_library(data_dir, "42") / "essaybot.db"
+    monkeypatch.setenv("ESSAYBOT_CORPUS_SCOPE", "per_guild")
+    assert run("quotes", "save", CHICKENS, "--guild", "42").exit_code == 0
+    assert run("passages", "hide", CONDEMN, "--guild", "42").exit_code == 0
+    mine = curation_rows(own, "42")
+    assert [q[1] for q in mine["quotes"]] == [CHICKENS] and mine["overrides"] == [(CONDEMN, 1)]
+    assert curation_rows(data_dir / "essaybot.db", "42") == {"quotes": [], "overrides": [], "audit": []}
+    listed = json.loads(run("quotes", "list", "--guild", "42", "--json").stdout)
+    assert [q["passage_id"] for q in listed["quotes"]] == [CHICKENS]
+
+
+def test_curation_written_to_the_main_database_moves_to_the_servers_library(
+    run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data_dir: Path = run.data_dir  # type: ignore[attr-defined]
+    main_db = data_dir / "essaybot.db"
+    own = give_guild_its_library(data_dir, "42") / "essaybot.db"
+    # What older versions did in per-guild mode: the curation landed in the main database.
+    assert run("quotes", "save", CONDEMN, "--guild", "7").exit_code == 0
+    assert run("quotes", "save", CHICKENS, "--guild", "42", "--note", "old").exit_code == 0
+    assert run("passages", "hide", CHICKENS, "--guild", "42").exit_code == 0
+    assert run("quotes", "save", CHICKENS, "--guild", "8").exit_code == 0  # a server with no library
+    # The server's library already has a quote of its own, so the moved one is renumbered.
+    monkeypatch.setenv("ESSAYBOT_CORPUS_SCOPE", "per_guild")
+    with contextlib.closing(sqlite3.connect(own)) as conn:
+        conn.execute(
+            "INSERT INTO curated_quotes (id, guild_id, essay_id, passage_id, start_offset, end_offset,"
+            " text, tags, saved_by, saved_at)"
+            " VALUES (5, '42', 'e', ?, 0, 1, 'x', '[]', 'mod', '2026-01-01 00:00:00')",
+            (INTRO,),
+        )
+        conn.commit()
+    listed = json.loads(run("quotes", "list", "--guild", "42", "--json").stdout)
+    assert sorted(q["passage_id"] for q in listed["quotes"]) == sorted([CHICKENS, INTRO])
+    moved = curation_rows(own, "42")
+    new_id = next(q[0] for q in moved["quotes"] if q[1] == CHICKENS)
+    assert new_id == 6  # was #2 in the main database
+    assert moved["overrides"] == [(CHICKENS, 1)]
+    assert moved["audit"] == [("quote.save", f"quote #{new_id}", new_id), ("passage.hide", CHICKENS, None)]
+    # Gone from the main database; other servers' curation stays where it was.
+    assert curation_rows(main_db, "42") == {"quotes": [], "overrides": [], "audit": []}
+    assert len(curation_rows(main_db, "7")["quotes"]) == 1
+    assert len(curation_rows(main_db, "8")["quotes"]) == 1
+    # Undo works on the renumbered entry: the audit target follows the quote.
+    assert run("quotes", "remove", str(new_id), "--guild", "42", "--yes").exit_code == 0
+    # Running again moves nothing twice.
+    again = json.loads(run("quotes", "list", "--guild", "42", "--json").stdout)
+    assert [q["passage_id"] for q in again["quotes"]] == [INTRO]
