@@ -163,15 +163,16 @@ def _essay_files(paths: tuple[Path, ...]) -> list[Path]:
 
 
 def _read(path: Path, max_bytes: int) -> Any:
+    from bot.corpus.loader import clip, read_limited
     from bot.corpus.upload import check_file, read_upload
     from bot.errors import CorpusError
 
     try:
         check_file(path.name, path.stat().st_size, max_bytes=max_bytes)
-        data = path.read_bytes()
     except OSError as exc:
-        raise CorpusError(f"{path}: cannot read file ({exc.strerror or exc})") from None
-    return read_upload(data, path.name, max_bytes=max_bytes)
+        raise CorpusError(f"{clip(str(path))}: cannot read file ({exc.strerror or exc})") from None
+    # Bounded read: a file that grew since the check is refused without being read whole.
+    return read_upload(read_limited(path, max_bytes), path.name, max_bytes=max_bytes)
 
 
 def _preview_json(p: Preview) -> dict[str, Any]:

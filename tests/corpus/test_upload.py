@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from bot.corpus.loader import human_size
 from bot.corpus.models import Essay, EssayMeta
 from bot.corpus.upload import (
     Upload,
     check_file,
     check_new,
-    human_size,
     parse_changes,
     preview,
     read_upload,
@@ -181,3 +181,17 @@ def test_preview_refuses_an_essay_with_nothing_to_quote() -> None:
     upload = read(b'---\ntitle: "Home"\n---\nHome | About | Donate\n', "nav.md")
     with pytest.raises(CorpusError, match="no sentence is left"):
         preview(upload.essay)
+
+
+def test_an_uploaded_alias_bomb_is_refused_with_a_short_message() -> None:
+    # Uploads share the loader's front matter rules: a few hundred bytes must not expand to gigabytes.
+    bomb = "---\na: &a [" + ",".join(['"lol"'] * 9) + "]\n"
+    for name, prev in zip("bcdef", "abcde", strict=True):
+        bomb += f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]\n"
+    bomb += "title: *f\n---\nA body. With sentences.\n"
+    with pytest.raises(CorpusError) as info:
+        read_upload(bomb.encode(), "bomb.md", max_bytes=LIMIT)
+    assert (
+        str(info.value)
+        == "bomb.md: front matter is not valid YAML at line 2: anchors and aliases (& and *) are not allowed"
+    )

@@ -6,10 +6,16 @@ kept block ends up in exactly one passage and no passage crosses a block boundar
 
 ``Passage.paragraph`` is the index of the block in ``CleanResult.blocks`` (headings and list items
 count), and a heading's own ``section`` is its text.
+
+pysbd's time grows much faster than the length of its input (a single 400 KB paragraph took about a
+minute), so a long block is segmented a piece of at most ``PIECE_MAX`` characters at a time, each
+ending at the safest boundary in reach (a line break, else a sentence end, else a space). The work is
+then linear in the essay's length, and offsets stay exact: pieces are slices of the block.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Protocol
 
@@ -20,6 +26,8 @@ from bot.errors import CorpusError
 
 _MIN_LETTERS = 3  # fewer letters than this is a stray token ("1.", "—"), not a sentence
 _CLOSERS = "”’\"')]»"
+PIECE_MAX = 4000  # characters pysbd sees at once; ordinary paragraphs are shorter and go whole
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s+")
 
 
 class Segmenter(Protocol):
@@ -52,6 +60,47 @@ def _locate(text: str, segmenter: Segmenter) -> list[list[int]]:
     if rest.strip():
         lead = len(rest) - len(rest.lstrip())
         spans.append([cursor + lead, cursor + len(rest.rstrip())])
+    return spans
+
+
+def _cut(text: str, lo: int, hi: int) -> int:
+    """Where to end the piece that starts at ``lo`` and may reach ``hi``: after a line break, else a
+    sentence end, else a space, in the window's second half (so pieces stay long); else at ``hi``."""
+    floor = lo + (hi - lo) // 2
+    newline = text.rfind("\n", floor, hi)
+    if newline >= 0:
+        return newline + 1
+    last = None
+    for last in _SENTENCE_END.finditer(text, floor, hi):  # noqa: B007 - the last match is wanted
+        pass
+    if last is not None:
+        return last.end()
+    for k in range(hi - 1, floor - 1, -1):
+        if text[k].isspace():
+            return k + 1
+    return hi  # one unbroken run of characters: any cut is as good as another
+
+
+def _locate_long(text: str, segmenter: Segmenter, limit: int) -> list[list[int]]:
+    """``_locate`` for a text of any length, giving pysbd at most ``limit`` characters at a time.
+
+    Each piece ends at a safe boundary (see ``_cut``), yet its last sentence is still the one most
+    likely to be judged without enough context, so it is dropped and segmented again at the start of
+    the next piece. Unless that sentence starts in the piece's first half: then the piece's sentences
+    are all kept, so every step advances by at least a quarter of ``limit`` and the work stays linear.
+    """
+    spans: list[list[int]] = []
+    lo = 0
+    while len(text) - lo > limit:
+        cut = _cut(text, lo, lo + limit)
+        found = _locate(text[lo:cut], segmenter)
+        if len(found) > 1 and found[-1][0] >= (cut - lo) // 2:
+            spans += [[lo + s, lo + e] for s, e in found[:-1]]
+            lo += found[-1][0]
+        else:
+            spans += [[lo + s, lo + e] for s, e in found]
+            lo = cut
+    spans += [[lo + s, lo + e] for s, e in _locate(text[lo:], segmenter)]
     return spans
 
 
@@ -95,18 +144,21 @@ def sentence_spans(
 ) -> list[tuple[int, int]]:
     """Absolute ``(start, end)`` spans of the sentences in ``body[start:end]``, in order."""
     text = body[start:end]
-    spans = _merge_fragments(text, _reattach_closers(text, _locate(text, segmenter or new_segmenter())))
+    located = _locate_long(text, segmenter or new_segmenter(), PIECE_MAX)
+    # Closers and fragments are fixed on the whole block, so a cut between pieces leaves no trace.
+    spans = _merge_fragments(text, _reattach_closers(text, located))
     return [(start + s, start + e) for s, e in spans]
 
 
-def chunk(essay: Essay, clean: CleanResult) -> list[Passage]:
+def chunk(essay: Essay, clean: CleanResult, segmenter: Segmenter | None = None) -> list[Passage]:
     """Passages for every kept block of ``essay``, in body order, with stable ids.
 
     Ids come from ``passage_id(essay_id, text, occurrence)``, where ``occurrence`` counts earlier
     passages of the essay with the same text, so re-chunking an unchanged essay gives the same ids.
+    ``segmenter`` defaults to a new pysbd one.
     """
     body = essay.body
-    segmenter = new_segmenter()
+    segmenter = segmenter or new_segmenter()
     passages: list[Passage] = []
     seen: Counter[str] = Counter()
     section: str | None = None

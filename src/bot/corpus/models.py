@@ -7,12 +7,15 @@ so any span can be checked as ``body[start:end]``.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Literal
 
 BlockKind = Literal["heading", "paragraph", "list_item"]
 PassageKind = Literal["sentence", "heading"]
 SpeakerRole = Literal["quoted", "reported view", "editors' introduction"]
+# Metadata a moderator may change (/essays edit); the rest is only ever what the file says.
+EDITABLE = ("title", "authors", "date", "url", "publication")
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,25 @@ class EssayMeta:
     date: str | None = None  # YYYY-MM-DD, YYYY-MM or YYYY
     url: str | None = None
     notes: str | None = None
+
+    @property
+    def meta_hash(self) -> str:
+        """SHA-256 of every field but the id: whether an essay's front matter changed.
+
+        Migration 0004 computes the same digest for rows stored before it: keep the two in step.
+        """
+        fields = {
+            "title": self.title,
+            "subtitle": self.subtitle,
+            "authors": list(self.authors),
+            "aliases": list(self.aliases),
+            "publication": self.publication,
+            "date": self.date,
+            "url": self.url,
+            "notes": self.notes,
+        }
+        canonical = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
     @property
     def author_line(self) -> str:
@@ -53,7 +75,11 @@ class Essay:
 
     @property
     def content_hash(self) -> str:
-        """SHA-256 of the body: the identity used for incremental ingest and duplicate detection."""
+        """SHA-256 of the body: the identity used for incremental ingest and duplicate detection.
+
+        The metadata has its own digest (``EssayMeta.meta_hash``), so a front-matter-only change is
+        seen by ingest without making two copies of one text look different.
+        """
         return hashlib.sha256(self.body.encode("utf-8")).hexdigest()
 
 

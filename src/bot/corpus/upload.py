@@ -12,20 +12,27 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 import yaml
 
 from bot.corpus.cleaner import clean
-from bot.corpus.loader import ESSAY_SUFFIXES, parse_essay_text, slugify
+from bot.corpus.loader import (
+    clip,
+    decode_essay_bytes,
+    is_essay_file,
+    not_an_essay,
+    parse_essay_text,
+    slugify,
+    too_large,
+)
+from bot.corpus.models import EDITABLE as EDITABLE  # re-exported: forms and curation import it from here
 from bot.corpus.models import Essay, EssayMeta
 from bot.errors import CorpusError
 from bot.ingest import PreparedEssay, prepare
 from bot.store.repo import CorpusRepository
 
-# What a form (the upload modal, /essays edit, the CLI) may set; the rest stays as the file has it.
-EDITABLE = ("title", "authors", "date", "url", "publication")
 _FRONT_MATTER_ORDER = ("id", "title", "subtitle", "authors", "aliases", "publication", "date", "url", "notes")
 SNIPPET_CHARS = 80
 CLEAR = "-"  # typed for a field: clear it
@@ -76,39 +83,24 @@ class Preview:
         return sum(1 for p in self.prepared.passages if p.kind == "sentence")
 
 
-def human_size(size: int) -> str:
-    """``1048576`` → ``1 MB``, ``1100000`` → ``1.05 MB`` (binary units, as Discord counts them)."""
-    for unit, scale in (("MB", 1 << 20), ("KB", 1 << 10)):
-        if size >= scale:
-            return f"{size / scale:.2f}".rstrip("0").rstrip(".") + f" {unit}"
-    return f"{size} bytes"
-
-
 def check_file(filename: str, size: int, *, max_bytes: int) -> None:
-    """Refuse a file by its name and size alone, before downloading it."""
+    """Refuse a file by its name and size alone, before downloading (or reading) it."""
     name = PurePath(filename).name or filename
-    if PurePath(name).suffix.lower() not in ESSAY_SUFFIXES:
-        raise CorpusError(f"{name}: not an essay file; upload a .md file with front matter, or a .txt file")
+    if not is_essay_file(Path(name)):
+        raise not_an_essay(name)
     if size == 0:
-        raise CorpusError(f"{name}: the file is empty")
+        raise CorpusError(f"{clip(name)}: the file is empty")
     if size > max_bytes:
-        raise CorpusError(f"{name}: {human_size(size)} is over the {human_size(max_bytes)} limit for essays")
+        raise too_large(name, size, max_bytes)
 
 
 def read_upload(data: bytes, filename: str, *, max_bytes: int) -> Upload:
     """Decode and parse an uploaded essay: UTF-8 text only, front matter validated, a clean id."""
     name = PurePath(filename).name or filename
     check_file(name, len(data), max_bytes=max_bytes)
-    if b"\x00" in data:
-        raise CorpusError(f"{name}: looks like a binary file (contains NUL bytes), not text")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise CorpusError(
-            f"{name}: not UTF-8 text (invalid byte 0x{data[e.start]:02x} at offset {e.start})"
-        ) from None
+    text = decode_essay_bytes(data, name)
     if not text.removeprefix("\ufeff").strip():
-        raise CorpusError(f"{name}: the file is empty")
+        raise CorpusError(f"{clip(name)}: the file is empty")
     essay, warnings = parse_essay_text(text, source=name, default_id=slugify(PurePath(name).stem))
     # Without front matter the loader keeps the whole text as the body.
     front_matter = len(essay.body) < len(text.removeprefix("\ufeff"))
@@ -176,7 +168,7 @@ def _front_matter_fields(meta: EssayMeta) -> dict[str, Any]:
 
 def check_new(essay: Essay, repo: CorpusRepository) -> None:
     """Refuse an essay whose text is already stored (any status) or whose id is taken."""
-    source = essay.source or essay.id
+    source = clip(essay.source or essay.id)
     twin = repo.find_by_hash(essay.content_hash)
     if twin is not None:
         removed = " (removed earlier: restore it instead)" if repo.essay_status(twin) == "removed" else ""
@@ -198,7 +190,9 @@ def preview(essay: Essay, warnings: Sequence[str] = ()) -> Preview:
     """Clean, chunk and attribute ``essay`` as ingest would, and summarise what it found."""
     prepared = prepare(essay)
     if not any(p.kind == "sentence" for p in prepared.passages):
-        raise CorpusError(f"{essay.source or essay.id}: no sentence is left after removing page clutter")
+        raise CorpusError(
+            f"{clip(essay.source or essay.id)}: no sentence is left after removing page clutter"
+        )
     body = essay.body
     cleaned = clean(body, essay.meta)
     removed = tuple((r.reason, _snippet(body[r.start : r.end])) for r in cleaned.removed)
