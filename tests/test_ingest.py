@@ -230,3 +230,101 @@ def test_incremental_ingest_broken_file_removal_and_force(fresh: Fresh, tmp_path
     assert app.restore_essay(NEW_ID)
     assert _answers_new_essay(app)
     assert not app.remove_essay("no-such-essay")
+
+
+META_ID = "meta-2024-front-matter"
+
+
+def _meta_essay(title: str, authors: str, body_extra: str = "") -> str:
+    return f"""---
+id: "{META_ID}"
+title: "{title}"
+authors: [{authors}]
+---
+The tenants met in the laundry room because it was the only room nobody owned.
+
+They wrote the rent demands on the back of washing-powder boxes.{body_extra}
+"""
+
+
+def _stored(app: Essaybot, essay_id: str) -> tuple[str, tuple[str, ...]]:
+    with session_scope(app.engine) as session:
+        found = CorpusRepository(session).essay_and_status(essay_id)
+    assert found is not None
+    return found[0].meta.title, found[0].meta.authors
+
+
+def test_front_matter_only_changes_are_ingested_and_a_moderators_edit_is_kept(
+    fresh: Fresh, tmp_path: Path
+) -> None:
+    app = fresh.app
+    path = tmp_path / "meta.md"
+    path.write_text(_meta_essay("Laundry Room", '"Ada Tenant"'), encoding="utf-8")
+    assert app.ingest([path]).added == [META_ID]
+
+    # 1. Only the title changes: updated (and published), not "unchanged".
+    generation = app.store.current_generation()
+    path.write_text(_meta_essay("The Laundry Room Union", '"Ada Tenant"'), encoding="utf-8")
+    retitled = app.ingest([path])
+    assert retitled.updated == [META_ID] and retitled.unchanged == []
+    assert retitled.generation == (generation or 0) + 1
+    assert _stored(app, META_ID) == ("The Laundry Room Union", ("Ada Tenant",))
+    assert app.ingest([path]).unchanged == [META_ID]
+
+    # 2. A moderator edits the authors; re-ingesting the unchanged file keeps the edit, silently.
+    app.edit_essay(META_ID, actor="cli", authors=["Bea Organiser"])
+    kept = app.ingest([path])
+    assert kept.unchanged == [META_ID] and kept.conflicts == [] and kept.warnings == []
+    assert _stored(app, META_ID) == ("The Laundry Room Union", ("Bea Organiser",))
+
+    # 3. The body changes but not the front matter: the new text is stored under the edited metadata.
+    path.write_text(
+        _meta_essay("The Laundry Room Union", '"Ada Tenant"', " The boxes are in the archive now."),
+        encoding="utf-8",
+    )
+    body_changed = app.ingest([path])
+    assert body_changed.updated == [META_ID] and body_changed.conflicts == []
+    assert _stored(app, META_ID) == ("The Laundry Room Union", ("Bea Organiser",))
+
+    # 4. The file's authors change too: a conflict, reported (every time) and the edit kept.
+    path.write_text(
+        _meta_essay("The Laundry Room Union", '"Cy Author"', " The boxes are in the archive now."),
+        encoding="utf-8",
+    )
+    for _ in range(2):
+        conflict = app.ingest([path])
+        assert conflict.conflicts == [META_ID] and conflict.unchanged == [META_ID]
+        assert any("authors" in w and "/essays edit" in w and "--force" in w for w in conflict.warnings)
+        assert _stored(app, META_ID) == ("The Laundry Room Union", ("Bea Organiser",))
+
+    # 5. --force takes the file's metadata; afterwards the file and the database agree.
+    forced = app.ingest([path], force=True)
+    assert forced.updated == [META_ID] and forced.conflicts == []
+    assert _stored(app, META_ID) == ("The Laundry Room Union", ("Cy Author",))
+    settled = app.ingest([path])
+    assert settled.unchanged == [META_ID] and settled.warnings == []
+
+
+def _counts(app: Essaybot) -> dict[str, int]:
+    with session_scope(app.engine) as session:
+        return CorpusRepository(session).counts()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("paper.pdf", b"%PDF-1.7\n1 0 obj << >> endobj\n", r"paper\.pdf: not an essay file"),
+        ("links.md", b"---\ntitle: Links\n---\nhttps://example.com/a\n", "no sentence is left"),
+        ("huge.txt", b"A sentence of filler text. " * 40_000, r"huge\.txt: 1\.03 MB is over the 1 MB limit"),
+    ],
+)
+def test_files_that_cannot_be_essays_are_refused(
+    fresh: Fresh, tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    app = fresh.app
+    path = tmp_path / name
+    path.write_bytes(content)
+    counts, generation = _counts(app), app.store.current_generation()
+    with pytest.raises(CorpusError, match=message):
+        app.ingest([path])
+    assert _counts(app) == counts and app.store.current_generation() == generation

@@ -83,6 +83,7 @@ class Essaybot(LibraryMixin):
                 calibration=self.calibration.id,
                 force=force,
                 progress=progress,
+                max_bytes=self.settings.max_upload_bytes,  # the same limit as uploads
             )
             self._retriever = None
             return report

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from bot.corpus.chunker import chunk
 from bot.corpus.cleaner import clean
-from bot.corpus.loader import load_corpus
-from bot.corpus.models import Essay, Passage, QuoteSpan
+from bot.corpus.loader import clip, load_corpus
+from bot.corpus.models import EDITABLE, Essay, EssayMeta, Passage, QuoteSpan
 from bot.corpus.quotes import detect_quote_spans
+from bot.errors import CorpusError
 from bot.search.dense import choose_kind
 from bot.search.embedder import Embedder, Vectors
 from bot.search.index_store import IndexStore, Manifest, StaleIndexError
@@ -51,6 +52,7 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # tombstoned or duplicate content
+    conflicts: list[str] = field(default_factory=list)  # file metadata differs from a moderator's edit
     warnings: list[str] = field(default_factory=list)
     passages: int = 0
     embedded: int = 0
@@ -162,19 +164,26 @@ def ingest(
     calibration: str,
     force: bool = False,
     progress: Progress | None = None,
+    max_bytes: int | None = None,
 ) -> IngestReport:
     """Import essays into the database and publish a matching index, all or nothing.
 
     The slow part (embedding) runs before the database is written, on the corpus as it will be, so
     the write transaction stays short and never blocks other writers (a running bot's log) for long.
+    ``max_bytes`` (the ``max_upload_bytes`` setting) refuses a larger file before reading it.
+
+    An essay whose text and metadata are as stored is unchanged. New front matter updates the stored
+    metadata, except for fields a moderator has edited since (``/essays edit``): those are kept and the
+    essay is reported in ``conflicts``, unless ``force`` takes the file's metadata as it is.
     """
     t0 = time.perf_counter()
     report = IngestReport()
-    essays = load_corpus(paths)
+    essays = load_corpus(paths, max_bytes=max_bytes)
     with store.lock():
         with session_scope(engine) as session:
             repo = CorpusRepository(session)
-            changes = _plan(essays, repo, force=force, report=report, progress=progress)
+            plan = _plan(essays, repo, force=force, report=report, progress=progress)
+            changes = plan.changes
             corpus = {e.id: e for e in repo.active_essays()}
             passages = repo.active_passages()
             spans = repo.quote_spans()
@@ -190,6 +199,11 @@ def ingest(
         snap = CorpusSnapshot([corpus[k] for k in sorted(corpus)], passages, spans)
         report.passages = len(snap)
         if not changes and _index_is_fresh(store, snap, embedder, calibration):
+            if plan.file_hashes:  # metadata digests only: no corpus change, no new generation
+                with session_scope(engine) as session:
+                    repo = CorpusRepository(session)
+                    for essay_id, digest in plan.file_hashes.items():
+                        repo.set_file_meta_hash(essay_id, digest)
             report.generation = store.current_generation()
             report.seconds = time.perf_counter() - t0
             return report
@@ -201,12 +215,23 @@ def ingest(
             with session_scope(engine) as session:
                 repo = CorpusRepository(session)
                 for c in changes:
-                    repo.save_essay(c.essay, c.passages, c.spans)
+                    digest = plan.file_hashes.pop(c.essay.id, None)
+                    repo.save_essay(c.essay, c.passages, c.spans, file_meta_hash=digest)
+                for essay_id, digest in plan.file_hashes.items():
+                    repo.set_file_meta_hash(essay_id, digest)
 
         publish_after(manifest, store, save_changes)
         report.generation = manifest.generation
     report.seconds = time.perf_counter() - t0
     return report
+
+
+@dataclass
+class _Plan:
+    """What an ingest will write: prepared essays, and the file metadata digests to record."""
+
+    changes: list[PreparedEssay] = field(default_factory=list)
+    file_hashes: dict[str, str] = field(default_factory=dict)  # essay id -> its file's meta_hash
 
 
 def _plan(
@@ -216,9 +241,9 @@ def _plan(
     force: bool,
     report: IngestReport,
     progress: Progress | None,
-) -> list[PreparedEssay]:
+) -> _Plan:
     """Decide what each loaded essay needs (added, updated, unchanged, skipped) and prepare the changes."""
-    changes: list[PreparedEssay] = []
+    plan = _Plan()
     seen_hashes: dict[str, str] = {}
     for n, essay in enumerate(essays, 1):
         if progress:
@@ -228,18 +253,65 @@ def _plan(
             report.skipped.append(essay.id)
             report.warnings.append(f"{essay.id}: removed earlier; not re-imported (use --force)")
             continue
-        if status == "active" and repo.essay_hash(essay.id) == essay.content_hash and not force:
-            report.unchanged.append(essay.id)
-            continue
+        found = repo.essay_and_status(essay.id) if status == "active" and not force else None
+        if found is not None:
+            stored, recorded = found[0], repo.file_meta_hash(essay.id)
+            essay, digest = _keep_edits(essay, stored.meta, recorded, report)
+            if digest is not None and digest != recorded:
+                plan.file_hashes[essay.id] = digest
+            if stored.content_hash == essay.content_hash and stored.meta == essay.meta:
+                report.unchanged.append(essay.id)
+                continue
+        else:
+            plan.file_hashes[essay.id] = essay.meta.meta_hash
         twin = seen_hashes.get(essay.content_hash) or repo.find_by_hash(essay.content_hash)
         if twin is not None and twin != essay.id:
             report.skipped.append(essay.id)
             report.warnings.append(f"{essay.id}: same text as essay {twin!r}; skipped")
+            plan.file_hashes.pop(essay.id, None)
             continue
         seen_hashes[essay.content_hash] = essay.id
-        changes.append(prepare(essay))
+        prepared = prepare(essay)
+        if not any(p.kind == "sentence" for p in prepared.passages):
+            # Stored, it would be an essay no answer can ever quote: a PDF renamed .txt, a page of links.
+            raise CorpusError(
+                f"{clip(essay.source or essay.id)}: no sentence is left after removing page clutter; "
+                "nothing to import"
+            )
+        plan.changes.append(prepared)
         (report.updated if status else report.added).append(essay.id)
-    return changes
+    return plan
+
+
+def _keep_edits(
+    essay: Essay, stored: EssayMeta, recorded: str | None, report: IngestReport
+) -> tuple[Essay, str | None]:
+    """``essay`` as it should be stored, keeping a moderator's edits, and the file digest to record.
+
+    ``recorded`` is the digest of the metadata the essay's file gave at the last import. Stored
+    metadata that differs from that digest was edited by a moderator: the edited fields stay, and if
+    the file's own metadata changed too, that is a conflict to report (``--force`` takes the file's).
+    The digest to record is None when the recorded one must stay (an unresolved conflict is reported
+    again at the next ingest rather than forgotten).
+    """
+    file_hash = essay.meta.meta_hash
+    if stored == essay.meta:
+        return essay, file_hash
+    base = recorded or stored.meta_hash
+    if stored.meta_hash == base:  # no edit since the last import: the file's new metadata wins
+        return essay, file_hash
+    kept = replace(essay.meta, **{name: getattr(stored, name) for name in EDITABLE})
+    if file_hash == base:  # the file did not change: the edit simply stands
+        return replace(essay, meta=kept), None
+    fields = [name for name in EDITABLE if getattr(essay.meta, name) != getattr(stored, name)]
+    if fields:
+        report.conflicts.append(essay.id)
+        report.warnings.append(
+            f"{essay.id}: the file's {', '.join(fields)} differ from metadata a moderator edited "
+            "(/essays edit); kept the edit (ingest --force takes the file's)"
+        )
+        return replace(essay, meta=kept), None
+    return replace(essay, meta=kept), file_hash
 
 
 def _index_is_fresh(store: IndexStore, snap: CorpusSnapshot, embedder: Embedder, calibration: str) -> bool:

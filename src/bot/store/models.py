@@ -90,6 +90,9 @@ class EssayRow(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    # ``EssayMeta.meta_hash`` of the metadata as its file (or upload) last gave it, not as stored: when
+    # the two differ, a moderator has edited the essay, and a re-ingest keeps that edit.
+    meta_hash: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=ESSAY_ACTIVE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -44,6 +44,16 @@ class CorpusRepository:
         """The stored body hash of an essay (any status), or None if unknown."""
         return self.session.scalar(select(EssayRow.content_hash).where(EssayRow.id == essay_id))
 
+    def file_meta_hash(self, essay_id: str) -> str | None:
+        """The digest of the metadata the essay's file gave when last imported (see ``save_essay``)."""
+        return self.session.scalar(select(EssayRow.meta_hash).where(EssayRow.id == essay_id))
+
+    def set_file_meta_hash(self, essay_id: str, meta_hash: str) -> None:
+        """Record that the essay's file now gives metadata with this digest (nothing else changes)."""
+        row = self.session.get(EssayRow, essay_id)
+        if row is not None:
+            row.meta_hash = meta_hash
+
     def find_by_hash(self, content_hash: str) -> str | None:
         """The id of an essay with this body hash, any status; an active one if there is one."""
         # "active" sorts before "removed", so a live duplicate wins over a tombstone.
@@ -55,14 +65,31 @@ class CorpusRepository:
         )
         return self.session.scalar(query)
 
-    def save_essay(self, essay: Essay, passages: Sequence[Passage], spans: Sequence[QuoteSpan]) -> None:
-        """Insert or replace an essay (making it active) together with all its passages and spans."""
+    def save_essay(
+        self,
+        essay: Essay,
+        passages: Sequence[Passage],
+        spans: Sequence[QuoteSpan],
+        *,
+        file_meta_hash: str | None = None,
+    ) -> None:
+        """Insert or replace an essay (making it active) together with all its passages and spans.
+
+        ``file_meta_hash`` is the digest of the metadata its file gave (ingest passes it). Without it
+        (an edit, an undo) the recorded one stays, so the stored metadata now differing from it is what
+        marks a moderator's edit; a new essay, or one stored before digests were kept, records the
+        digest of the metadata it had before this call.
+        """
         _check_offsets(essay, passages, spans)
         now = utcnow()
         row = self.session.get(EssayRow, essay.id)
         if row is None:
-            row = EssayRow(id=essay.id, created_at=now)
+            row = EssayRow(id=essay.id, created_at=now, meta_hash=essay.meta.meta_hash)
             self.session.add(row)
+        elif row.meta_hash is None:
+            row.meta_hash = essay_meta(row).meta_hash
+        if file_meta_hash is not None:
+            row.meta_hash = file_meta_hash
         meta = essay.meta
         row.title = meta.title
         row.subtitle = meta.subtitle
