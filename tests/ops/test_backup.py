@@ -227,3 +227,91 @@ def test_cli_backup_and_restore(data_dir: Path, tmp_path: Path) -> None:
     result = runner.invoke(main, ["--data-dir", str(data_dir), "restore", str(tmp_path / "b.tgz"), "--force"])
     assert result.exit_code == 0, result.output
     assert_index_matches_database(data_dir)
+
+
+# -- per-server libraries, permissions, refusals --------------------------------------------------
+
+
+def add_guild_library(data_dir: Path, guild: str, essays: list[str] | None = None) -> Path:
+    """A server's own library as the bot makes it: guilds/<id>/essaybot.db and its index (a copy)."""
+    folder = data_dir / "guilds" / guild
+    folder.mkdir(parents=True)
+    with connect(data_dir / "essaybot.db") as src, connect(folder / "essaybot.db") as dst:
+        src.backup(dst)
+        if essays is not None:
+            dst.execute(f"DELETE FROM essays WHERE id NOT IN ({','.join('?' * len(essays))})", essays)
+    shutil.copytree(data_dir / "index", folder / "index", ignore=shutil.ignore_patterns(".lock"))
+    return folder
+
+
+def test_backup_and_restore_include_per_server_libraries(data_dir: Path, tmp_path: Path) -> None:
+    keep = essay_ids(data_dir / "essaybot.db")[:2]
+    add_guild_library(data_dir, "111", keep)
+    archive = backup(settings_for(data_dir), tmp_path / "all.tar.gz")
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+    assert "guilds/111/essaybot.db" in names and any(n.startswith("guilds/111/index/gen-") for n in names)
+    folder = backup(settings_for(data_dir), tmp_path / "all")
+    assert json.loads((folder / "backup.json").read_text())["guilds"] == ["111"]
+
+    fresh = tmp_path / "fresh"
+    restore(settings_for(fresh), archive)
+    assert essay_ids(fresh / "guilds" / "111" / "essaybot.db") == keep
+    assert (fresh / "guilds" / "111" / "index" / "CURRENT").is_file()
+    # A server library made after the backup is not part of it: restoring removes it (it is kept in
+    # the pre-restore backup).
+    add_guild_library(fresh, "222")
+    restore(settings_for(fresh), archive, force=True)
+    assert not (fresh / "guilds" / "222").exists()
+    (kept,) = (fresh / "backups").iterdir()
+    assert (kept / "guilds" / "222" / "essaybot.db").is_file()
+
+
+def test_tarball_backups_are_private(data_dir: Path, tmp_path: Path) -> None:
+    (data_dir / "user-id-salt").write_text("pepper")
+    archive = backup(settings_for(data_dir), tmp_path / "private.tar.gz")
+    assert archive.stat().st_mode & 0o777 == 0o600
+    folder = backup(settings_for(data_dir), tmp_path / "private")
+    assert folder.stat().st_mode & 0o077 == 0
+
+
+def test_restore_checks_the_schema_before_replacing_anything(data_dir: Path, tmp_path: Path) -> None:
+    src = backup(settings_for(data_dir), tmp_path / "bk")
+    (src / "essaybot.db").unlink()
+    with connect(src / "essaybot.db") as conn:
+        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    ids = essay_ids(data_dir / "essaybot.db")
+    generation = (data_dir / "index" / "CURRENT").read_text()
+    with pytest.raises(BackupError, match="not an essaybot database"):
+        restore(settings_for(data_dir), src, force=True)
+    assert essay_ids(data_dir / "essaybot.db") == ids
+    assert (data_dir / "index" / "CURRENT").read_text() == generation
+    (src / "essaybot.db").write_bytes(b"garbage" * 1000)
+    with pytest.raises(BackupError, match="not a usable SQLite database"):
+        restore(settings_for(data_dir), src, force=True)
+    assert essay_ids(data_dir / "essaybot.db") == ids
+
+
+def test_pre_upgrade_backup_saves_server_libraries_with_pending_migrations(data_dir: Path) -> None:
+    guild = add_guild_library(data_dir, "333")
+    set_revision(guild / "essaybot.db", "0001")  # the main database is at head, this one is not
+    made = backup_before_upgrade(settings_for(data_dir), now=datetime(2026, 1, 1, tzinfo=UTC))
+    assert made is not None and (made / "guilds" / "333" / "essaybot.db").is_file()
+
+
+def test_health_and_doctor_check_server_libraries(data_dir: Path) -> None:
+    from bot.ops.doctor import run_doctor
+    from bot.ops.health import check_health
+
+    assert [c.name for c in check_health(settings_for(data_dir), heartbeat=False).checks] == [
+        "database",
+        "index",
+    ]
+    add_guild_library(data_dir, "444")
+    report = check_health(settings_for(data_dir), heartbeat=False)
+    assert report.healthy and report.checks[-1].name == "servers"
+    (data_dir / "guilds" / "444" / "essaybot.db").write_bytes(b"\0" * 4096)
+    report = check_health(settings_for(data_dir), heartbeat=False)
+    assert not report.healthy and "444: database unreadable" in report.checks[-1].detail
+    servers = run_doctor(lambda: settings_for(data_dir), require_token=False, echo=None)
+    assert any(c.name == "servers" and not c.ok for c in servers)
