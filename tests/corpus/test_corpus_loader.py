@@ -13,7 +13,7 @@ from bot.corpus.loader import load_corpus, load_essay, parse_essay_text, slugify
 from bot.corpus.models import Essay
 from bot.errors import CorpusError
 
-ORIGINAL_SEEDS = Path("/work/shared/seeds")
+ORIGINAL_SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"  # ../shared of the checkout
 GOOD = """\
 ---
 id: "smith-2022-test"
