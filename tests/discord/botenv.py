@@ -17,8 +17,18 @@ from bot.discord.client import EssaybotClient
 from bot.discord.clock import ManualClock
 from bot.store.db import session_scope
 from bot.store.models import FeedbackRow, InteractionRow
-from fakediscord import FakeDiscord
+from fakediscord import FakeDiscord, wait_until
+from fakediscord.harness import WAIT_TIMEOUT
 from fakediscord.models import Interaction, Message
+
+CALLBACK = "/interactions/{interaction_id}/{token}/callback"
+# Names of the tasks that handle one interaction (discord.py's, then the bot's own).
+BOT_WORK = (
+    "CommandTree-invoker",
+    "discord-ui-",
+    "discord.py: on_interaction",
+    "essaybot-review-notice",
+)
 
 GUILD, CHANNEL, OTHER_CHANNEL, DM_CHANNEL = 910001, 920001, 920002, 920003
 ASKER, OTHER, MOD, ROLE_MOD = 930001, 930002, 930003, 930004
@@ -67,13 +77,27 @@ class BotEnv:
             session.expunge_all()
             return rows
 
-    async def settle(self) -> None:
-        """Let the bot finish what it does after answering (log writes run on a worker thread)."""
-        for _ in range(50):
-            await asyncio.sleep(0.01)
-            if not any(t for t in asyncio.all_tasks() if t.get_name().startswith("discord-ui")):
-                break
-        await asyncio.sleep(0.05)
+    async def settle(self, timeout: float = WAIT_TIMEOUT) -> None:
+        """Wait until the bot has finished with every interaction sent so far.
+
+        That is: each interaction reached the bot and was answered (or its answer was refused), and
+        no task that handles one is left: the command invoker (whose ``Recorder.entry`` writes the
+        log row on the way out), view and modal callbacks, the ``on_interaction`` handler for stale
+        presses, and the mod-log notices they start. A row or message asserted after ``settle()`` is
+        therefore there or never will be; nothing depends on how long the bot took.
+        """
+
+        def busy() -> list[str]:
+            answered = {c.path.split("/")[2] for c in self.server.calls_to(CALLBACK)}
+            waiting = [
+                f"interaction {i.id}"
+                for i in self.server.interactions.values()
+                if i.callback is None and str(i.id) not in answered
+            ]
+            tasks = [t.get_name() for t in asyncio.all_tasks() if t.get_name().startswith(BOT_WORK)]
+            return waiting + tasks
+
+        await wait_until(lambda: not busy(), "the bot to finish its interactions", timeout=timeout)
 
     @staticmethod
     def text(message: Message) -> str:

@@ -33,7 +33,8 @@ from botenv import (
     BotEnv,
     member_perms,
 )
-from fakediscord import FakeDiscord
+from fakediscord import FakeDiscord, wait_until
+from fakediscord.harness import WAIT_TIMEOUT
 
 
 @pytest.fixture
@@ -71,11 +72,8 @@ async def bot_env(
     stop = asyncio.Event()
     with server.patch_discord():
         task = asyncio.create_task(serve(app, "fake.bot.token", stop=stop, client_factory=factory))
-        await server.wait_ready(timeout=30)
-        for _ in range(500):
-            if clients and clients[-1].is_ready():
-                break
-            await asyncio.sleep(0.01)
+        await server.wait_ready(timeout=WAIT_TIMEOUT)
+        await wait_until(lambda: clients and clients[-1].is_ready(), "the bot to be ready")
         env = BotEnv(server=server, client=clients[-1], app=app, clock=clock)
         try:
             yield env

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from botenv import ASKER, CHANNEL, DM_CHANNEL, GUILD, OTHER, BotEnv
@@ -111,7 +109,7 @@ async def test_positions_expand_by_asker_and_by_another_member(bot_env: BotEnv) 
     assert (await press.wait_message()).ephemeral
     press = await bot_env.server.click(ASKER, message, expanders[1])
     assert (await press.response())["type"] == 7  # the asker: the shared message changes
-    await asyncio.sleep(0)
+    await bot_env.settle()
     assert len(bot_env.server.messages[message.id].embeds) == 2
 
 

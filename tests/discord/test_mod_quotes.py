@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -16,7 +15,7 @@ from bot.curation.settings import GuildSettings
 from bot.store.db import session_scope
 from bot.store.models import AuditRow, CuratedQuoteRow
 from botenv import CHANNEL, GUILD, MOD, OTHER, OTHER_CHANNEL, BotEnv, member_perms
-from fakediscord import MANAGE_MESSAGES
+from fakediscord import MANAGE_MESSAGES, wait_until
 from fakediscord.models import Message
 
 pytestmark = pytest.mark.model
@@ -202,10 +201,7 @@ async def test_export_then_import_into_another_server_loses_nothing(bot_env: Bot
     # A second server, where the same moderator imports the file.
     bot_env.server.add_guild(GUILD2, channels=[CHANNEL2])
     bot_env.server.add_member(GUILD2, MOD, "mod", permissions=member_perms() | MANAGE_MESSAGES)
-    for _ in range(100):
-        if bot_env.client.get_guild(GUILD2) is not None:
-            break
-        await asyncio.sleep(0.01)
+    await wait_until(lambda: bot_env.client.get_guild(GUILD2), "the bot to see the second server")
     there = {"guild_id": GUILD2, "channel_id": CHANNEL2}
     data = attachment(bot_env, export, ".json")
     imported = await quotes(bot_env, "import", {"file": {"filename": "q.json", "data": data}}, **there)

@@ -11,13 +11,14 @@ Typical use::
         assert not fake.rejections
 """
 
-from .harness import FakeClock, fake_discord, request, running_client
+from .harness import FakeClock, fake_discord, request, running_client, wait_until
 from .models import (
     EPHEMERAL,
     INITIAL_RESPONSE_DEADLINE,
     LOADING,
     TOKEN_LIFETIME,
     Call,
+    Fault,
     Interaction,
     Message,
     Rejection,
@@ -50,6 +51,7 @@ __all__ = [
     "Call",
     "FakeClock",
     "FakeDiscord",
+    "Fault",
     "GuildState",
     "Interaction",
     "Message",
@@ -63,4 +65,5 @@ __all__ = [
     "problems",
     "request",
     "running_client",
+    "wait_until",
 ]

@@ -137,8 +137,14 @@ def build_options(
     guild_id: int | None,
     *,
     focused: str | None = None,
+    client_checks: bool = True,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Options as Discord nests them (under subcommand and group), and the ``resolved`` objects they need."""
+    """Options as Discord nests them (under subcommand and group), and the ``resolved`` objects they need.
+
+    With ``client_checks``, a string longer than the synced ``max_length`` (or shorter than
+    ``min_length``) raises ValueError, as a Discord client refuses to send it; without, the value is
+    sent as an outdated client with an older definition would.
+    """
     defs: list[dict[str, Any]] = (definition or {}).get("options", [])
     wrappers: list[tuple[str, int]] = []
     parts = subcommand.split() if subcommand else []
@@ -152,6 +158,12 @@ def build_options(
         option_def = next((o for o in defs if o["name"] == name), None)
         kind = option_def["type"] if option_def else _infer_type(value)
         entry: dict[str, Any] = {"name": name, "type": kind, "value": value}
+        if client_checks and option_def and kind == 3 and name != focused and isinstance(value, str):
+            high, low = option_def.get("max_length"), option_def.get("min_length")
+            if high is not None and len(value) > high:
+                raise ValueError(f"{name!r}: {len(value)} characters; the option takes at most {high}")
+            if low is not None and len(value) < low:
+                raise ValueError(f"{name!r}: {len(value)} characters; the option takes at least {low}")
         if name == focused:
             entry["focused"] = True
         else:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import aiohttp
@@ -15,6 +15,26 @@ import aiohttp
 from .server import FakeDiscord
 
 ClientT = TypeVar("ClientT")
+T = TypeVar("T")
+
+WAIT_TIMEOUT = 30.0  # generous: a loaded CI machine is slow, and a passing wait returns at once
+
+
+async def wait_until(
+    condition: Callable[[], T | None], what: str, *, timeout: float = WAIT_TIMEOUT, poll: float = 0.005
+) -> T:
+    """Wait until ``condition()`` returns something truthy, and return it; TimeoutError naming ``what``.
+
+    For state that changes without an event to wait on (the client's guild cache, a row written on a
+    worker thread). The timeout only bounds a failure: nothing is asserted about how long it took.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not (value := condition()):
+        if loop.time() > deadline:
+            raise TimeoutError(f"still waiting after {timeout} s for {what}")
+        await asyncio.sleep(poll)
+    return value
 
 
 class FakeClock:

@@ -56,6 +56,41 @@ class Rejection:
 
 
 @dataclass
+class Fault:
+    """An error the server answers instead of handling a request, injected by a test.
+
+    It matches a method and a route template (``"/webhooks/{app}/{token}/messages/{message_id}"``),
+    and optionally a path suffix (``"/@original"``). ``times`` requests fail, then the route works
+    again. A 429 carries ``retry_after`` in its body and headers, shaped so that discord.py waits
+    and retries it (the ``Via`` header tells discord.py it is Discord's own limit, not Cloudflare's).
+    """
+
+    method: str
+    route: str
+    status: int
+    code: int = 0
+    message: str = ""
+    times: int = 1
+    retry_after: float | None = None
+    path_endswith: str = ""
+    hits: list[Call] = field(default_factory=list)  # the requests it answered
+
+    def matches(self, call: Call) -> bool:
+        """Whether this fault answers ``call`` (and has failures left)."""
+        return (
+            self.times > len(self.hits)
+            and call.method == self.method
+            and call.route == self.route
+            and call.path.endswith(self.path_endswith)
+        )
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether every failure it was given has been served."""
+        return len(self.hits) >= self.times
+
+
+@dataclass
 class Message:
     """The server's state of one message (the bot's, or a member's added by a test)."""
 

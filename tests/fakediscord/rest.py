@@ -15,7 +15,7 @@ import aiohttp
 from aiohttp import web
 
 from . import payloads as p
-from .models import Call, Rejection, UploadedFile
+from .models import Call, Fault, Rejection, UploadedFile
 from .validate import errors_tree, problems
 
 if TYPE_CHECKING:
@@ -111,6 +111,9 @@ class Rest:
             handler, groups, auth = self._match(call)
             if auth:
                 self._authorize(request)
+            fault = self.s.injected_fault(call)
+            if fault is not None:
+                return self._fault_response(call, fault)
             try:
                 reply = await handler(call, groups)
             except Refused:
@@ -133,6 +136,24 @@ class Rest:
         if reply.status == 204:
             return web.Response(status=204)
         return json_response(reply.status, reply.body)
+
+    @staticmethod
+    def _fault_response(call: Call, fault: Fault) -> web.Response:
+        call.status = fault.status
+        _log.info("fakediscord injected %s on %s %s", fault.status, call.method, call.path)
+        body: dict[str, Any] = {"code": fault.code, "message": fault.message}
+        headers = {"Content-Type": "application/json"}
+        if fault.retry_after is not None:
+            body.update(retry_after=fault.retry_after, **{"global": False})
+            # Discord's own 429s come through its proxy; discord.py treats one without Via as a ban.
+            headers.update(
+                {
+                    "Via": "1.1 google",
+                    "Retry-After": str(max(1, round(fault.retry_after))),
+                    "X-RateLimit-Scope": "user",
+                }
+            )
+        return web.Response(status=fault.status, body=json.dumps(body).encode(), headers=headers)
 
     def _match(self, call: Call) -> tuple[Handler, dict[str, str], bool]:
         known_path = False

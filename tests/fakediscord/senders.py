@@ -28,15 +28,21 @@ class Senders(World):
         subcommand: str | None = None,
         command_id: int | None = None,
         deliver: bool = True,
+        client_checks: bool = True,
     ) -> Interaction:
         """Invoke ``/name`` (``subcommand`` may be "sub" or "group sub").
 
         Option types come from the synced command definitions when there are some (user, role,
         channel and attachment options then get their ``resolved`` objects), else from the Python
-        values. ``deliver=False`` registers the interaction without sending it, for raw-HTTP tests.
+        values. A string over the option's ``max_length`` raises ValueError, as a Discord client
+        will not send it; ``client_checks=False`` sends it anyway, as a client holding an older
+        definition of the command would. ``deliver=False`` registers the interaction without
+        sending it, for raw-HTTP tests.
         """
         definition, scope = b.command_def(self, name, 1, guild_id)
-        built, resolved = b.build_options(self, definition, options or {}, subcommand, guild_id)
+        built, resolved = b.build_options(
+            self, definition, options or {}, subcommand, guild_id, client_checks=client_checks
+        )
         data = b.command_data(self, name, 1, definition, scope, command_id)
         data["options"] = built
         if resolved:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import payloads as p
-from .models import Call, Interaction, Message, Rejection, UploadedFile
+from .models import Call, Fault, Interaction, Message, Rejection, UploadedFile
 
 if TYPE_CHECKING:
     from .gateway import GatewaySession
@@ -68,6 +68,7 @@ class World:
         self.command_ids: dict[tuple[int | None, int, str], int] = {}
         self.calls: list[Call] = []
         self.rejections: list[Rejection] = []
+        self.faults: list[Fault] = []  # injected errors (not rejections: the test asked for them)
         self.heartbeats: list[float] = []
         self.presence_updates: list[Any] = []
         self.sessions: list[GatewaySession] = []
@@ -256,6 +257,51 @@ class World:
     def find_message(self, message_id: int) -> Message | None:
         """A message by id, the bot's or a member's."""
         return self.messages.get(message_id) or self.user_messages.get(message_id)
+
+    def fail(
+        self,
+        method: str,
+        route: str,
+        *,
+        status: int = 500,
+        code: int = 0,
+        message: str | None = None,
+        times: int = 1,
+        retry_after: float | None = None,
+        path_endswith: str = "",
+    ) -> Fault:
+        """Answer the next ``times`` requests to ``method route`` with an error instead of handling them.
+
+        ``status=500`` is an outage: discord.py tries five times in all (1, 3, 5, 7 and 9 s apart),
+        then raises ``DiscordServerError``. Its webhook adapter, which sends interaction follow-ups
+        and edits, does so for every 5xx; its main client only for 500, 502, 504 and 524.
+        ``status=429`` with ``retry_after`` is a rate limit, which discord.py waits out and retries.
+        A 4xx with a Discord ``code`` (e.g. 404 with 10062) is a refusal, raised at once. The failed
+        requests change nothing on the server.
+        """
+        if status == 429 and retry_after is None:
+            raise ValueError("a 429 needs retry_after")
+        default = {429: "You are being rate limited.", 500: "500: Internal Server Error"}
+        fault = Fault(
+            method,
+            route,
+            status,
+            code=code,
+            message=message or default.get(status, f"{status}: injected error"),
+            times=times,
+            retry_after=retry_after,
+            path_endswith=path_endswith,
+        )
+        self.faults.append(fault)
+        return fault
+
+    def injected_fault(self, call: Call) -> Fault | None:
+        """The fault that answers ``call``, recording the hit; None when the request is served."""
+        for fault in self.faults:
+            if fault.matches(call):
+                fault.hits.append(call)
+                return fault
+        return None
 
     def rejected(self, code: int | None = None) -> list[Rejection]:
         """Rejections, optionally only those with one Discord error code."""

@@ -143,7 +143,6 @@ def test_cli_config_error_is_unhealthy_not_usage_error(
 
 def test_health_command_never_imports_the_embedding_stack(data_dir: Path) -> None:
     env = {**os.environ, "ESSAYBOT_DATA_DIR": str(data_dir)}
-    started = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "bot", "health", "--no-heartbeat"],
         capture_output=True,
@@ -152,9 +151,9 @@ def test_health_command_never_imports_the_embedding_stack(data_dir: Path) -> Non
         timeout=120,
         check=False,
     )
-    elapsed = time.perf_counter() - started
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    # What keeps the health check fast is what it imports, read from -X importtime: a wall-clock
+    # limit would only measure how loaded the machine is.
     imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+    assert "bot.ops.health" in imported or "bot.ops.cli" in imported, "importtime output not parsed"
     assert not {m for m in imported if m.split(".")[0] in HEAVY}
-    # Importing torch alone takes several seconds; the check takes about one on an idle machine.
-    assert elapsed < 15, f"essaybot health took {elapsed:.1f}s"
