@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -87,3 +90,39 @@ async def test_unreachable_discord_is_retried_with_backoff(
     assert "secret.token.value" not in caplog.text  # the token is never logged
     beat = read_heartbeat(app.settings.data_dir)
     assert beat is not None and beat.state == "stopped"
+
+
+@pytest.mark.parametrize("source", ["DISCORD_TOKEN", "DISCORD_TOKEN_FILE"])
+@pytest.mark.parametrize(
+    "token",
+    ["YOUR-BOT-TOKEN", "Bot MTIzNDU2Nzg5MDEyMzQ1Njc4.GdUmMy.abcdefghijklmnopqrstuvwxyz0123"],
+    ids=["placeholder", "bot-prefix"],
+)
+def test_run_refuses_a_malformed_token_at_once(tmp_path: Path, source: str, token: str) -> None:
+    # The compose file's placeholder used to be tried against Discord, and retried forever.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ESSAYBOT_", "DISCORD_TOKEN"))}
+    if source == "DISCORD_TOKEN":
+        env["DISCORD_TOKEN"] = token
+    else:
+        secret = tmp_path / "discord_token"
+        secret.write_text(token + "\n", encoding="utf-8")
+        env["DISCORD_TOKEN_FILE"] = str(secret)
+    data_dir = tmp_path / "data"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "--data-dir", str(data_dir), "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,  # bounds a hang only; the refusal comes before anything slow
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: the Discord token from " + source), proc.stderr
+    assert "Traceback" not in proc.stderr
+    secret_part = token.removeprefix("Bot ")
+    assert secret_part not in proc.stdout + proc.stderr, "the token is echoed"
+    beat = read_heartbeat(data_dir)
+    assert beat is not None and beat.state == "fatal"
+    assert not (data_dir / "essaybot.db").exists()  # refused before migrating or indexing anything

@@ -140,6 +140,14 @@ def truncate(text: str, limit: int, *, markdown: bool = True) -> str:
     return _finish(text, fitting[-1])
 
 
+def button_label(text: str, limit: int = BUTTON_LABEL) -> str:
+    """``text`` on one line as a button label: cut at a word boundary with "…" when too long.
+
+    Discord shows labels literally (no markdown) and refuses one over 80 characters.
+    """
+    return truncate(" ".join(text.split()), limit, markdown=False)
+
+
 def embed_length(embed: Mapping[str, Any]) -> int:
     """The characters of an embed dict that count towards the 6000 total."""
     total = len(embed.get("title") or "") + len(embed.get("description") or "")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
 import signal
 import sys
@@ -70,6 +71,11 @@ def run(settings: Settings) -> int:
             "(see the README, 'Self-hosting'). To try the bot without Discord: essaybot who-said \"…\""
         )
     data_dir = settings.data_dir
+    try:
+        refuse_malformed_token(settings.discord_token.get_secret_value())
+    except ConfigError:
+        write_heartbeat(data_dir, "fatal", "malformed token")  # the health check says why, at once
+        raise
     write_heartbeat(data_dir, "starting")
     # Until the event loop takes over signals, SIGTERM during start-up (e.g. `docker stop` while the
     # seeds are being indexed) should exit promptly rather than be ignored.
@@ -82,6 +88,23 @@ def run(settings: Settings) -> int:
     token = settings.discord_token.get_secret_value()
     redact(token)
     return asyncio.run(serve(app, token))
+
+
+def refuse_malformed_token(token: str) -> None:
+    """Refuse at once a token that cannot be a bot token (e.g. the README's placeholder).
+
+    Discord would answer it with 401, but only after start-up; and a value that is not a token at all
+    is a set-up mistake worth naming. The message says what is wrong, never what the token is.
+    """
+    from bot.ops.doctor import token_shape_problem
+
+    problem = token_shape_problem(token)
+    if problem is not None:
+        source = TOKEN_FILE_ENV if os.environ.get(TOKEN_FILE_ENV, "").strip() else TOKEN_ENV
+        raise ConfigError(
+            f"the Discord token from {source} {problem}: copy the bot's token from the Developer Portal "
+            "(Bot → Reset Token); `essaybot doctor` checks it"
+        )
 
 
 async def serve(

@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.discord import render
 from bot.discord.cogs.common import answer_visibility, check_question, name_choices
 from bot.discord.replies import defer, send
+from bot.discord.tree import declare_max_length
 from bot.discord.views.panels import CompareView
 
 if TYPE_CHECKING:
@@ -22,6 +23,8 @@ class CompareCog(commands.Cog):
 
     def __init__(self, client: EssaybotClient) -> None:
         self.client = client
+        # Discord enforces the configured length while the member types (6000 is only the ceiling).
+        declare_max_length(self.compare, "topic", client.settings.max_query_chars)
 
     @app_commands.command(
         name="compare", description="What two authors or essays say on a topic, side by side."

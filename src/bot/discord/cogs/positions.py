@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.discord.cogs.common import answer_visibility, check_question
 from bot.discord.replies import defer, send
+from bot.discord.tree import declare_max_length
 from bot.discord.views.panels import PositionsView
 
 if TYPE_CHECKING:
@@ -21,6 +22,8 @@ class PositionsCog(commands.Cog):
 
     def __init__(self, client: EssaybotClient) -> None:
         self.client = client
+        # Discord enforces the configured length while the member types (6000 is only the ceiling).
+        declare_max_length(self.positions, "topic", client.settings.max_query_chars)
 
     @app_commands.command(
         name="positions", description="Each author's best passage on a topic, one line each."

@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.discord.cogs.common import answer_visibility, check_question, name_choices, settings_for
 from bot.discord.render import Visibility
 from bot.discord.replies import defer, send
+from bot.discord.tree import declare_max_length
 from bot.discord.views.answer import AnswerView, shown_quotes
 from bot.errors import BadQueryError
 
@@ -62,6 +63,8 @@ class WhoSaidCog(commands.Cog):
 
     def __init__(self, client: EssaybotClient) -> None:
         self.client = client
+        # Discord enforces the configured length while the member types (6000 is only the ceiling).
+        declare_max_length(self.who_said, "query", client.settings.max_query_chars)
         self.menu = app_commands.ContextMenu(name="Who said this?", callback=self.who_said_this)
         self.menu.allowed_contexts = app_commands.AppCommandContext(
             guild=True, dm_channel=True, private_channel=True

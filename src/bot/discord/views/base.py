@@ -210,14 +210,29 @@ class ViewRegistry:
             if view.is_finished():
                 del self._views[key]
 
+    def handles(self, custom_id: str) -> bool:
+        """Whether a live view (or one that ended by its own action) answers a press on ``custom_id``."""
+        parts = custom_id.split(":")
+        if len(parts) != 3 or parts[0] != PREFIX:
+            return False
+        if parts[1] in self._finished:
+            return True
+        view = self._views.get(parts[1])
+        if view is None or view.is_finished():
+            return False
+        return any(getattr(item, "custom_id", None) == custom_id for item in view.children)
+
     async def answer_stale_press(self, interaction: discord.Interaction) -> bool:
-        """Answer a press on one of our views that no longer listens; True when handled."""
+        """Answer a press no live view of ours takes; True when handled.
+
+        That is a press on an expired view, and also on a component whose custom id is not ours at
+        all (``eb:<key>:<action>``): a message from an older version of the bot, or a forged one.
+        Unanswered, Discord would show the member "This interaction failed".
+        """
         if interaction.type is not discord.InteractionType.component:
             return False
         data = cast(dict[str, Any], interaction.data or {})
-        custom_id = str(data.get("custom_id", ""))
-        parts = custom_id.split(":")
-        if len(parts) != 3 or parts[0] != PREFIX or self.is_live(parts[1]):
+        if self.handles(str(data.get("custom_id", ""))):
             return False
         await send_error(interaction, EXPIRED)
         return True

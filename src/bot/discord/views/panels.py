@@ -10,7 +10,7 @@ import discord
 from bot.answer.types import CompareAnswer, PositionsAnswer
 from bot.corpus.models import EssayMeta
 from bot.discord import render
-from bot.discord.limits import CONTENT, truncate
+from bot.discord.limits import CONTENT, button_label, truncate
 from bot.discord.replies import NO_MENTIONS, send, send_text
 from bot.discord.views.base import ActionButton, PagedView, TimedView, delete_answer
 
@@ -70,7 +70,7 @@ class PositionsView(TimedView):
                 continue
             button = ActionButton(
                 self._expander(i),
-                label=position.author[:80],
+                label=button_label(position.author),
                 style=discord.ButtonStyle.secondary,
                 custom_id=self.custom_id(f"expand{i}"),
                 row=min(i // 5, 3),
