@@ -343,3 +343,77 @@ def test_data_dir_check_is_safe_when_processes_share_it(tmp_path: Path) -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert sum(pool.map(hammer, range(4))) == 0
     assert [p.name for p in tmp_path.iterdir()] == []
+
+
+# -- terminal output: never cut ids, never pass control sequences through; logs redact tracebacks -----
+
+ESCAPES = ("\x1b[2J", "\x1b]0;pwned title\x07", "\x1b[31m", "\x9b1m")
+
+
+def test_terminal_output_strips_control_sequences_and_keeps_ids_whole(
+    clone_seeded: Callable[[str], Path], workdir: Path
+) -> None:
+    data_dir = clone_seeded("cli-escapes")
+    essay = workdir / "escapes.md"
+    essay.write_text(
+        '---\ntitle: "Screen \\e[2J cleared"\nauthors: [Eve Escape]\n'
+        "id: an-essay-whose-id-is-long-enough-to-be-cut-at-eighty\n---\n\n"
+        "The red herring \x1b[2J of the \x1b]0;pwned title\x07 sea is a "
+        "\x1b[31mcurious\x1b[0m animal indeed.\n",
+        encoding="utf-8",
+    )
+    env = {**_env(), "COLUMNS": "80"}
+
+    def run(*args: str) -> Run:
+        done = subprocess.run(
+            _command(args, data_dir), cwd=workdir, env=env, capture_output=True, text=True, timeout=300
+        )
+        return Run(done.returncode, done.stdout, done.stderr)
+
+    added = run("ingest", str(essay))
+    assert added.code == 0, added.stderr
+    listed = run("essays")
+    assert listed.code == 0, listed.stderr
+    for essay_id in (MASON, ICL, "an-essay-whose-id-is-long-enough-to-be-cut-at-eighty"):
+        assert essay_id in listed.stdout  # whole, on one line, as --author and compare take it
+    answered = run("who-said", "the red herring of the sea is a curious animal")
+    assert answered.code == 0, answered.stderr
+    assert "red herring" in answered.stdout and "curious" in answered.stdout
+    for out in (listed.stdout, answered.stdout):
+        assert "\x1b" not in out and "\x9b" not in out and "\x07" not in out and "pwned" not in out
+
+
+def test_render_strips_every_kind_of_control_sequence() -> None:
+    from bot.render import strip_control
+
+    text = "a" + "b".join(ESCAPES) + "c\x00d\x7fe\tf\ng\x1b\\h\x90dcs\x1b\\i"
+    assert strip_control(text) == "abbbc" + "de\tf\ngh" + "i"
+    assert strip_control("plain “quoted” text") == "plain “quoted” text"
+
+
+def test_token_redaction_covers_tracebacks_and_stacks() -> None:
+    import io
+    import logging
+
+    from bot.logs import JsonFormatter, RedactFilter
+
+    token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123"
+    for formatter in (logging.Formatter("%(message)s"), JsonFormatter()):
+        stream = io.StringIO()
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(formatter)
+        handler.addFilter(RedactFilter(token))
+        logger = logging.getLogger(f"test-redact-{type(formatter).__name__}")
+        logger.addHandler(handler)
+        logger.propagate = False
+        try:
+            try:
+                raise RuntimeError(f"login failed with {token}")
+            except RuntimeError:
+                logger.exception("connection failed for %s", token)
+            logger.error("where: %s", "here", stack_info=True, extra={"t": token})
+        finally:
+            logger.removeHandler(handler)
+        written = stream.getvalue()
+        assert "login failed with [redacted token]" in written.replace("\\n", "\n")
+        assert token not in written and "RuntimeError" in written
