@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +18,13 @@ _SKIP_SUFFIXES = ("-wal", "-shm", "-journal")
 _SKIP_NAMES = {".lock"}
 
 
-def _database_digest(path: Path, h: Any) -> None:
+def _database_digest(path: Path, h: Any, skip_tables: Collection[str]) -> None:
     conn = sqlite3.connect(path)  # read only in effect: nothing but SELECT runs on it
     try:
         tables = [
             r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         ]
-        for table in tables:
+        for table in (t for t in tables if t not in skip_tables):
             h.update(f"table {table}\n".encode())
             rows = sorted(repr(row) for row in conn.execute(f'SELECT * FROM "{table}"'))
             for row in rows:
@@ -32,8 +33,11 @@ def _database_digest(path: Path, h: Any) -> None:
         conn.close()
 
 
-def data_dir_digest(data_dir: Path | str) -> str:
-    """SHA-256 over the rows of every database and the bytes of every other file under ``data_dir``."""
+def data_dir_digest(data_dir: Path | str, *, skip_tables: Collection[str] = ()) -> str:
+    """SHA-256 over the rows of every database and the bytes of every other file under ``data_dir``.
+
+    ``skip_tables`` leaves tables out (e.g. ``interactions`` for a command that answers and logs).
+    """
     root = Path(data_dir)
     h = hashlib.sha256()
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
@@ -42,7 +46,7 @@ def data_dir_digest(data_dir: Path | str) -> str:
             continue
         h.update(f"file {path.relative_to(root).as_posix()}\n".encode())
         if path.suffix == ".db":
-            _database_digest(path, h)
+            _database_digest(path, h, frozenset(skip_tables))
         else:
             h.update(hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()
