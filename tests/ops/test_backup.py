@@ -315,3 +315,12 @@ def test_health_and_doctor_check_server_libraries(data_dir: Path) -> None:
     assert not report.healthy and "444: database unreadable" in report.checks[-1].detail
     servers = run_doctor(lambda: settings_for(data_dir), require_token=False, echo=None)
     assert any(c.name == "servers" and not c.ok for c in servers)
+
+
+def test_restore_from_a_relative_path(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    backup(settings_for(data_dir), Path("rel-bk"))
+    restore(settings_for(Path("fresh")), Path("rel-bk"))
+    assert essay_ids(tmp_path / "fresh" / "essaybot.db") == essay_ids(data_dir / "essaybot.db")

@@ -269,7 +269,7 @@ def _prune(folder: Path, keep: int) -> None:
 def _sqlite_revision(db: Path) -> str | None:
     """The migration a SQLite file is at, read without changing it; None when unreadable."""
     try:
-        with contextlib.closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)) as conn:
+        with contextlib.closing(sqlite3.connect(f"{db.absolute().as_uri()}?mode=ro", uri=True)) as conn:
             row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.Error:
         return None
@@ -284,7 +284,7 @@ def _backup_guilds(folder: Path) -> list[str]:
 def _check_schema(db_file: Path, src: Path, name: str) -> None:
     """Refuse, before anything is replaced, a database that is damaged or is not essaybot's."""
     try:
-        with contextlib.closing(sqlite3.connect(f"{db_file.as_uri()}?mode=ro", uri=True)) as conn:
+        with contextlib.closing(sqlite3.connect(f"{db_file.absolute().as_uri()}?mode=ro", uri=True)) as conn:
             verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             row = (

@@ -188,7 +188,7 @@ def check_guild_libraries(data_dir: Path) -> Check | None:
     problems: list[str] = []
     for folder in folders:
         try:
-            uri = f"{(folder / DB_NAME).as_uri()}?mode=ro"
+            uri = f"{(folder / DB_NAME).absolute().as_uri()}?mode=ro"
             with contextlib.closing(
                 sqlite3.connect(uri, uri=True, timeout=HEALTH_BUSY_TIMEOUT_MS / 1000)
             ) as conn:
