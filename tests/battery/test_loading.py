@@ -205,7 +205,8 @@ def test_a_one_megabyte_paragraph_is_previewed_with_bounded_work(
 
     def counted(self: pysbd.Segmenter, piece: str) -> list[str]:
         seen.append(len(piece))
-        return segment(self, piece)
+        found: list[str] = segment(self, piece)
+        return found
 
     monkeypatch.setattr(pysbd.Segmenter, "segment", counted)
     data_dir = cli.data_dir  # type: ignore[attr-defined]

@@ -78,7 +78,7 @@ def test_upgrade_from_0003_records_what_each_file_gave(tmp_path: Path) -> None:
         _edit(conn, "undone", ORIGINAL, first, undone=True)
     migrate_to(engine, "0004")
     with engine.begin() as conn:
-        hashes = dict(conn.execute(sa.text("SELECT id, meta_hash FROM essays")).all())
+        hashes: dict[str, str] = dict(conn.execute(sa.text("SELECT id, meta_hash FROM essays")).all())
         assert conn.execute(sa.text("SELECT count(*) FROM passages")).scalar() == 3
     # The migration's frozen digest agrees with the application's.
     assert hashes == {"plain": ORIGINAL.meta_hash, "edited": ORIGINAL.meta_hash, "undone": ORIGINAL.meta_hash}
