@@ -17,7 +17,8 @@ from bot.answer.calibration import Calibration
 from bot.answer.compare import Search, build_positions, build_side
 from bot.answer.sides import author_groups, resolve_side
 from bot.answer.types import CompareAnswer, PositionsAnswer, WhoSaidAnswer
-from bot.answer.who_said import build_answer
+from bot.answer.verify import SupportModel, Verification, Verifier
+from bot.answer.who_said import build_answer, claim_of
 from bot.config import Settings
 from bot.corpus.models import EssayMeta
 from bot.cpus import available_cpus
@@ -35,7 +36,7 @@ from bot.library import LibraryMixin
 from bot.paths import seeds_dir
 from bot.search.dense import set_threads
 from bot.search.embedder import Embedder, Vectors
-from bot.search.hybrid import Hit, Retriever, SearchResult
+from bot.search.hybrid import Retriever, SearchResult
 from bot.search.index_store import IndexStore, Manifest, StaleIndexError
 from bot.search.query import clean_input, parse_query
 from bot.search.snapshot import CorpusSnapshot, snapshot_of
@@ -61,6 +62,7 @@ class Essaybot(LibraryMixin):
             settings.embedding_model, batch_size=settings.embed_batch_size, threads=settings.threads
         )
         self._retriever: Retriever | None = None
+        self._verifier: Verifier | None = None
         self._generation: int | None = None
         self._lock = threading.RLock()
         set_threads(settings.threads or available_cpus())
@@ -107,8 +109,16 @@ class Essaybot(LibraryMixin):
             snap = self._db_snapshot()
             vectors = self._load_or_rebuild(snap)
             self._retriever = Retriever(snap, self.embedder, vectors, self.calibration.fusion)
+            self._verifier = Verifier(snap, vectors, self.calibration.support)
             self._generation = self.store.current_generation()
             return self._retriever
+
+    def verifier(self) -> Verifier:
+        """The verifier over the same snapshot and vectors as :meth:`retriever`."""
+        with self._lock:
+            self.retriever()
+            assert self._verifier is not None
+            return self._verifier
 
     def _load_or_rebuild(self, snap: CorpusSnapshot) -> Vectors:
         try:
@@ -202,41 +212,64 @@ class Essaybot(LibraryMixin):
         top_k: int | None = None,
         query_vector: Vectors | None = None,
         guild_id: str | None = None,
+        support: SupportModel | None = None,
     ) -> WhoSaidAnswer:
-        """Who in the corpus said this? Honest about "nobody". ``guild_id`` applies its curation."""
+        """Who in the corpus said this? Honest about "nobody". ``guild_id`` applies its curation.
+
+        ``support`` replaces the shipped support model: cross-validation measures each fold's fit
+        through this very path.
+        """
         query = parse_query(raw, max_chars=self.settings.max_query_chars)
         k = top_k or self.settings.top_k
-        r = self.retriever()
+        with self._lock:
+            r, verifier = self.retriever(), self.verifier()
+        if support is not None:
+            verifier = Verifier(verifier.snapshot, verifier.vectors, support)
         cur = self.curation(guild_id)
         qv = query_vector if query_vector is not None else r.embed([query.text])
         depth = k * 3 + len(cur.hidden)  # hidden passages are dropped before the verdict
 
-        def hits(essay_ids: set[str] | None = None) -> list[Hit]:
-            found = r.search(query.text, k=depth, essay_ids=essay_ids, query_vector=qv).hits
-            return cur.visible(found)
-
-        if author:
-            target = resolve_side(author, (e.meta for e in r.snapshot.essays.values()))
-            answer = build_answer(
+        def answer_from(essay_ids: set[str] | None = None, label: str | None = None) -> WhoSaidAnswer:
+            found = cur.visible(r.search(query.text, k=depth, essay_ids=essay_ids, query_vector=qv).hits)
+            return build_answer(
                 query,
-                hits(set(target.essay_ids)),
+                found,
                 r.snapshot,
                 self.calibration,
                 top_k=k,
-                author_filter=target.label,
+                verifier=verifier,
+                query_vector=qv,
+                author_filter=label,
             )
+
+        if author:
+            target = resolve_side(author, (e.meta for e in r.snapshot.essays.values()))
+            answer = answer_from(set(target.essay_ids), target.label)
             if answer.verdict == "found" and answer.results[0].match != "paraphrase":
                 return cur.apply_answer(answer)  # the author's very words: nothing elsewhere can outrank them
-            overall = build_answer(query, hits(), r.snapshot, self.calibration, top_k=k)
+            overall = answer_from()
             elsewhere = [q for q in overall.results if q.essay.id not in target.essay_ids]
             # The author's closest paraphrase is no answer when another essay has the very words.
             if answer.verdict == "found" and elsewhere and elsewhere[0].match in ("exact", "near"):
                 answer.verdict, answer.closest, answer.results = "not_found", answer.results, []
+                answer.support = None
+                answer.quote_verdict = "not_in_corpus" if query.quote_like else None
             if answer.verdict == "not_found":
                 # Never a bare "not found" when someone else said it: say who did.
                 answer.found_elsewhere = elsewhere
             return cur.apply_answer(answer)
-        return cur.apply_answer(build_answer(query, hits(), r.snapshot, self.calibration, top_k=k))
+        return cur.apply_answer(answer_from())
+
+    def verification(self, raw: str) -> Verification:
+        """The verifier's reading of a question's candidates, as ``who_said`` makes it (for tuning)."""
+        query = parse_query(raw, max_chars=self.settings.max_query_chars)
+        with self._lock:
+            r, verifier = self.retriever(), self.verifier()
+        qv = r.embed([query.text])
+        hits = r.search(query.text, k=self.settings.top_k * 3, query_vector=qv).hits
+        if hits and hits[0].match != "paraphrase":
+            return Verification()  # phrase matches never reach the verifier
+        return verifier.check(claim_of(query), hits, qv)
 
     def compare(
         self, a: str, b: str, topic: str, *, top_k: int = 3, guild_id: str | None = None

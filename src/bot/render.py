@@ -11,6 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from bot.answer.types import CompareAnswer, PositionsAnswer, Quote, Side, WhoSaidAnswer
+from bot.answer.wording import headline
 from bot.corpus.models import EssayMeta
 
 MATCH_LABEL = {"exact": "exact quote", "near": "near quote", "paraphrase": "similar idea"}
@@ -95,24 +96,31 @@ def _quote_panel(q: Quote, rank: int, label: str | None = None) -> Panel:
 
 
 def print_who_said(console: Console, a: WhoSaidAnswer) -> None:
-    """Human-readable who-said answer."""
+    """Human-readable who-said answer; its first line is the verdict (``answer.wording``)."""
+    line = _plain(headline(a))
+    colour = "green" if a.verdict == "found" else ("magenta" if a.contradicted_by else "red")
+    verdict, _, rest = line.partition(" ")
+    console.print(f"[{colour}]{verdict}[/{colour}] {rest}")
+    console.print(f"[dim]You asked:[/dim] {_plain(a.searched)}")
     if a.verdict == "found":
-        console.print(f"[green]Found[/green] (confidence {a.confidence:.0%}) for: {_plain(a.searched)}")
         if a.quote_verdict in ("near",) and a.diff_summary:
             console.print(f"[yellow]Near quote:[/yellow] {_plain(a.diff_summary)}")
         for i, q in enumerate(a.results, 1):
             console.print(_quote_panel(q, i))
         return
-    where = f" in {_plain(a.author_filter)}'s essays" if a.author_filter else " in the corpus"
-    console.print(f"[red]Not found[/red]: nothing{where} says this.")
+    if a.contradicted_by:
+        for i, c in enumerate(a.contradicted_by, 1):
+            console.print(_quote_panel(c.quote, i, label=f"{i}. says otherwise: {_plain(c.differs)}"))
+        if a.diff_summary:
+            console.print(f"[yellow]Difference:[/yellow] {_plain(a.diff_summary)}")
     if a.found_elsewhere:
         console.print("[yellow]But found elsewhere:[/yellow]")
         for i, q in enumerate(a.found_elsewhere, 1):
             console.print(_quote_panel(q, i))
-    elif a.closest:
-        console.print("[dim]Closest passages (not a match):[/dim]")
+    elif a.closest and not a.contradicted_by:
+        console.print("[dim]Related passages (none says it):[/dim]")
         for i, q in enumerate(a.closest, 1):
-            console.print(_quote_panel(q, i, label=f"{i}. closest, not a match"))
+            console.print(_quote_panel(q, i, label=f"{i}. related, not a match"))
 
 
 def _print_side(console: Console, s: Side, topic: str) -> None:

@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.answer.verify import FEATURES as SUPPORT_FEATURES
+from bot.answer.verify import SupportModel
 from bot.paths import package_data
 from bot.search.hybrid import FusionWeights, Hit
 
@@ -44,7 +46,8 @@ class Calibration:
     id: str
     fusion: FusionWeights  # who-said: claims and quotes
     topic_fusion: FusionWeights  # compare and positions: short topics, where keywords mislead
-    abstention: Abstention
+    abstention: Abstention  # compare and positions: is a side's best passage on topic at all
+    support: SupportModel  # who-said: does a passage say what the claim says
 
     @classmethod
     def load(cls, path: Path | None = None) -> Calibration:
@@ -52,7 +55,8 @@ class Calibration:
         raw = (path or package_data("calibration.json")).read_text(encoding="utf-8")
         data = json.loads(raw)
         ab = data["abstention"]
-        if list(ab["features"]) != list(FEATURES):
+        sm = data["support"]
+        if list(ab["features"]) != list(FEATURES) or list(sm["features"]) != list(SUPPORT_FEATURES):
             raise ValueError("calibration features do not match this version of essaybot")
         return cls(
             id=hashlib.sha256(raw.encode()).hexdigest()[:12],
@@ -64,6 +68,7 @@ class Calibration:
                 float(ab["threshold"]),
                 float(ab.get("dense_floor", 0.0)),
             ),
+            support=SupportModel(tuple(sm["weights"]), float(sm["bias"]), float(sm["threshold"])),
         )
 
 

@@ -11,11 +11,17 @@ from typing import Any, Literal
 
 from bot.corpus.models import EssayMeta, SpeakerRole
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: contradicted_by and support on who-said answers
 
 MatchKind = Literal["exact", "near", "paraphrase"]
 WhoSaidVerdict = Literal["found", "not_found"]
 QuoteVerdict = Literal["exact", "near", "paraphrase", "not_in_corpus"]
+# How sure a "found" can be stated: the words, or (paraphrase with little overlap) the meaning.
+Support = Literal["says_this", "probably_means_this"]
+SUPPORT_WORDS: dict[str, str] = {
+    "says_this": "Says this",
+    "probably_means_this": "Probably means this: the wording differs, check the context",
+}
 
 _ROLE_JSON: dict[str, str] = {
     "quoted": "quoted",
@@ -128,6 +134,19 @@ class Quote:
 
 
 @dataclass
+class Contradiction:
+    """A passage that says something other than the claim, and what differs."""
+
+    quote: Quote
+    differs: str  # "says 1990, not 2004"; "says “excellent”, not “damaging”"
+    cue: str  # number | negation | opposite | role_swap | mix: the verifier's reason ("Why?")
+
+    def to_json(self) -> dict[str, Any]:
+        """A result object with ``differs`` and ``cue``."""
+        return {**self.quote.to_json(), "differs": self.differs, "cue": self.cue}
+
+
+@dataclass
 class WhoSaidAnswer:
     """The answer to a who-said question."""
 
@@ -142,6 +161,13 @@ class WhoSaidAnswer:
     closest: list[Quote] = field(default_factory=list)  # shown on not_found, labelled "not a match"
     author_filter: str | None = None
     found_elsewhere: list[Quote] = field(default_factory=list)  # filter missed, another author matched
+    contradicted_by: list[Contradiction] = field(default_factory=list)  # on not_found: says otherwise
+    support: Support | None = None  # on found: how plainly the passage says it
+
+    @property
+    def contradicted(self) -> bool:
+        """An essay says something other than the claim (always with verdict ``not_found``)."""
+        return bool(self.contradicted_by)
 
     def to_json(self) -> dict[str, Any]:
         """The who-said object of the JSON contract."""
@@ -159,6 +185,8 @@ class WhoSaidAnswer:
             "results": [q.to_json() for q in self.results],
             "closest": [q.to_json() for q in self.closest],
             "found_elsewhere": [q.to_json() for q in self.found_elsewhere],
+            "contradicted_by": [c.to_json() for c in self.contradicted_by],
+            "support": self.support,
         }
 
 

@@ -60,6 +60,9 @@ class Curation:
             answer.results = self.apply(answer.results)
             answer.closest = self.apply(answer.closest)
             answer.found_elsewhere = self.apply(answer.found_elsewhere)
+            # A hidden passage is never shown as the opposite either; overrides rename its speaker.
+            kept = {id(q) for q in self.apply([c.quote for c in answer.contradicted_by])}
+            answer.contradicted_by = [c for c in answer.contradicted_by if id(c.quote) in kept]
         return answer
 
 

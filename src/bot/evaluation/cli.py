@@ -83,7 +83,7 @@ def evaluate(app: Essaybot, files: tuple[Path, ...]) -> dict[str, Any]:
     r = app.retriever()
     results: dict[str, Any] = {"systems": {}}
     for system in SYSTEMS:
-        ws: WhoSaidScores = score_who_said(who, r, app.calibration, system)
+        ws: WhoSaidScores = score_who_said(who, r, app.who_said, system)
         entry: dict[str, Any] = {"who_said": ws}
         if comp:
             entry["compare"] = score_compare(comp, compare_fn(app, system))

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from bot.answer.calibration import Calibration
-from bot.answer.types import CompareAnswer, Quote
-from bot.answer.who_said import build_answer
+from bot.answer.quoting import quote_from_hit
+from bot.answer.types import CompareAnswer, Quote, WhoSaidAnswer
 from bot.errors import EssaybotError
 from bot.search.hybrid import FusionWeights, Hit, Retriever
 from bot.search.query import parse_query
@@ -96,24 +95,33 @@ def run_system(retriever: Retriever, system: System, text: str, k: int = 10) -> 
 
 
 def score_who_said(
-    rows: list[dict[str, Any]], retriever: Retriever, calibration: Calibration, system: System
+    rows: list[dict[str, Any]],
+    retriever: Retriever,
+    who_said: Callable[[str], WhoSaidAnswer],
+    system: System,
 ) -> WhoSaidScores:
-    """Score one system on who-said questions."""
+    """Score one system on who-said questions.
+
+    The full pipeline is asked through ``who_said``, the core's own path (verification, curation
+    and all); the baselines only rank, as plain search engines do, and never abstain.
+    """
     scores = WhoSaidScores()
     snap = retriever.snapshot
     for row in rows:
-        query = parse_query(row["query"])
-        hits = run_system(retriever, system, query.text)
-        answer = build_answer(query, hits, snap, calibration, top_k=5)
-        if system != "full":  # baselines never abstain
-            answer.verdict = "found" if hits else "not_found"
-        shown = answer.results or answer.closest
+        if system == "full":
+            answer = who_said(row["query"])
+            verdict = answer.verdict
+            shown = answer.results or answer.closest
+        else:
+            text = parse_query(row["query"]).text
+            shown = [quote_from_hit(h, snap, text) for h in run_system(retriever, system, text)[:5]]
+            verdict = "found" if shown else "not_found"
         gold = set(row.get("gold") or [])
         qid = row["id"]
         if not gold:
-            scores.negatives_not_found.add(answer.verdict == "not_found", qid)
+            scores.negatives_not_found.add(verdict == "not_found", qid)
             continue
-        scores.positives_found.add(answer.verdict == "found", qid)
+        scores.positives_found.add(verdict == "found", qid)
         kind = row.get("kind", "paraphrase")
         first = shown[0].essay.id if shown else None
         scores.kind(scores.essay_first, kind).add(first in gold, qid)

@@ -105,6 +105,11 @@ class Retriever:
             [Span(i, para.start, snapshot.paragraph_text(i)) for i, para in enumerate(snapshot.paragraphs)]
         )
 
+    @property
+    def sentence_vectors(self) -> Vectors:
+        """The stored sentence vectors, row-aligned with the snapshot (the verifier builds windows)."""
+        return self._sv
+
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Embed queries in one batch (callers batch concurrent questions)."""
         return self.embedder.encode(list(texts))

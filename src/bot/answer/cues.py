@@ -1,0 +1,431 @@
+"""Rule signals that tell "the passage says X" from "the passage says not-X".
+
+A bi-encoder puts "X would restore Y" and "X would not restore Y" almost on top of each other, so the
+verifier looks at what differs between a claim and a passage window: numbers and years, negation,
+words of opposite direction, and who does what to whom. Each function compares one claim with one
+passage text and returns a :class:`Cue` (what differs, in words a reader can check) or ``None``.
+
+The sentiment lexicon is VADER's (MIT licence, shipped inside the ``vaderSentiment`` package); a short
+reviewed list adds direction words VADER lacks ("plundered", "lend momentum", "set back").
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Literal
+
+import Stemmer
+
+from bot.answer.verdict import best_alignment
+from bot.textnorm import normalize
+
+CueKind = Literal["number", "negation", "opposite", "role_swap", "mix"]
+
+_STEM = Stemmer.Stemmer("english")
+# Hyphenated compounds stay one word: the "no" of "no-fly zone" negates nothing.
+# Digit groups stay one number ("41,000,000"), hyphenated compounds one word.
+_WORD = re.compile(r"\d+(?:[.,]\d+)*(?:st|nd|rd|th|s)?\b|[\w']+(?:-[\w']+)*")
+
+
+def _wordlist(text: str) -> frozenset[str]:
+    """A word list written as text, one space between words."""
+    return frozenset(text.split())
+
+
+# Valence below this (absolute, on VADER's -4..4 scale) is too weak to call a word's direction.
+MIN_VALENCE = 1.0
+
+STOPWORDS = _wordlist(
+    """
+    a an the and or but if of to in on at by for with from as into onto than then that this these
+    those it its it's is are was were be been being has have had having do does did will would shall
+    should can could may might must there their they them he she him her his hers we us our you your
+    i me my who whom whose which what when where why how all any some such so very too also just
+    only even still about over under after before between through during up down out off again
+    further once here s t own same other each both few more most much many one ones said says say
+    wrote write writes written argued argues argue claimed claims claim thinks think believes
+    believe stated states noted notes mentioned mentions called calls call warned warns warn
+    suggested suggests insisted insists reported reports described describes someone anyone somebody
+    author authors essay writer whose wants want
+    """
+)
+SOFT_NEGATORS = _wordlist(
+    """
+    oppose opposes opposed opposing refuse refuses refused rejects rejected unable incapable impossible
+    fail fails failed unlikely short-lived
+    """
+)
+NEGATORS = _wordlist(
+    """
+    not no never nothing none nobody neither nor without cannot can't won't don't doesn't didn't
+    isn't aren't wasn't weren't wouldn't shouldn't couldn't hasn't haven't hadn't mustn't lack lacks
+    isnt arent wasnt werent dont doesnt didnt wont cant wouldnt shouldnt couldnt hasnt havent hadnt
+    """
+)
+# Nouns VADER scores as strongly negative that, in essays about a war, name the topic rather than a
+# stance: "war" in a claim says nothing about whether the claim is for or against anything.
+TOPIC_WORDS = _wordlist(
+    """
+    war wars warfare peace weapons weapon arms military army armies troops crisis conflict invasion
+    violence enemy enemies fascist fascists fascism propaganda imperialism imperialist imperialists
+    oppression oppressed killed killing kill killings death deaths died crimes crime criminal terror
+    terrorist threat threats threatened fight fighting fought attack attacks dictatorship prisoners
+    sanctions sanction aggression protest protests protesting protesters resist resisting resistance
+    """
+)
+# Question scaffolding that carries no stance: dropped before comparing a claim with a passage.
+_ASKER = re.compile(
+    r"^\s*(?:who|which\s+(?:author|writer|essay|article|group)s?|whose\s+\w+|what\s+(?:author|essay))\b\s*",
+    re.IGNORECASE,
+)
+_ASKING_VERB = re.compile(r"^(?:(?:has|have|had|did|does|do)\s+)?[\w']+\s+(?:that\s+)?", re.IGNORECASE)
+# Direction words missing from VADER or weighed there in a way that misleads on political prose.
+_DIRECTION: dict[str, float] = {
+    "prosper": 2.0,
+    "prospered": 2.0,
+    "thrive": 2.0,
+    "thrived": 2.0,
+    "flourish": 2.0,
+    "flourished": 2.0,
+    "benefit": 1.5,
+    "benefited": 1.5,
+    "gain": 1.2,
+    "gained": 1.2,
+    "momentum": 1.5,
+    "spur": 1.5,
+    "plunder": -2.5,
+    "plundered": -2.5,
+    "looted": -2.5,
+    "setback": -1.8,
+    "hinder": -1.8,
+    "hamper": -1.8,
+    "impede": -1.8,
+    "stifle": -1.8,
+    "dismiss": -1.5,
+    "dismissed": -1.5,
+    "minor": -1.2,
+    "negligible": -1.5,
+    "insignificant": -1.5,
+    "important": 1.2,
+    "decisive": 1.2,
+    "outlaw": -2.0,
+    "outlawed": -2.0,
+    "prohibit": -1.8,
+    "prohibited": -1.8,
+    "openly": 1.2,
+}
+# Two-word phrases whose direction their words alone do not give.
+_PHRASES: dict[tuple[str, str], float] = {
+    ("set", "back"): -1.8,
+    ("played", "down"): -1.5,
+    ("play", "down"): -1.5,
+    ("turning", "point"): 1.5,
+}
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One reason a passage does not say what the claim says."""
+
+    kind: CueKind
+    differs: str  # "says 1793, not 1654"; "says it would **not** …"
+
+
+@dataclass(frozen=True)
+class Words:
+    """A text's words: surface forms, lower-case forms and stems, in order."""
+
+    surface: tuple[str, ...]
+    lower: tuple[str, ...]
+    stems: tuple[str, ...]
+
+    @property
+    def content(self) -> set[str]:
+        """Stems of the content words (no stop words, no negators)."""
+        return {
+            s for w, s in zip(self.lower, self.stems, strict=True) if w not in STOPWORDS and w not in NEGATORS
+        }
+
+
+def words(text: str) -> Words:
+    """Tokenise ``text`` once for every cue."""
+    surface = tuple(_WORD.findall(text.replace("’", "'").replace("‘", "'")))
+    lower = tuple(normalize(w) for w in surface)
+    return Words(surface, lower, tuple(_STEM.stemWords(list(lower))))
+
+
+def claim_text(raw: str) -> str:
+    """The claim inside a question: "Who warned that X?" gives "X".
+
+    The asking verb ("warned", "criticised", "admits") says how the author stands towards the claim,
+    not which way the claim itself points, so it is dropped along with "who".
+    """
+    text = raw.strip()
+    stripped = _ASKER.sub("", text, count=1)
+    if stripped != text:
+        stripped = _ASKING_VERB.sub("", stripped, count=1)
+    return stripped.rstrip(" ?!.")
+
+
+# -- numbers ------------------------------------------------------------------------------------
+
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "hundred": 100, "thousand": 1000, "dozen": 12, "dozens": 24, "hundreds": 200, "thousands": 2000,
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "tenth": 10,
+}  # fmt: skip
+_SCALE = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_HEDGES = _wordlist(
+    """
+    around about roughly approximately some nearly almost over more than under up to
+    """
+)
+_NUM = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def _word_value(word: str) -> float | None:
+    """The value of one word: "1,500", "2nd", "forty-one", "second"; None for other words."""
+    if _NUM.fullmatch(word):
+        return float(word.replace(",", ""))
+    if word[:-2].isdigit() and word.endswith(("st", "nd", "rd", "th")):
+        return float(word[:-2])
+    parts = word.split("-")
+    if all(p in _NUMBER_WORDS for p in parts):
+        return float(sum(_NUMBER_WORDS[p] for p in parts))  # "forty-one" -> 41
+    return None
+
+
+def numbers(w: Words) -> list[tuple[float, bool, str]]:
+    """Numbers in the text: value, whether hedged ("around 1,000"), and how it was written."""
+    found: list[tuple[float, bool, str]] = []
+    for i, word in enumerate(w.lower):
+        value = _word_value(word)
+        nxt = w.lower[i + 1] if i + 1 < len(w.lower) else ""
+        # "one" is mostly a pronoun ("the one that…"); it is a number before a scale or a unit.
+        if value is None or (word == "one" and nxt not in _SCALE and not nxt.startswith("year")):
+            if word.startswith("one-year"):
+                found.append((1.0, False, w.surface[i]))
+            continue
+        if nxt in _SCALE:
+            value *= _SCALE[nxt]
+        hedged = any(x in _HEDGES for x in w.lower[max(0, i - 2) : i])
+        found.append((value, hedged, w.surface[i]))
+    return found
+
+
+def _is_year(v: float) -> bool:
+    return 1000 <= v <= 2100 and v == int(v)
+
+
+def number_cue(claim: Words, passage: Words) -> Cue | None:
+    """A number or year in the claim that the passage gives differently ("says 1793, not 1654")."""
+    theirs = numbers(passage)
+    if not theirs:
+        return None
+    for value, hedged, written in numbers(claim):
+        same_kind = [t for t in theirs if _is_year(t[0]) == _is_year(value)]
+        if not same_kind:
+            continue
+        if hedged or any(t[1] for t in same_kind):
+            # "around a thousand" against "900 – 1500": only a far-off value counts as a change.
+            if any(t[0] / 2 <= value <= t[0] * 2 for t in same_kind):
+                continue
+        elif any(t[0] == value for t in same_kind):
+            continue
+        return Cue("number", f"says {same_kind[0][2]}, not {written}")
+    return None
+
+
+# -- negation -----------------------------------------------------------------------------------
+
+
+def negation_count(w: Words) -> int:
+    """Negators in the text, counting verbs that negate what follows ("opposes sanctions")."""
+    return sum(1 for x in w.lower if x in NEGATORS or x in SOFT_NEGATORS)
+
+
+def negation_cue(claim: Words, passage: Words) -> Cue | None:
+    """One of the claim and the passage is negated and the other is not.
+
+    Counted over the whole sentence, so the caller only asks this of a passage that repeats most of
+    the claim's words: a real paraphrase often lexicalises a negation ("hard to find" for "not
+    available"), while a stance inversion keeps the words and flips the "not".
+    """
+    c, p = negation_count(claim) % 2, negation_count(passage) % 2
+    if c == p:
+        return None
+    negator = next((s for s, x in zip(passage.surface, passage.lower, strict=True) if x in NEGATORS), None)
+    if p and negator:
+        at = passage.surface.index(negator)
+        return Cue("negation", "says “" + " ".join(passage.surface[max(0, at - 2) : at + 4]) + "”")
+    if p:
+        soft = next(s for s, x in zip(passage.surface, passage.lower, strict=True) if x in SOFT_NEGATORS)
+        return Cue("negation", f"says “{soft}”")
+    return Cue("negation", "has no “not” where you wrote one")
+
+
+# -- direction words ----------------------------------------------------------------------------
+
+
+@functools.cache
+def _lexicon() -> dict[str, float]:
+    text = resources.files("vaderSentiment").joinpath("vader_lexicon.txt").read_text(encoding="utf-8")
+    lex: dict[str, float] = {}
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2 and parts[0].isalpha():
+            lex[parts[0]] = float(parts[1])
+    lex.update(_DIRECTION)
+    return lex
+
+
+def valence(w: Words, i: int) -> float:
+    """Direction of word ``i`` (VADER scale), flipped when a negator stands just before it."""
+    lex = _lexicon()
+    # Names carry no direction: "United" in "United States" is not a stance.
+    name = i > 0 and w.surface[i][:1].isupper()
+    v = 0.0 if name or w.lower[i] in TOPIC_WORDS else lex.get(w.lower[i], 0.0)
+    if i + 1 < len(w.lower):
+        v = _PHRASES.get((w.lower[i], w.lower[i + 1]), v)
+    if v and any(x in NEGATORS for x in w.lower[max(0, i - 3) : i]):
+        v = -v
+    return v
+
+
+NEAR_ANCHOR = 4  # words from a shared word within which a direction word is taken to qualify it
+
+
+def _directional(w: Words, anchors: set[str]) -> list[tuple[str, float]]:
+    """Direction words (not shared ones) standing near a word the claim and the passage share."""
+    near = {
+        j
+        for i, stem in enumerate(w.stems)
+        if stem in anchors
+        for j in range(max(0, i - NEAR_ANCHOR), min(len(w.stems), i + NEAR_ANCHOR + 1))
+    }
+    out = []
+    for i in sorted(near):
+        if w.stems[i] in anchors:
+            continue
+        v = valence(w, i)
+        if abs(v) >= MIN_VALENCE:
+            out.append((w.surface[i], v))
+    return out
+
+
+def _pull(w: Words, anchors: set[str]) -> tuple[float, str]:
+    found = _directional(w, anchors)
+    total = sum(v for _, v in found)
+    word = max(found, key=lambda t: t[1] * (1 if total > 0 else -1))[0] if found else ""
+    return total, word
+
+
+def opposite_cue(claim: Words, passage: Words, anchors: set[str] | None = None) -> Cue | None:
+    """Near the words both share, the claim and the passage pull in opposite directions.
+
+    "dismissed … as damaging" against "some excellent interventions"; "Russia prospered" against
+    "Russia was plundered". Only direction words next to a shared word count: an essay about war is
+    full of strongly negative words that say nothing about the claim.
+    """
+    anchors = claim.content & passage.content if anchors is None else anchors
+    c, word_c = _pull(claim, anchors)
+    p, word_p = _pull(passage, anchors)
+    if abs(c) < MIN_VALENCE or abs(p) < MIN_VALENCE or (c > 0) == (p > 0):
+        return None
+    return Cue("opposite", f"says “{word_p}”, not “{word_c}”")
+
+
+def direction_gap(claim: Words, passage: Words) -> float:
+    """How strongly the words near the shared ones pull apart: 0 when they agree."""
+    anchors = claim.content & passage.content
+    c, _ = _pull(claim, anchors)
+    p, _ = _pull(passage, anchors)
+    return min(abs(c), abs(p)) if c and p and (c > 0) != (p > 0) else 0.0
+
+
+def overlap(claim: Words, passage: Words) -> float:
+    """Share of the claim's content words that the passage has (0..1)."""
+    mine = claim.content
+    return len(mine & passage.content) / len(mine) if mine else 0.0
+
+
+# -- roles --------------------------------------------------------------------------------------
+
+
+def names(w: Words) -> list[tuple[int, str]]:
+    """Capitalised words, as (position, stem): the actors of a sentence."""
+    return [
+        (i, w.stems[i])
+        for i in range(len(w.surface))
+        if w.surface[i][:1].isupper() and w.lower[i] not in STOPWORDS
+    ]
+
+
+def role_cue(claim: Words, passage: Words) -> Cue | None:
+    """Two named actors around a shared verb, in swapped order: "A attacked B" against "B attacked A"."""
+    if "by" in claim.lower or "by" in passage.lower:
+        return None  # a passive voice reverses the order without reversing the roles
+    cn, pn = names(claim), names(passage)
+    shared_names = {s for _, s in cn} & {s for _, s in pn}
+    verbs = (claim.content & passage.content) - shared_names
+    if len(shared_names) < 2 or not verbs:
+        return None
+    for a in shared_names:
+        for b in shared_names:
+            if a >= b:
+                continue
+            ca, cb = min(i for i, s in cn if s == a), min(i for i, s in cn if s == b)
+            pa, pb = min(i for i, s in pn if s == a), min(i for i, s in pn if s == b)
+            if (ca < cb) == (pa < pb):
+                continue
+            between_c = set(claim.stems[min(ca, cb) + 1 : max(ca, cb)]) & verbs
+            between_p = set(passage.stems[min(pa, pb) + 1 : max(pa, pb)]) & verbs
+            if between_c & between_p:
+                first, second = (passage.surface[pa], passage.surface[pb])
+                if pb < pa:
+                    first, second = second, first
+                return Cue("role_swap", f"says {first} did it to {second}, not the other way round")
+    return None
+
+
+# A passage must repeat this share of the claim's content words before a flipped "not" or an
+# opposite word counts against it: below it, the two texts are saying different things anyway.
+MIN_OVERLAP_POLARITY = 0.4
+
+
+ALIGN_SLACK = 3  # words kept on each side of the aligned span: "would not" may sit just before it
+
+
+def aligned(claim: str, passage: str) -> Words:
+    """The passage's words around the stretch that best matches the claim.
+
+    A sentence of forty words holds negations and evaluative words about other things; only the
+    stretch that lines up with the claim can say the claim's opposite.
+    """
+    start, end, _score = best_alignment(claim, passage)
+    if end <= start:
+        return words(passage)
+    before = words(passage[:start]).surface[-ALIGN_SLACK:]
+    after = words(passage[end:]).surface[:ALIGN_SLACK]
+    return words(" ".join([*before, passage[start:end], *after]))
+
+
+def contradiction(claim: str, passage: str) -> Cue | None:
+    """The first rule cue that shows the passage says something other than the claim."""
+    cw, pw = words(claim), words(passage)
+    cue = number_cue(cw, pw)
+    if cue is not None:
+        return cue
+    span = aligned(claim, passage)
+    cue = role_cue(cw, span)
+    if cue is None and overlap(cw, span) >= MIN_OVERLAP_POLARITY:
+        # A flipped "not" must show in the whole passage too: the span can cut a "no interest" off.
+        cue = (negation_cue(cw, span) and negation_cue(cw, pw)) or opposite_cue(cw, span)
+    if cue is None and overlap(cw, pw) >= MIN_OVERLAP_POLARITY:
+        # The words that qualify a named actor may fall outside the span: "Russia was plundered".
+        cue = opposite_cue(cw, pw, {s for _, s in names(cw)} & {s for _, s in names(pw)})
+    return cue

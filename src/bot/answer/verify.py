@@ -1,0 +1,201 @@
+"""Verification: does a retrieved passage *support* the claim, *contradict* it, or neither?
+
+Retrieval ranks passages that are about the claim; this stage decides whether one of them says it.
+For each of the best candidates it builds windows of 1–3 adjacent sentences (so a claim spread over a
+sentence pair is seen whole) from the sentence vectors the index already stores, reads the rule cues
+of :mod:`bot.answer.cues` (numbers, negation, opposite direction, swapped roles) and checks whether the
+claim's rare words only come together across two essays (a "mix"). A small logistic model over these
+signals, fitted with cross-validation by ``essaybot eval --tune``, gives the probability of support.
+
+A candidate with a cue never supports the claim; the closest such candidate is returned as the
+passage that says something else, with what differs.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.answer import cues
+from bot.search.hybrid import Hit
+from bot.search.keyword import tokenize
+from bot.search.snapshot import CorpusSnapshot
+
+# Candidates examined: ranking is good, so the answer is nearly always among the first few.
+CANDIDATES = 5
+# A contradiction is only worth showing when the passage is plainly about the claim.
+CONTRADICTION_MIN_SIMILARITY = 0.5
+# Mix: the top essay must lack at least this many of the claim's rare words that one other essay has.
+MIX_MIN_WORDS = 2
+
+# The signals the support model reads, in the order its weights are stored.
+FEATURES = (
+    "window",
+    "dense",
+    "coverage",
+    "weighted_coverage",
+    "margin",
+    "direction_gap",
+    "names_missing",
+    "numbers_missing",
+)
+NAMES_CAP = 2  # a claim naming two people or places its passage's essay never mentions is far off
+
+
+@dataclass(frozen=True)
+class SupportModel:
+    """Logistic model: P(supports) = sigmoid(bias + weights · features)."""
+
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+
+    def probability(self, features: dict[str, float]) -> float:
+        """Probability that the passage says what the claim says."""
+        z = self.bias + sum(w * features[n] for w, n in zip(self.weights, FEATURES, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@dataclass
+class Check:
+    """The verifier's reading of one candidate passage."""
+
+    hit: Hit
+    window_start: int  # body offsets of the best window (1–3 sentences)
+    window_end: int
+    features: dict[str, float]
+    support: float = 0.0
+    cue: cues.Cue | None = None
+
+    @property
+    def supports(self) -> bool:
+        """Cleared by the model and by every rule."""
+        return self.cue is None and self.support > 0.0
+
+
+@dataclass
+class Verification:
+    """What the verifier found among the candidates, best first."""
+
+    checks: list[Check] = field(default_factory=list)
+    supported: Check | None = None  # the passage that says it
+    contradicted: list[Check] = field(default_factory=list)  # passages that say something else
+    mix: tuple[Check, Check] | None = None  # two essays whose claims the question fuses
+
+
+class Verifier:
+    """Checks candidates against a claim, over one corpus snapshot and its sentence vectors."""
+
+    def __init__(self, snapshot: CorpusSnapshot, vectors: npt.NDArray[np.float32], model: SupportModel):
+        self.snapshot = snapshot
+        self.vectors = vectors
+        self.model = model
+
+    def windows(self, row: int) -> list[tuple[int, int]]:
+        """Row ranges ``[lo, hi]`` of the windows around a passage, inside its paragraph."""
+        rows = self.snapshot.paragraphs[self.snapshot.paragraph_of[row]].rows
+        i = rows.index(row)
+        spans = {(i, i)}
+        for lo, hi in ((i - 1, i), (i, i + 1), (i - 1, i + 1)):
+            if lo >= 0 and hi < len(rows):
+                spans.add((lo, hi))
+        return sorted((rows[lo], rows[hi]) for lo, hi in spans)
+
+    def _best_window(self, row: int, qv: npt.NDArray[np.float32]) -> tuple[float, int, int]:
+        """Best window by cosine with the query; its vector is the normalised sum of its sentences'."""
+        best = (-1.0, row, row)
+        for lo, hi in self.windows(row):
+            v = self.vectors[lo : hi + 1].sum(axis=0)
+            norm = float(np.linalg.norm(v))
+            sim = float(v @ qv) / norm if norm else 0.0
+            if sim > best[0] + 1e-6:
+                best = (sim, lo, hi)
+        return best
+
+    def check(self, claim: str, hits: list[Hit], qv: npt.NDArray[np.float32]) -> Verification:
+        """Read the first ``CANDIDATES`` paraphrase hits against the claim."""
+        snap = self.snapshot
+        qv = qv.reshape(-1)
+        candidates = [h for h in hits if h.match == "paraphrase"][:CANDIDATES]
+        result = Verification()
+        scored = []
+        for h in candidates:
+            sim, lo, hi = self._best_window(h.row, qv)
+            scored.append((h, sim, lo, hi))
+        for h, sim, lo, hi in scored:
+            other = max((s for g, s, _, _ in scored if g.passage.essay_id != h.passage.essay_id), default=0.0)
+            start, end = snap.passages[lo].start, snap.passages[hi].end
+            text = snap.body_text(h.passage.essay_id, start, end)
+            claim_words, window_words = cues.words(claim), cues.words(text)
+            features = {
+                "window": sim,
+                "dense": h.dense,
+                "coverage": h.coverage,
+                "weighted_coverage": h.weighted_coverage,
+                "margin": sim - other,
+                "direction_gap": cues.direction_gap(claim_words, window_words),
+                "names_missing": self._names_missing(claim_words, h.passage.essay_id),
+                "numbers_missing": float(
+                    any(
+                        v not in {w for w, _, _ in cues.numbers(window_words)}
+                        for v, _, _ in cues.numbers(claim_words)
+                    )
+                ),
+            }
+            c = Check(h, start, end, features, self.model.probability(features))
+            c.cue = cues.contradiction(claim, text) if sim >= CONTRADICTION_MIN_SIMILARITY else None
+            result.checks.append(c)
+        result.mix = self._mix(claim, result.checks)
+        for c in result.checks:
+            if c.cue is None and c.support >= self.model.threshold and result.mix is None:
+                result.supported = c
+                break
+        if result.supported is None:
+            result.contradicted = [c for c in result.checks if c.cue is not None][:1]
+        return result
+
+    def _names_missing(self, claim: cues.Words, essay_id: str) -> float:
+        """Names in the claim (capitalised words) that the candidate's essay never uses."""
+        vocab = _essay_vocabulary(self.snapshot)[essay_id]
+        names = {claim.surface[i] for i, _ in cues.names(claim)}
+        missing = {n for n in names if not set(tokenize([n])[0]) <= vocab}
+        return float(min(NAMES_CAP, len(missing)))
+
+    def _mix(self, claim: str, checks: list[Check]) -> tuple[Check, Check] | None:
+        """The claim's rare words come together only across two essays: "A says X; B says Y"."""
+        if len(checks) < 2:
+            return None
+        vocab = _essay_vocabulary(self.snapshot)
+        terms = set(tokenize([claim])[0])
+        top = checks[0]
+        top_text = self.snapshot.body_text(top.hit.passage.essay_id, top.window_start, top.window_end)
+        missing = terms - vocab[top.hit.passage.essay_id]
+        # Both halves must be grounded in words: a paraphrase shares few words with anything, and a
+        # claim half of whose words the top passage lacks is more likely paraphrased than fused.
+        covered = terms & set(tokenize([top_text])[0])
+        if len(missing) < MIX_MIN_WORDS or len(covered) < max(MIX_MIN_WORDS, len(terms) / 2):
+            return None
+        for other in checks[1:]:
+            if other.hit.passage.essay_id == top.hit.passage.essay_id:
+                continue
+            text = self.snapshot.body_text(other.hit.passage.essay_id, other.window_start, other.window_end)
+            if len(missing & set(tokenize([text])[0])) >= MIX_MIN_WORDS:
+                return top, other
+        return None
+
+
+_VOCAB: weakref.WeakKeyDictionary[CorpusSnapshot, dict[str, set[str]]] = weakref.WeakKeyDictionary()
+
+
+def _essay_vocabulary(snap: CorpusSnapshot) -> dict[str, set[str]]:
+    """Stemmed words of each essay, computed once per snapshot."""
+    if snap not in _VOCAB:
+        vocab: dict[str, set[str]] = {eid: set() for eid in snap.essays}
+        for p, toks in zip(snap.passages, tokenize([p.text for p in snap.passages]), strict=True):
+            vocab[p.essay_id].update(toks)
+        _VOCAB[snap] = vocab
+    return _VOCAB[snap]
