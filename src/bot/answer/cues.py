@@ -22,7 +22,7 @@ import Stemmer
 from bot.answer.verdict import best_alignment
 from bot.textnorm import normalize
 
-CueKind = Literal["number", "negation", "opposite", "role_swap", "mix"]
+CueKind = Literal["number", "negation", "opposite", "role_swap", "mix", "moderators"]
 
 _STEM = Stemmer.Stemmer("english")
 # Hyphenated compounds stay one word: the "no" of "no-fly zone" negates nothing.

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import math
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +33,11 @@ CANDIDATES = 5
 CONTRADICTION_MIN_SIMILARITY = 0.5
 # Mix: the top essay must lack at least this many of the claim's rare words that one other essay has.
 MIX_MIN_WORDS = 2
+
+# A server's moderators' reading of a claim–passage pair, which replaces the verifier's.
+VerdictOverride = Literal["supports", "contradicts", "unrelated"]
+Overrides = Callable[[str], VerdictOverride | None]  # passage id -> override for this claim
+MODERATORS_DIFFER = "the moderators marked this passage as saying something else"
 
 # The signals the support model reads, in the order its weights are stored.
 FEATURES = (
@@ -70,6 +77,7 @@ class Check:
     features: dict[str, float]
     support: float = 0.0
     cue: cues.Cue | None = None
+    ruled: bool = False  # the server's moderators decided this pair
 
     @property
     def supports(self) -> bool:
@@ -116,11 +124,24 @@ class Verifier:
                 best = (sim, lo, hi)
         return best
 
-    def check(self, claim: str, hits: list[Hit], qv: npt.NDArray[np.float32]) -> Verification:
-        """Read the first ``CANDIDATES`` paraphrase hits against the claim."""
+    def check(
+        self,
+        claim: str,
+        hits: list[Hit],
+        qv: npt.NDArray[np.float32],
+        overrides: Overrides | None = None,
+    ) -> Verification:
+        """Read the first ``CANDIDATES`` paraphrase hits against the claim.
+
+        ``overrides`` gives a server's moderators' verdict on a passage for this claim: it wins over
+        the model and the rules, and a passage they marked as unrelated is not a candidate.
+        """
         snap = self.snapshot
         qv = qv.reshape(-1)
-        candidates = [h for h in hits if h.match == "paraphrase"][:CANDIDATES]
+        ruled = overrides or (lambda _pid: None)
+        candidates = [h for h in hits if h.match == "paraphrase" and ruled(h.passage.id) != "unrelated"][
+            :CANDIDATES
+        ]
         result = Verification()
         scored = []
         for h in candidates:
@@ -148,14 +169,21 @@ class Verifier:
             }
             c = Check(h, start, end, features, self.model.probability(features))
             c.cue = cues.contradiction(claim, text) if sim >= CONTRADICTION_MIN_SIMILARITY else None
+            ruling = ruled(h.passage.id)
+            if ruling == "supports":
+                c.support, c.cue, c.ruled = 1.0, None, True
+            elif ruling == "contradicts":
+                c.support, c.cue, c.ruled = 0.0, cues.Cue("moderators", MODERATORS_DIFFER), True
             result.checks.append(c)
-        result.mix = self._mix(claim, result.checks)
+        result.mix = None if any(c.ruled for c in result.checks) else self._mix(claim, result.checks)
         for c in result.checks:
-            if c.cue is None and c.support >= self.model.threshold and result.mix is None:
+            if c.cue is None and c.support >= self.model.threshold and (result.mix is None or c.ruled):
                 result.supported = c
                 break
         if result.supported is None:
-            result.contradicted = [c for c in result.checks if c.cue is not None][:1]
+            # Only the closest passage is shown as saying otherwise: a cue on a lower-ranked passage
+            # is more often about something else than about this claim.
+            result.contradicted = [c for c in result.checks[:1] if c.cue is not None]
         return result
 
     def _names_missing(self, claim: cues.Words, essay_id: str) -> float:

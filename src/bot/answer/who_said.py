@@ -18,7 +18,7 @@ from bot.answer.calibration import Calibration
 from bot.answer.quoting import distinct, order_sources, quote_from_hit
 from bot.answer.types import Contradiction, DiffEntry, QuoteVerdict, Support, WhoSaidAnswer
 from bot.answer.verdict import classify, diff_summary
-from bot.answer.verify import Check, Verification, Verifier
+from bot.answer.verify import Check, Overrides, Verification, Verifier
 from bot.search.hybrid import Hit
 from bot.search.query import ParsedQuery
 from bot.search.snapshot import CorpusSnapshot
@@ -48,8 +48,9 @@ def build_answer(
     verifier: Verifier,
     query_vector: npt.NDArray[np.float32],
     author_filter: str | None = None,
+    overrides: Overrides | None = None,
 ) -> WhoSaidAnswer:
-    """Turn ranked hits into the answer a member sees."""
+    """Turn ranked hits into the answer a member sees (``overrides``: the moderators' verdicts)."""
     answer = WhoSaidAnswer(
         query=query.raw,
         searched=query.text,
@@ -61,7 +62,8 @@ def build_answer(
     top = hits[0] if hits else None
     if top is not None and top.match in ("exact", "near"):
         return _phrase_answer(answer, query, hits, snap, top_k)
-    verification = verifier.check(claim_of(query), hits, query_vector) if hits else Verification()
+    claim = claim_of(query)
+    verification = verifier.check(claim, hits, query_vector, overrides) if hits else Verification()
     supported = verification.supported
     if supported is None:
         return _not_found(answer, query, hits, snap, verification)
