@@ -180,9 +180,13 @@ _CHECKOUT_QUESTIONS = Path(__file__).resolve().parents[3] / "tests" / "data"
 
 
 def default_question_files() -> tuple[Path, ...]:
-    """The project's own ``tests/data/*.jsonl``: of the checkout this code runs from, else of the cwd."""
+    """The project's own ``tests/data/*.jsonl``: of the checkout this code runs from, else of the cwd.
+
+    Held-out files (``heldout_*.jsonl``) are left out: they are scored only when named, for final
+    figures, so that day-to-day runs never tune against them.
+    """
     for folder in (_CHECKOUT_QUESTIONS, Path("tests") / "data"):
-        files = tuple(sorted(folder.glob("*.jsonl")))
+        files = tuple(p for p in sorted(folder.glob("*.jsonl")) if not p.name.startswith("heldout"))
         if files:
             return files
     raise EssaybotError(
