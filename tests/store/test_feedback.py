@@ -140,3 +140,22 @@ def test_migration_down_to_0001_and_up_again(engine: Engine) -> None:
         kept = log.get(answer)  # interactions survive the round trip
         assert kept is not None and kept.message_id is None
         assert FeedbackRepository(session).counts(answer) == (0, 0)
+
+
+def test_verdict_reasons_keep_the_members_words(engine: Engine) -> None:
+    answer = record(engine)
+    with session_scope(engine) as session:
+        repo = FeedbackRepository(session)
+        assert {"essay_says_it", "doesnt_say_it"} <= set(REASONS)
+        repo.vote(answer, "m1", -1, "essay_says_it", "p1", NOW, detail="  Smith, on sanctions  ")
+        repo.vote(answer, "m2", -1, "doesnt_say_it", "p1", NOW, detail="   ")
+        repo.vote(answer, "m3", 1, None, "p1", NOW, detail="ignored with a 👍")
+    with session_scope(engine) as session:
+        rows = {r.user_ref: r for r in session.scalars(select(FeedbackRow))}
+        assert rows["m1"].detail == "Smith, on sanctions"
+        assert rows["m2"].detail is None and rows["m3"].detail is None
+    with session_scope(engine) as session:
+        FeedbackRepository(session).vote(answer, "m1", -1, "misquote", "p1", NOW)  # replaced: words go
+    with session_scope(engine) as session:
+        row = session.scalars(select(FeedbackRow).where(FeedbackRow.user_ref == "m1")).one()
+        assert (row.reason, row.detail) == ("misquote", None)

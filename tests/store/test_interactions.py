@@ -138,3 +138,20 @@ def test_database_cascade_without_the_repository(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM interactions WHERE id = :id"), {"id": row_id})
     assert count(engine, FeedbackRow) == 0
+
+
+def test_calibration_and_contradicted_verdict_are_logged(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        log = InteractionLog(session)
+        row_id = log.record(
+            source="cli",
+            command="who-said",
+            options={},
+            verdict="contradicted",
+            passage_ids=["p"],
+            latency_ms=1,
+            calibration="0123456789ab",
+        )
+    with session_scope(engine) as session:
+        got = InteractionLog(session).get(row_id)
+        assert got is not None and (got.verdict, got.calibration) == ("contradicted", "0123456789ab")

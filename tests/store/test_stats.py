@@ -67,6 +67,8 @@ def test_empty_log(engine: Engine) -> None:
         "out_of_context": 0,
         "misquote": 0,
         "not_relevant": 0,
+        "essay_says_it": 0,
+        "doesnt_say_it": 0,
         NO_REASON: 0,
     }
     assert (s.since, s.until) == (NOW - timedelta(hours=24), NOW)
@@ -100,6 +102,18 @@ def test_question_commands_shares_and_errors(engine: Engine) -> None:
     assert (s.found, s.not_found) == (3, 1)
     assert (s.found_share, s.not_found_share) == (0.75, 0.25)
     assert s.errors == 2
+
+
+def test_contradicted_answers_are_counted_apart_and_as_not_found(engine: Engine) -> None:
+    log(engine, "who_said", verdict="found")
+    log(engine, "who_said", verdict="not_found")
+    log(engine, "who_said", verdict="contradicted")
+    log(engine, "who_said_message", verdict="contradicted")
+    log(engine, "who-said", verdict="contradicted", age=timedelta(days=2))  # the CLI, outside 24h
+    day = stats(engine, "24h")
+    assert (day.questions, day.found, day.not_found, day.contradicted) == (4, 1, 3, 2)
+    assert day.not_found_share == 0.75
+    assert stats(engine, "all").contradicted == 3
 
 
 def test_percentiles_over_answered_questions(engine: Engine) -> None:
@@ -202,6 +216,8 @@ def test_feedback_by_reason_follows_the_answers_window(engine: Engine) -> None:
         "out_of_context": 0,
         "misquote": 2,
         "not_relevant": 0,
+        "essay_says_it": 0,
+        "doesnt_say_it": 0,
         NO_REASON: 1,
     }
     week = stats(engine, "7d")

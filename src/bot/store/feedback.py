@@ -16,7 +16,10 @@ from bot.errors import EssaybotError
 from bot.store.models import FEEDBACK_REASONS, FeedbackRow, InteractionRow, utcnow
 
 Vote = Literal[1, -1]
-Reason = Literal["wrong_author", "out_of_context", "misquote", "not_relevant"]
+Reason = Literal[
+    "wrong_author", "out_of_context", "misquote", "not_relevant", "essay_says_it", "doesnt_say_it"
+]
+MAX_DETAIL_CHARS = 300  # "which essay": a title or a few words, not an essay
 REASONS: tuple[Reason, ...] = cast(tuple[Reason, ...], FEEDBACK_REASONS)
 
 
@@ -38,15 +41,18 @@ class FeedbackRepository:
         reason: str | None = None,
         passage_id: str | None = None,
         now: datetime | None = None,
+        detail: str | None = None,
     ) -> bool:
         """Record a member's vote on an answer; True if it is their first, False if it replaced one.
 
         The whole earlier vote is replaced (a 👎 that becomes 👍 loses its reason). ``reason`` is
         one of ``REASONS`` and only goes with a 👎; ``passage_id`` is the result the member was
-        looking at. Raises ``FeedbackError`` when the interaction is not (or no longer) logged.
+        looking at; ``detail`` the member's words with the reason (which essay does say it).
+        Raises ``FeedbackError`` when the interaction is not (or no longer) logged.
         """
         _check(vote, reason, user_ref)
         now = now or utcnow()
+        detail = (detail.strip()[:MAX_DETAIL_CHARS] or None) if detail and vote < 0 else None
         existing = self._find(interaction_id, user_ref)
         if existing is None:
             if self.session.get(InteractionRow, interaction_id) is None:
@@ -57,6 +63,7 @@ class FeedbackRepository:
                 vote=vote,
                 reason=reason,
                 passage_id=passage_id,
+                detail=detail,
                 created_at=now,
                 updated_at=now,
             )
@@ -73,6 +80,7 @@ class FeedbackRepository:
         existing.vote = vote
         existing.reason = reason
         existing.passage_id = passage_id
+        existing.detail = detail
         existing.updated_at = now
         self.session.flush()
         return False

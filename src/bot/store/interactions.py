@@ -13,12 +13,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import CursorResult, Delete, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.store.models import FeedbackRow, InteractionRow, utcnow
+
+if TYPE_CHECKING:
+    from bot.answer.types import WhoSaidAnswer
 
 # Discord snowflakes are at most 20 digits; the column holds 32.
 MAX_MESSAGE_ID_CHARS = 32
@@ -41,6 +44,16 @@ class Interaction:
     latency_ms: int | None
     error: str | None
     message_id: str | None
+    calibration: str | None = None
+
+
+# How a who-said answer is logged: "contradicted" is a not_found answer with an essay saying otherwise.
+ANSWER_VERDICTS = ("found", "not_found", "contradicted")
+
+
+def logged_verdict(answer: WhoSaidAnswer) -> str:
+    """The log's verdict for an answer: ``found``, ``not_found``, or ``contradicted``."""
+    return "contradicted" if answer.verdict == "not_found" and answer.contradicted_by else answer.verdict
 
 
 class InteractionLog:
@@ -63,9 +76,13 @@ class InteractionLog:
         channel_id: str | None = None,
         user_ref: str | None = None,
         message_id: str | None = None,
+        calibration: str | None = None,
         now: datetime | None = None,
     ) -> int:
-        """Store one interaction and return its id. ``options`` must be JSON-serialisable."""
+        """Store one interaction and return its id. ``options`` must be JSON-serialisable.
+
+        ``calibration`` is the ``Calibration.id`` that produced a question's verdict.
+        """
         row = InteractionRow(
             created_at=now or utcnow(),
             source=source,
@@ -79,6 +96,7 @@ class InteractionLog:
             latency_ms=latency_ms,
             error=error,
             message_id=message_id,
+            calibration=calibration,
         )
         self.session.add(row)
         self.session.flush()  # assigns the id
@@ -159,6 +177,7 @@ def _to_interaction(row: InteractionRow) -> Interaction:
         latency_ms=row.latency_ms,
         error=row.error,
         message_id=row.message_id,
+        calibration=row.calibration,
     )
 
 

@@ -153,9 +153,21 @@ class InteractionRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     # The Discord message that showed the answer; known only after it was sent, hence set later.
     message_id: Mapped[str | None] = mapped_column(String(32))
+    # ``Calibration.id`` in force when a question was answered: which verdicts a fit produced.
+    calibration: Mapped[str | None] = mapped_column(String(40))
 
 
-FEEDBACK_REASONS = ("wrong_author", "out_of_context", "misquote", "not_relevant")
+# The last two are about the verdict itself: an essay does say it (the member names which), or the
+# passage shown does not say it / says the opposite.
+FEEDBACK_REASONS = (
+    "wrong_author",
+    "out_of_context",
+    "misquote",
+    "not_relevant",
+    "essay_says_it",
+    "doesnt_say_it",
+)
+VERDICT_REASONS = ("essay_says_it", "doesnt_say_it")
 
 
 class FeedbackRow(Base):
@@ -169,7 +181,8 @@ class FeedbackRow(Base):
         CheckConstraint("vote IN (1, -1)", name="vote"),
         # Spelled out (not built from FEEDBACK_REASONS) so that it reads exactly like the migration.
         CheckConstraint(
-            "reason IS NULL OR reason IN ('wrong_author', 'out_of_context', 'misquote', 'not_relevant')",
+            "reason IS NULL OR reason IN ('wrong_author', 'out_of_context', 'misquote', 'not_relevant',"
+            " 'essay_says_it', 'doesnt_say_it')",
             name="reason",
         ),
     )
@@ -181,6 +194,8 @@ class FeedbackRow(Base):
     vote: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(String(16))
     passage_id: Mapped[str | None] = mapped_column(String(16))  # the result the member was looking at
+    # The member's own words with the reason: which essay does say it ("essay_says_it").
+    detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -231,6 +246,32 @@ class PassageOverrideRow(Base):
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     speaker: Mapped[str | None] = mapped_column(Text)  # None with role "own": the essay's authors
     role: Mapped[str | None] = mapped_column(String(32))  # None: no attribution override
+    updated_by: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+VERDICT_RULINGS = ("supports", "contradicts", "unrelated")
+
+
+class VerdictOverrideRow(Base):
+    """A guild's moderators' reading of one claim against one passage, which replaces the verifier's.
+
+    The claim is kept folded (``bot.textnorm.normalize`` of the question's claim) and is keyed by its
+    SHA-256, so that the unique index stays small whatever the length of the question.
+    """
+
+    __tablename__ = "verdict_overrides"
+    __table_args__ = (
+        UniqueConstraint("guild_id", "claim_key", "passage_id"),
+        CheckConstraint("verdict IN ('supports', 'contradicts', 'unrelated')", name="verdict"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    guild_id: Mapped[str] = mapped_column(String(32))
+    claim_key: Mapped[str] = mapped_column(String(64))
+    claim: Mapped[str] = mapped_column(Text)
+    passage_id: Mapped[str] = mapped_column(String(16))
+    verdict: Mapped[str] = mapped_column(String(16))
     updated_by: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

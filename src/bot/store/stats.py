@@ -67,7 +67,7 @@ class Stats:
     until: datetime
     questions: int
     found: int
-    not_found: int
+    not_found: int  # contradicted answers included: their verdict is "not found"
     found_share: float  # of who-said answers with a verdict
     not_found_share: float
     errors: int  # interactions of any command that failed
@@ -78,6 +78,7 @@ class Stats:
     thumbs_up: int
     thumbs_down: int
     down_by_reason: Mapping[str, int]  # every reason, then NO_REASON; zeros included
+    contradicted: int = 0  # not found, and an essay says otherwise (logged as "contradicted")
 
 
 def compute_stats(session: Session, window: Window, *, now: datetime, top: int = 5) -> Stats:
@@ -104,8 +105,9 @@ def compute_stats(session: Session, window: Window, *, now: datetime, top: int =
         select(
             _count_if(is_question),
             _count_if(is_who & (InteractionRow.verdict == "found")),
-            _count_if(is_who & (InteractionRow.verdict == "not_found")),
+            _count_if(is_who & InteractionRow.verdict.in_(("not_found", "contradicted"))),
             _count_if(InteractionRow.error.is_not(None)),
+            _count_if(is_who & (InteractionRow.verdict == "contradicted")),
         ).where(*in_window)
     ).one()
     questions, found, not_found = int(totals[0]), int(totals[1]), int(totals[2])
@@ -137,6 +139,7 @@ def compute_stats(session: Session, window: Window, *, now: datetime, top: int =
         thumbs_up=up,
         thumbs_down=down,
         down_by_reason=by_reason,
+        contradicted=int(totals[4]),
     )
 
 
