@@ -41,8 +41,9 @@ from bot.search.index_store import IndexStore, Manifest, StaleIndexError
 from bot.search.query import clean_input, parse_query
 from bot.search.snapshot import CorpusSnapshot, snapshot_of
 from bot.store.db import make_engine, session_scope, upgrade
-from bot.store.interactions import failure_summary
+from bot.store.interactions import ANSWER_VERDICTS, failure_summary
 from bot.store.repo import CorpusRepository, InteractionLog
+from bot.textnorm import normalize
 
 log = logging.getLogger(__name__)
 
@@ -240,6 +241,7 @@ class Essaybot(LibraryMixin):
                 verifier=verifier,
                 query_vector=qv,
                 author_filter=label,
+                overrides=cur.overrides(normalize(claim_of(query))),
             )
 
         if author:
@@ -338,7 +340,10 @@ class Essaybot(LibraryMixin):
         error: str | None = None,
         source: str = "cli",
     ) -> None:
-        """Record one interaction; a logging failure never breaks an answer."""
+        """Record one interaction; a logging failure never breaks an answer.
+
+        ``verdict`` of a who-said answer is ``store.interactions.logged_verdict(answer)``.
+        """
         try:
             with session_scope(self.engine) as session:
                 InteractionLog(session).record(
@@ -349,6 +354,8 @@ class Essaybot(LibraryMixin):
                     passage_ids=list(passage_ids),
                     latency_ms=int((time.perf_counter() - started) * 1000),
                     error=error,
+                    # Which fit produced a verdict, so answers can be compared across calibrations.
+                    calibration=self.calibration.id if verdict in ANSWER_VERDICTS else None,
                 )
         except Exception as exc:
             # One line, without the SQL parameters (they hold the user's question).

@@ -207,6 +207,7 @@ def who_said(
 ) -> None:
     """Which author and essay said QUERY (a quote or a claim)?"""
     from bot.render import print_who_said
+    from bot.store.interactions import logged_verdict
 
     if batch is not None:
 
@@ -237,7 +238,7 @@ def who_said(
     app.log_interaction(
         command="who-said",
         options={"query": query, "author": author},
-        verdict=answer.verdict,
+        verdict=logged_verdict(answer),
         passage_ids=[q.passage_id for q in answer.results],
         started=started,
     )

@@ -16,7 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.answer.types import CuratedBadge, Quote, WhoSaidAnswer
+from bot.answer.verify import Overrides
 from bot.corpus.models import SpeakerRole
+from bot.curation.verdicts import load_verdicts, overrides_for
 from bot.store.models import CuratedQuoteRow, PassageOverrideRow
 
 MATCH_ORDER = {"exact": 0, "near": 1, "paraphrase": 2}
@@ -30,11 +32,17 @@ class Curation:
     hidden: frozenset[str] = frozenset()
     speakers: Mapping[str, tuple[str | None, str]] = field(default_factory=dict)  # passage -> (speaker, role)
     curated: Mapping[str, CuratedBadge] = field(default_factory=dict)  # passage -> its oldest live badge
+    # The moderators' verdicts: claim hash -> passage -> supports | contradicts | unrelated.
+    verdicts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
         """Nothing to apply."""
         return not (self.hidden or self.speakers or self.curated)
+
+    def overrides(self, claim: str) -> Overrides | None:
+        """The moderators' verdicts on passages for this folded claim (``curation.verdicts.claim_key``)."""
+        return overrides_for(self.verdicts, claim)
 
     def visible(self, hits: Iterable[H], passage_id: str = "passage") -> list[H]:
         """Hits whose passage is not hidden (``hit.passage.id``)."""
@@ -88,4 +96,4 @@ def load_curation(session: Session, guild_id: str | None) -> Curation:
             q.passage_id,
             CuratedBadge(q.id, q.saved_by, q.saved_at.isoformat(), q.note, tuple(q.tags)),
         )
-    return Curation(frozenset(hidden), speakers, curated)
+    return Curation(frozenset(hidden), speakers, curated, load_verdicts(session, guild_id))
