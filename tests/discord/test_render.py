@@ -89,12 +89,13 @@ def test_found_embed_holds_excerpt_attribution_source_label_and_footer() -> None
     assert_fits(r)
     e = r.embeds[0]
     assert e.title == "Ada Writer, A Test Essay" and e.url == q.link
-    assert e.author.name == "Exact quote · confidence 92%"
+    assert e.author.name == "Exact quote · Says this"  # words the score backs, not a percentage
     assert e.footer.text == "Result 1 of 1 · Visible to everyone"
     assert bolded(description(r)) == ["The matched sentence is right here."]
     source = "[*A Test Essay*](https://example.org/essay#:~:text=x) · The Review · 17 May 2023"
     assert source in description(r)
-    assert r.content == "“The matched sentence is right here.” (Ada Writer, A Test Essay, 2023)"
+    said = "“The matched sentence is right here.” (Ada Writer, A Test Essay, 2023)"
+    assert r.content == f"Found. Says this. {said}"
     assert e.colour == render.FOUND
 
 
@@ -182,7 +183,7 @@ def test_not_found_says_so_and_labels_closest_passages() -> None:
     bare = render.who_said(not_found(), visibility="public")
     assert_fits(bare)
     assert len(bare.embeds) == 1 and bare.embeds[0].colour == render.NOT_FOUND
-    assert bare.content == "Not found: nothing in the corpus says this."
+    assert bare.content == "Not found: nothing in this library says this."
     assert bare.embeds[0].footer.text == "Visible to everyone"
     assert render.result_count(not_found()) == 0
 
@@ -191,12 +192,15 @@ def test_not_found_says_so_and_labels_closest_passages() -> None:
     assert_fits(r)
     assert render.result_count(answer) == 2
     miss, near = r.embeds
-    assert miss.title == "Not found" and miss.description == "Nothing in the corpus says “the query”."
-    assert near.title == "Closest passages — not a match" and near.colour == render.NEUTRAL
+    # Beside related passages the verdict is "no passage clearly says", never "nothing says".
+    assert miss.title == "Not found" and miss.description == "No passage clearly says “the query”."
+    assert r.content.startswith("Not found: no passage clearly says this.")
+    assert "nothing" not in (r.content + str(miss.to_dict())).lower()
+    assert near.title == "Related passage — not a match" and near.colour == render.NEUTRAL
     assert near.author.name is None and bolded(near.description or "") == []
     assert not any(label in str(near.to_dict()) for label in render.MATCH_LABELS.values())
     assert "Also close." in (near.description or "")
-    assert near.footer.text == "Closest passage 2 of 2 · Only you can see this"
+    assert near.footer.text == "Related passage 2 of 2 · Only you can see this"
     assert "not a match" in r.content
 
 
@@ -207,7 +211,10 @@ def test_author_filter_miss_names_who_did_say_it() -> None:
     assert_fits(r)
     assert render.result_count(answer) == 1
     assert description(r).startswith("Not in **Ashley Smith**'s essays; found in Paul Mason, A Test Essay.")
-    assert r.content.startswith("Not in Ashley Smith's essays; found in Paul Mason, A Test Essay (2023): ")
+    assert r.content.startswith(
+        "Not found: nothing in Ashley Smith's essays clearly says this."
+        " Found in Paul Mason, A Test Essay (2023): "
+    )
     assert r.embeds[0].colour == render.FOUND and bolded(description(r)) == ["Ashley Smith", "No truce."]
 
 
@@ -287,7 +294,8 @@ def test_nested_speaker_quote_from_the_corpus(seeded_app: Essaybot) -> None:
     q = answer.results[0]
     assert r.embeds[0].title == q.attribution and q.attribution.startswith("Henry Kissinger, quoted by")
     assert bolded(description(r)) == [highlighted(q)]
-    assert r.content.startswith("“…to be America’s friend is fatal”") and "Henry Kissinger" in r.content
+    assert r.content.startswith("Found. ") and "“…to be America’s friend is fatal”" in r.content
+    assert "Henry Kissinger" in r.content
     assert_fits(render.context(q))
 
 
@@ -298,13 +306,14 @@ def test_misquote_and_author_filter_from_the_corpus(seeded_app: Essaybot) -> Non
     )
     r = render.who_said(near, visibility="public")
     assert_fits(r)
-    assert str(r.embeds[0].author.name).startswith("Near quote · confidence")
+    assert str(r.embeds[0].author.name).startswith("Near quote · Says this")
     assert "waged" in str(r.embeds[0].fields[0].value)
 
     miss = seeded_app.who_said("no truce in the class war", author="ICL")
     r = render.who_said(miss, visibility="public")
     assert_fits(r)
-    assert r.content.startswith("Not in International Communist League's essays; found quoted in Paul Mason")
+    assert r.content.startswith("Not found: nothing in International Communist League's essays clearly says")
+    assert "Found quoted in Paul Mason" in r.content
     assert bolded(description(r))[-1] == "no truce in the class war"
 
 
@@ -314,7 +323,7 @@ def test_not_found_from_the_corpus(seeded_app: Essaybot) -> None:
     for i in range(render.result_count(answer)):
         r = render.who_said(answer, i, visibility="public")
         assert_fits(r)
-        assert r.embeds[0].title == "Not found" and r.embeds[1].title == "Closest passages — not a match"
+        assert r.embeds[0].title == "Not found" and r.embeds[1].title == "Related passage — not a match"
 
 
 @MODEL

@@ -23,10 +23,13 @@ Visibility = Literal["public", "ephemeral"]
 MATCH_LABELS = {"exact": "Exact quote", "near": "Near quote", "paraphrase": "Similar idea"}
 VISIBILITY_TEXT: dict[str, str] = {"public": "Visible to everyone", "ephemeral": "Only you can see this"}
 
-# One colour for an answer, one for "not found", one for everything that is not an answer.
+# One colour for an answer, one for "not found", one for "an essay says otherwise", one for
+# everything that is not an answer.
 FOUND = discord.Colour(0x2E8B57)
 NOT_FOUND = discord.Colour(0xC0392B)
+CONTRADICTED = discord.Colour(0x8E44AD)
 NEUTRAL = discord.Colour(0x95A5A6)
+SAYS_OTHERWISE = "Says otherwise"
 
 # Room kept in summary lines so callers can add a short prefix and stay under 2000 characters.
 SUMMARY_QUOTE_CHARS = 300
@@ -211,10 +214,14 @@ def moderator_note(q: Quote) -> str | None:
 
 
 def corrected(rendered: Rendered) -> Rendered:
-    """An answer re-rendered after moderation, marked as corrected in its content and footer."""
+    """An answer re-rendered after moderation, marked as corrected in its content and footer.
+
+    The mark goes after the content, whose first words stay the verdict (what notifications show).
+    """
     for embed in rendered.embeds[-1:]:
         embed.set_footer(text=footer(embed.footer.text or "", CORRECTED))
-    return finish(f"✏️ *{CORRECTED}* · {rendered.content}", rendered.embeds)
+    mark = f" · ✏️ *{CORRECTED}*"
+    return finish(limits.truncate(rendered.content, limits.CONTENT - len(mark)) + mark, rendered.embeds)
 
 
 def finish(content: str, embeds: list[discord.Embed]) -> Rendered:
