@@ -24,7 +24,7 @@ SEEDS = (11, 23, 47)  # fixed, so a figure can be reproduced and a regression ca
 # "nobody says that" about something an essay says the second worst.
 COST_WRONG = 3.0
 COST_MISSED = 1.0
-THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.2, 0.9, 0.02))
+THRESHOLDS = tuple(round(float(t), 2) for t in np.arange(0.2, 0.9, 0.02))
 
 
 class App(Protocol):

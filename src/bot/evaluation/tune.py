@@ -1,4 +1,5 @@
-"""Fit the calibration on question files: fusion weights by grid search, abstention by logistic regression.
+"""Fit the calibration on question files: fusion weights by grid search, the topic-abstention and the
+verifier's support model by logistic regression (``bot.evaluation.support``, cross-validated there).
 
 Development use only (``essaybot eval --tune FILES [--write]``); the result is committed as
 ``bot/data/calibration.json``. scikit-learn comes with sentence-transformers.
@@ -14,6 +15,8 @@ from typing import Any
 import numpy as np
 
 from bot.answer.calibration import FEATURES, features
+from bot.answer.verify import FEATURES as SUPPORT_FEATURES
+from bot.evaluation.support import fitted
 from bot.paths import package_data
 from bot.search.hybrid import FusionWeights, Retriever
 from bot.search.query import parse_query
@@ -147,10 +150,17 @@ def tune(
     fusion = tune_fusion(r, who_rows)
     r.weights = fusion
     topic = tune_topic_fusion(app, compare_rows) if compare_rows else fusion
+    support, _fit = fitted(app, who_rows)
     calibration = {
         "fusion": {k: round(v, 4) for k, v in vars(fusion).items()},
         "topic_fusion": {k: round(v, 4) for k, v in vars(topic).items()},
         "abstention": tune_abstention(r, who_rows),
+        "support": {
+            "features": list(SUPPORT_FEATURES),
+            "weights": list(support.weights),
+            "bias": support.bias,
+            "threshold": round(float(support.threshold), 4),
+        },
         "tuned_on": {"who_said_questions": len(who_rows), "compare_questions": len(compare_rows)},
     }
     if write:
