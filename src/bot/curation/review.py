@@ -19,7 +19,11 @@ from sqlalchemy.orm import Session
 
 from bot.curation.audit import CurationError, record, undoable
 from bot.curation.passages import PassageOverrides
-from bot.store.models import AuditRow, EssayRow, FeedbackRow, InteractionRow, PassageRow
+from bot.curation.verdicts import SET as VERDICT_SET
+from bot.curation.verdicts import claim_key
+from bot.errors import EssaybotError
+from bot.store.models import VERDICT_REASONS, AuditRow, EssayRow, FeedbackRow, InteractionRow, PassageRow
+from bot.textnorm import normalize
 
 DISMISS = "review.dismiss"
 NO_REASON = "none"
@@ -45,6 +49,23 @@ class ReviewItem:
     def main_reason(self) -> str:
         """The most frequent reason."""
         return self.reasons[0][0]
+
+
+@dataclass(frozen=True)
+class VerdictReport:
+    """A question whose verdict members reported, with its open 👎 reports about the verdict.
+
+    Reports on the same claim (the same question with other quotes, case or spacing) are one entry.
+    A moderators' verdict ruling on that claim closes the reports made before it.
+    """
+
+    claim: str  # folded, as rulings are keyed (``curation.verdicts.claim_key``)
+    question: str  # the latest wording members asked it in: member text, unescaped
+    reports: int
+    reasons: tuple[tuple[str, int], ...]  # (reason, count), most frequent first
+    which: tuple[str, ...]  # the members' words for "an essay does say this", newest first
+    passage_ids: tuple[str, ...]  # the passages the reported answers were showing
+    last_report_at: datetime
 
 
 @dataclass(frozen=True)
@@ -84,6 +105,8 @@ class ReviewQueue:
                 InteractionRow.guild_id == self.guild_id,
                 FeedbackRow.vote < 0,
                 FeedbackRow.passage_id.is_not(None),
+                # Reports about the verdict are grouped by question instead (``verdict_reports``).
+                FeedbackRow.reason.is_(None) | FeedbackRow.reason.not_in(VERDICT_REASONS),
             )
         )
         if passage_id is not None:
@@ -144,6 +167,64 @@ class ReviewQueue:
         items.sort(key=lambda i: (-i.reports, -i.last_report_at.timestamp(), i.passage_id))
         return items
 
+    def verdict_reports(self) -> list[VerdictReport]:
+        """Questions whose verdict members reported, most reported first; ruled-on reports left out."""
+        ruled: dict[str, datetime] = {}
+        rulings = self.session.execute(
+            select(AuditRow.after, AuditRow.created_at).where(
+                AuditRow.guild_id == self.guild_id,
+                AuditRow.action == VERDICT_SET,
+                AuditRow.undone_at.is_(None),
+            )
+        )
+        for after, at in rulings:
+            claim = (after or {}).get("claim")
+            if isinstance(claim, str) and (claim not in ruled or at > ruled[claim]):
+                ruled[claim] = at
+        query = (
+            select(
+                FeedbackRow.reason,
+                FeedbackRow.detail,
+                FeedbackRow.passage_id,
+                FeedbackRow.updated_at,
+                InteractionRow.options,
+            )
+            .join(InteractionRow, FeedbackRow.interaction_id == InteractionRow.id)
+            .where(
+                InteractionRow.guild_id == self.guild_id,
+                FeedbackRow.vote < 0,
+                FeedbackRow.reason.in_(VERDICT_REASONS),
+            )
+            .order_by(FeedbackRow.updated_at.desc(), FeedbackRow.id.desc())
+        )
+        groups: dict[str, list[tuple[str, str | None, str | None, datetime, str]]] = {}
+        for reason, detail, passage_id, at, options in self.session.execute(query):
+            question = _question(options)
+            if question is None:
+                continue
+            claim = _claim(question)
+            closed = ruled.get(claim)
+            if closed is not None and at <= closed:
+                continue  # the moderators ruled on this question since
+            groups.setdefault(claim, []).append((reason, detail, passage_id, at, question))
+        out = []
+        for claim, reports in groups.items():
+            counts = Counter(r[0] for r in reports)
+            which = [r[1] for r in reports if r[1]]
+            out.append(
+                VerdictReport(
+                    claim=claim,
+                    question=reports[0][4],
+                    reports=len(reports),
+                    reasons=tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+                    which=tuple(dict.fromkeys(which))[:MAX_QUESTIONS],
+                    passage_ids=tuple(dict.fromkeys(r[2] for r in reports if r[2])),
+                    last_report_at=reports[0][3],
+                )
+            )
+        out.sort(key=lambda v: (-v.reports, -v.last_report_at.timestamp(), v.claim))
+        return out
+
     def dismiss(self, passage_id: str, *, actor: str, now: datetime | None = None) -> AuditRow:
         """Close a passage's open reports; it returns to the queue only with new 👎 reports."""
         reports = self._reports(passage_id)
@@ -175,6 +256,14 @@ def _question(options: Any) -> str | None:
         return None
     value = options.get("query") or options.get("topic")
     return value if isinstance(value, str) and value.strip() else None
+
+
+def _claim(question: str) -> str:
+    """The folded claim of a logged question; its folded words when it no longer parses."""
+    try:
+        return claim_key(question)
+    except EssaybotError:
+        return normalize(question)
 
 
 @undoable(DISMISS)

@@ -1,5 +1,6 @@
 """Correct answers already posted: after a passage was hidden or re-attributed, the answers that showed
-it are asked again with the guild's current curation and edited in place, marked as corrected.
+it (after a verdict ruling, the answers to that claim) are asked again with the guild's current
+curation and edited in place, marked as corrected.
 
 The interaction log says which answers showed which passages and where they are (``passage_ids``,
 ``channel_id``, ``message_id``). Messages are edited through the channel endpoint with the bot's own
@@ -19,6 +20,7 @@ import discord
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.curation.verdicts import claim_key
 from bot.discord import render
 from bot.discord.render_common import corrected
 from bot.discord.replies import NO_MENTIONS
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 
 # Commands whose answers show passages, and how each is asked again.
 CORRECTABLE = ("who_said", "who_said_message", "button_share", "compare", "positions")
+WHO_SAID = ("who_said", "who_said_message", "button_share")
 MAX_ANSWERS = 200  # newest first; the interaction log keeps only retention_days anyway
 
 
@@ -73,10 +76,14 @@ class CorrectionReport:
         return text[:1].upper() + text[1:] + "."
 
 
-def posted_answers(session: Session, guild_id: str, passage_ids: Collection[str]) -> list[PostedAnswer]:
+def posted_answers(
+    session: Session, guild_id: str, passage_ids: Collection[str], *, claim: str | None = None
+) -> list[PostedAnswer]:
     """The answers posted in a guild that showed any of ``passage_ids``, newest first.
 
-    Answers deleted with their 🗑 button are left out: the log knows they are gone.
+    With ``claim`` (folded, ``curation.verdicts.claim_key``): the who-said answers to that claim
+    instead, whatever they showed, since a verdict ruling changes exactly those. Answers deleted
+    with their 🗑 button are left out: the log knows they are gone.
     """
     wanted = set(passage_ids)
     rows = session.scalars(
@@ -100,7 +107,7 @@ def posted_answers(session: Session, guild_id: str, passage_ids: Collection[str]
     }
     found: list[PostedAnswer] = []
     for row in rows:
-        shown = wanted.intersection(row.passage_ids or [])
+        shown = wanted.intersection(row.passage_ids or []) if claim is None else _asks(row, claim)
         if row.id in deleted or not shown or row.channel_id is None or row.message_id is None:
             continue
         found.append(
@@ -111,10 +118,21 @@ def posted_answers(session: Session, guild_id: str, passage_ids: Collection[str]
     return found
 
 
+def _asks(row: InteractionRow, claim: str) -> bool:
+    """Whether a logged who-said answer asked ``claim`` (folded)."""
+    query = (row.options or {}).get("query")
+    if row.command not in WHO_SAID or not isinstance(query, str):
+        return False
+    try:
+        return claim_key(query) == claim
+    except EssaybotError:
+        return False
+
+
 async def rerender(client: EssaybotClient, answer: PostedAnswer, guild_id: int) -> render.Rendered:
     """Ask the logged question again with the guild's current curation, rendered as a public answer."""
     o, service = answer.options, client.service
-    if answer.command in ("who_said", "who_said_message", "button_share"):
+    if answer.command in WHO_SAID:
         result = await service.who_said(str(o["query"]), author=o.get("author"), guild_id=guild_id)
         return render.who_said(result, 0, visibility="public")
     if answer.command == "compare":
@@ -124,13 +142,16 @@ async def rerender(client: EssaybotClient, answer: PostedAnswer, guild_id: int) 
     return render.positions(every, visibility="public")
 
 
-async def correct(client: EssaybotClient, guild_id: int, passage_ids: Collection[str]) -> CorrectionReport:
-    """Edit every posted answer of the guild that showed any of ``passage_ids``; see the module doc."""
+async def correct(
+    client: EssaybotClient, guild_id: int, passage_ids: Collection[str], *, claim: str | None = None
+) -> CorrectionReport:
+    """Edit every posted answer of the guild that showed any of ``passage_ids`` (or, with ``claim``,
+    that asked that claim); see the module doc."""
     gid = str(guild_id)
 
     def load() -> list[PostedAnswer]:
         with session_scope(client.corpora.for_guild(gid).engine) as session:
-            return posted_answers(session, gid, passage_ids)
+            return posted_answers(session, gid, passage_ids, claim=claim)
 
     report = CorrectionReport()
     for answer in await client.service.run(load):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.curation.passages import PassageInfo, PassageOverrides, passage_infos, resolve_passage
 from bot.curation.quotes import CuratedQuotes, span_of_words
+from bot.curation.verdicts import RULING_WORDS, VerdictOverrides
 from bot.discord import limits, modlog
 from bot.discord.markdown import escape, italic
 from bot.discord.render_common import one_line
@@ -159,6 +160,42 @@ async def save_quote(
     source = f"{escape(one_line(info.author_line))}, {italic(one_line(info.title))}"
     await modlog.post(client, gid, f"⭐ <@{actor}> saved curated quote #{quote_id}: “{words}” — {source}")
     return f"⭐ Saved curated quote #{quote_id}: “{words}” — {source}. It now ranks first when it answers."
+
+
+# The verdict choices of the panel; "reset" removes the ruling (the verifier decides again).
+VERDICT_CHOICES: dict[str, str] = {
+    "supports": "Supports: this passage says it",
+    "contradicts": "Contradicts: it says otherwise or the opposite",
+    "unrelated": "Doesn't address this question",
+    "reset": "Automatic: remove the ruling, the verifier decides",
+}
+
+
+def ruling_text(verdict: str | None) -> str:
+    """A ruling in the words moderators read."""
+    return f"the moderators say it {RULING_WORDS[verdict]}" if verdict else "the verifier decides"
+
+
+async def rule_verdict(
+    client: EssaybotClient, interaction: discord.Interaction, passage_id: str, claim: str, choice: str
+) -> Outcome:
+    """Rule on a claim–passage pair in this server (``choice`` "reset" removes the ruling)."""
+    gid = await require_moderator(interaction, "A verdict override")
+    actor = str(interaction.user.id)
+    verdict = None if choice == "reset" else choice
+
+    def work(session: Session) -> tuple[bool, PassageInfo]:
+        info = resolve_passage(session, gid, passage_id)
+        return VerdictOverrides(session, gid).rule(claim, info.id, verdict, actor=actor), info
+
+    changed, info = await in_session(client, gid, work)
+    question = f"“{limits.truncate(escape(one_line(claim)), 200)}”"
+    if not changed:
+        return Outcome(f"Nothing changed: for {question}, {ruling_text(verdict)} already.", info.id, False)
+    text = f"Verdict for {question} on {describe(info)}: {ruling_text(verdict)}."
+    await modlog.post(client, gid, f"⚖️ <@{actor}> set the verdict for {question} on {describe(info)}: "
+                      f"{ruling_text(verdict)}")  # fmt: skip
+    return Outcome(text, info.id, True)
 
 
 # -- modals ----------------------------------------------------------------------------------------

@@ -12,18 +12,21 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 
 from bot.privacy import UserRefs
 from bot.store.db import session_scope
 from bot.store.feedback import FeedbackRepository
-from bot.store.interactions import failure_summary
+from bot.store.interactions import failure_summary, logged_verdict
 from bot.store.models import utcnow
 from bot.store.repo import InteractionLog
 
 from .service import AnswerService
+
+if TYPE_CHECKING:
+    from bot.answer.types import WhoSaidAnswer
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,11 @@ class Entry:
     message_id: int | None = None
     row_id: int | None = None  # set once written; feedback refers to it
     guild_id: int | None = None  # where it was written: per-guild corpora log to the guild's database
+    calibration: str | None = None  # Calibration.id behind a who-said verdict
+
+    def describe_answer(self, answer: WhoSaidAnswer, calibration: str) -> None:
+        """Log a who-said answer's verdict (``found``, ``not_found`` or ``contradicted``) and calibration."""
+        self.verdict, self.calibration = logged_verdict(answer), calibration
 
 
 class Recorder:
@@ -91,6 +99,7 @@ class Recorder:
                     guild_id=str(interaction.guild_id) if interaction.guild_id else None,
                     channel_id=str(interaction.channel_id) if interaction.channel_id else None,
                     user_ref=ref,
+                    calibration=entry.calibration,
                 )
                 if entry.message_id is not None:
                     repo.set_message(row_id, str(entry.message_id))
@@ -110,6 +119,7 @@ class Recorder:
         *,
         reason: str | None = None,
         passage_id: str | None = None,
+        detail: str | None = None,
     ) -> bool:
         """Store a member's 👍/👎 on an answer; True when it is their first vote on it."""
         if entry.row_id is None:
@@ -119,7 +129,7 @@ class Recorder:
         def write() -> bool:
             with session_scope(self.service.corpora.for_guild(entry.guild_id).engine) as session:
                 return FeedbackRepository(session).vote(
-                    row_id, ref, vote, reason=reason, passage_id=passage_id, now=now
+                    row_id, ref, vote, reason=reason, passage_id=passage_id, now=now, detail=detail
                 )
 
         return await self.service.run(write)

@@ -19,6 +19,8 @@ REASON_NAMES = {
     "out_of_context": "out of context",
     "misquote": "misquote",
     "not_relevant": "not relevant",
+    "essay_says_it": "an essay does say this",
+    "doesnt_say_it": "it doesn't say this",
     NO_REASON: "no reason given",
 }
 
@@ -34,8 +36,11 @@ def stats_page(stats: Stats) -> Rendered:
     )
     embed.add_field(name="Questions", value=f"{stats.questions:,}")
     found = f"{stats.found:,} ({stats.found_share:.0%})"
+    # Contradicted answers are not found (an essay says otherwise): counted within "not found".
     embed.add_field(
-        name="Who-said found", value=f"{found} · not found {stats.not_found:,} ({stats.not_found_share:.0%})"
+        name="Who-said found",
+        value=f"{found} · not found {stats.not_found:,} ({stats.not_found_share:.0%}), "
+        f"of which says otherwise {stats.contradicted:,}",
     )
     embed.add_field(name="Errors", value=f"{stats.errors:,}")
     embed.add_field(

@@ -2,7 +2,8 @@
 
 Buttons on a public answer are the same for everyone, so moderator actions cannot live there. The
 command finds the logged interaction behind the message (``InteractionRow.message_id``) and opens an
-ephemeral panel on the passages that answer showed: save quote, hide, fix attribution, correct.
+ephemeral panel on the passages that answer showed: save quote, hide, fix attribution, correct, and for
+a who-said answer the verdict of the question on each passage.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.curation.audit import CurationError
+from bot.curation.verdicts import claim_key
+from bot.discord.corrections import WHO_SAID
 from bot.discord.moderation import in_session, require_moderator
 from bot.discord.replies import send
-from bot.discord.views.moderation import ModerationPanel, load_panel_state
+from bot.discord.views.moderation import ModerationPanel, load_panel_state, load_rulings
+from bot.errors import EssaybotError
 from bot.store.models import InteractionRow
 
 if TYPE_CHECKING:
@@ -29,12 +33,30 @@ NAME = "Moderate this answer"
 
 def logged_passages(session: Session, guild_id: str, message_id: int) -> list[str] | None:
     """The passages the logged answer shown in ``message_id`` showed; None when no answer is logged."""
+    found = logged_answer(session, guild_id, message_id)
+    return None if found is None else found[0]
+
+
+def logged_answer(session: Session, guild_id: str, message_id: int) -> tuple[list[str], str | None] | None:
+    """The passages the answer in ``message_id`` showed and, for a who-said answer, its folded claim.
+
+    None when no answer is logged for that message.
+    """
     row = session.scalars(
         select(InteractionRow)
         .where(InteractionRow.guild_id == guild_id, InteractionRow.message_id == str(message_id))
         .order_by(InteractionRow.id.desc())
     ).first()
-    return None if row is None else list(row.passage_ids)
+    if row is None:
+        return None
+    query = (row.options or {}).get("query")
+    claim = None
+    if row.command in WHO_SAID and isinstance(query, str):
+        try:
+            claim = claim_key(query) or None
+        except EssaybotError:
+            claim = None  # a question that no longer parses: no verdict to override
+    return list(row.passage_ids), claim
 
 
 class ModerateCog(commands.Cog):
@@ -62,17 +84,21 @@ class ModerateCog(commands.Cog):
             me = self.client.user
             if me is None or message.author.id != me.id:
                 raise CurationError("That is not one of my answers: use this on a message I posted.")
-            ids = await in_session(self.client, gid, lambda s: logged_passages(s, gid, message.id))
-            if ids is None:
+            logged = await in_session(self.client, gid, lambda s: logged_answer(s, gid, message.id))
+            if logged is None:
                 days = self.client.settings.retention_days
                 raise CurationError(
                     "I have no record of that answer: answers are logged for "
                     f"{days} days, and copies shared from a private answer are not."
                 )
+            ids, claim = logged
             passages, curated = await load_panel_state(self.client, gid, ids)
             if not passages:
                 raise CurationError("That answer showed no passage that is still in the library.")
             entry.passage_ids = [p.id for p in passages]
-            panel = ModerationPanel(self.client, interaction, interaction.user.id, passages, curated)
+            rulings = await load_rulings(self.client, gid, claim, ids) if claim else {}
+            panel = ModerationPanel(
+                self.client, interaction, interaction.user.id, passages, curated, claim=claim, rulings=rulings
+            )
             await send(interaction, panel.page(), ephemeral=True, view=panel)
             panel.register()

@@ -1,4 +1,5 @@
-"""/review: the passages members reported with 👎 in this server, for moderators to act on."""
+"""/review: the passages members reported with 👎 in this server, for moderators to act on, and the
+questions whose verdict members reported, grouped by question."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from discord.ext import commands
 
 from bot.discord.cogs.audit import moderator_guild
 from bot.discord.replies import send
-from bot.discord.views.review import ReviewView, load_queue, queue_page
+from bot.discord.views.review import ReviewView, load_queue, load_verdict_reports, queue_page
 
 if TYPE_CHECKING:
     from bot.discord.client import EssaybotClient
@@ -32,13 +33,14 @@ class ReviewCog(commands.Cog):
         async with self.client.recorder.entry(interaction, "review", {}) as entry:
             guild_id = await moderator_guild(interaction, "/review")
             items = await load_queue(self.client, guild_id)
+            verdicts = await load_verdict_reports(self.client, guild_id)
             entry.passage_ids = [i.passage_id for i in items[:50]]
             if not items:
-                entry.verdict = "empty"
+                entry.verdict = "empty" if not verdicts else "verdicts"
                 view = None
             else:
-                view = ReviewView(self.client, interaction, interaction.user.id, guild_id, items)
-            page = view.page() if view else queue_page([], 0)
+                view = ReviewView(self.client, interaction, interaction.user.id, guild_id, items, verdicts)
+            page = view.page() if view else queue_page([], 0, verdicts=verdicts)
             await send(interaction, page, ephemeral=True, view=view)
             if view is not None:
                 view.register()

@@ -1,4 +1,4 @@
-"""The buttons under a who-said answer: pages, context, citation, feedback, share and delete.
+"""The buttons under a who-said answer: pages, context, citation, why, feedback, share and delete.
 
 On a public answer only the asker's presses change the shared message; anyone else who presses
 Previous/Next gets a private copy to page through, so nobody can hijack an answer under discussion.
@@ -46,6 +46,9 @@ class AnswerView(TimedView):
         shareable: bool = False,
     ) -> None:
         super().__init__(client, origin, owner_id)
+        if entry.row_id is None:
+            # The answer's own entry, not yet written: log its verdict and the calibration behind it.
+            entry.describe_answer(answer, client.service.app.calibration.id)
         self.answer, self.entry, self.visibility = answer, entry, visibility
         self.index, self.personal = index, personal
         self.quotes = shown_quotes(answer)
@@ -53,6 +56,7 @@ class AnswerView(TimedView):
         self.next = self.button("Next", "next", emoji="▶️")
         self.context_button = self.button("Show context", "context")
         self.cite = self.button("Copy citation", "cite")
+        self.button("Why?", "why", emoji="❔")
         self.button("", "up", emoji="👍", row=1)
         self.button("", "down", emoji="👎", row=1)
         if shareable:
@@ -131,6 +135,11 @@ class AnswerView(TimedView):
             await send_text(interaction, render.citation(self.quote), ephemeral=True, suppress_embeds=True)
             await self._log(interaction, "citation")
 
+    async def on_why(self, interaction: discord.Interaction) -> None:
+        """Privately: the cue the verifier used (negation, number, …) or how plainly it is said."""
+        await send(interaction, render.why(self.answer, self.quote), ephemeral=True)
+        await self._log(interaction, "why")
+
     async def on_up(self, interaction: discord.Interaction) -> None:
         """👍: counted once per member (a later vote replaces it)."""
         first = await self.client.recorder.vote(
@@ -170,7 +179,8 @@ class AnswerView(TimedView):
         # and correct the public copy too.
         options = {"answer": self.entry.row_id, **{k: self.entry.options.get(k) for k in ("query", "author")}}
         shared = self.client.recorder.new_entry("button_share", options)
-        shared.verdict, shared.passage_ids = self.answer.verdict, [q.passage_id for q in self.quotes]
+        shared.describe_answer(self.answer, self.client.service.app.calibration.id)
+        shared.passage_ids = [q.passage_id for q in self.quotes]
         shared.message_id = message_id
         await self.client.recorder.write(interaction, shared, started=None)
 

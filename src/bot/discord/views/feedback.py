@@ -1,4 +1,8 @@
-"""👎 feedback: a select for the reason, stored against the logged interaction."""
+"""👎 feedback: a select for the reason, stored against the logged interaction.
+
+Two reasons are about the verdict itself rather than the passage: "An essay does say this" (a modal
+asks which) and "It doesn't say this / says the opposite". They reach /review grouped by question.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,35 @@ REASONS: dict[str, tuple[str, str]] = {
     "out_of_context": ("Out of context", "The quote means something else in its essay"),
     "misquote": ("Misquote", "The words are not what the essay says"),
     "not_relevant": ("Not relevant", "This passage does not answer the question"),
+    "essay_says_it": ("An essay does say this (which?)", "The verdict is wrong: you can name the essay"),
+    "doesnt_say_it": ("It doesn't say this / says the opposite", "The passage does not say what was asked"),
 }
+WHICH_CHARS = 300  # bot.store.feedback.MAX_DETAIL_CHARS
+
+
+class WhichEssayModal(discord.ui.Modal, title="Which essay says this?"):
+    """A short text field for the essay (or words of it) that does say what was asked."""
+
+    def __init__(self, view: FeedbackView) -> None:
+        super().__init__()
+        self.view = view
+        self.which: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="Essay, author or words (optional)",
+            required=False,
+            max_length=WHICH_CHARS,
+            placeholder="e.g. Ashley Smith, on sanctions",
+        )
+        self.add_item(self.which)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        """Store the 👎 with the member's words."""
+        await self.view.record(interaction, "essay_says_it", self.which.value)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
+        """Same handling as commands."""
+        from bot.discord.tree import report_error
+
+        await report_error(interaction, error)
 
 
 class ReasonSelect(discord.ui.Select["FeedbackView"]):
@@ -60,17 +92,27 @@ class FeedbackView(TimedView):
         self.add_item(self.reason)
 
     async def on_reason(self, interaction: discord.Interaction) -> None:
-        """Store the 👎 with its reason and thank the member."""
+        """Store the 👎 with its reason (first asking which essay, for "an essay does say this")."""
         value = self.reason.values[0]
+        if value == "essay_says_it":
+            await interaction.response.send_modal(WhichEssayModal(self))
+            return
+        await self.record(interaction, value, None)
+
+    async def record(self, interaction: discord.Interaction, value: str, detail: str | None) -> None:
+        """Store the vote and thank the member, in place of the reason select."""
         passage_id = self.quote.passage_id if self.quote else None
         # A 👎 that brings the passage to the guild's review threshold is announced in the mod-log.
         async with watch_reports(self.client, interaction.guild_id, passage_id):
             first = await self.client.recorder.vote(
-                self.entry, interaction.user.id, -1, reason=value, passage_id=passage_id
+                self.entry, interaction.user.id, -1, reason=value, passage_id=passage_id, detail=detail
             )
         label = REASONS[value][0].lower()
         text = f"Thanks: recorded 👎 ({label}). Moderators review these reports."
         if not first:
             text = f"Updated your feedback: 👎 ({label})."
         self.stop()
-        await interaction.response.edit_message(content=text, view=None, allowed_mentions=NO_MENTIONS)
+        if interaction.message is not None:
+            await interaction.response.edit_message(content=text, view=None, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)

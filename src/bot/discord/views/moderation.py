@@ -19,11 +19,15 @@ from bot.store.models import CuratedQuoteRow
 if TYPE_CHECKING:
     from bot.discord.client import EssaybotClient
 
+from bot.curation.verdicts import VerdictOverrides
 from bot.discord.moderation import (
     ROLES,
+    VERDICT_CHOICES,
     attribute,
     in_session,
     require_moderator,
+    rule_verdict,
+    ruling_text,
     save_quote,
     set_hidden,
     speaker_text,
@@ -116,9 +120,14 @@ class ModerationPanel(TimedView):
         owner_id: int,
         passages: list[PassageInfo],
         curated: dict[str, list[int]],
+        *,
+        claim: str | None = None,
+        rulings: dict[str, str] | None = None,
     ) -> None:
         super().__init__(client, origin, owner_id)
         self.passages, self.curated, self.selected = passages[: limits.SELECT_OPTIONS], curated, 0
+        # A who-said answer's folded claim, and this server's rulings on it per passage.
+        self.claim, self.rulings = claim, dict(rulings or {})
         self.picker: discord.ui.Select[ModerationPanel] | None = None
         if len(self.passages) > 1:
             self.picker = discord.ui.Select(custom_id=self.custom_id("pick"), row=0)
@@ -130,6 +139,15 @@ class ModerationPanel(TimedView):
         )
         self.button("Fix attribution", "attribute", emoji="🗣️", row=1)
         self.button("Correct posted answers", "correct", emoji="✏️", row=1)
+        self.verdict: discord.ui.Select[ModerationPanel] | None = None
+        if claim:
+            self.verdict = discord.ui.Select(
+                custom_id=self.custom_id("verdict"),
+                row=2,
+                placeholder="Verdict for this question on this passage",
+            )
+            self.verdict.callback = self.on_verdict  # type: ignore[method-assign]
+            self.add_item(self.verdict)
         self._sync()
 
     @property
@@ -153,6 +171,13 @@ class ModerationPanel(TimedView):
                 for i, p in enumerate(self.passages)
             ]
         self.hide_button.label = "Unhide passage" if self.info.hidden else "Hide passage"
+        if self.verdict is not None:
+            current = self.rulings.get(self.info.id, "reset")
+            self.verdict.options = [
+                discord.SelectOption(label=limits.truncate(text, limits.SELECT_OPTION_LABEL, markdown=False),
+                                     value=value, default=value == current)
+                for value, text in VERDICT_CHOICES.items()
+            ]  # fmt: skip
 
     def page(self, status: str = "") -> Rendered:
         """The selected passage with this server's decisions about it."""
@@ -167,6 +192,9 @@ class ModerationPanel(TimedView):
         saved = self.curated.get(info.id)
         if saved:
             lines.append("**Curated:** " + ", ".join(f"#{n}" for n in saved))
+        if self.claim:
+            question = limits.truncate(escape(one_line(self.claim)), 300)
+            lines.append(f"**Verdict for “{question}”:** {ruling_text(self.rulings.get(info.id))}")
         embed = discord.Embed(title="Moderate this answer", description="\n".join(lines), colour=NEUTRAL)
         embed.set_footer(
             text=footer(
@@ -181,6 +209,8 @@ class ModerationPanel(TimedView):
         """Reload the passages' state and show ``status`` in the panel."""
         ids = [p.id for p in self.passages]
         passages, self.curated = await load_panel_state(self.client, str(interaction.guild_id), ids)
+        if self.claim:
+            self.rulings = await load_rulings(self.client, str(interaction.guild_id), self.claim, ids)
         self.passages = passages or self.passages  # an essay removed meanwhile takes its passages along
         self.selected = min(self.selected, len(self.passages) - 1)
         self._sync()
@@ -197,6 +227,29 @@ class ModerationPanel(TimedView):
         self._sync()
         page = self.page()
         await interaction.response.edit_message(
+            content=page.content, embeds=page.embeds, view=self, allowed_mentions=NO_MENTIONS
+        )
+
+    async def on_verdict(self, interaction: discord.Interaction) -> None:
+        """Rule on this question and passage, then correct the posted answers to the question."""
+        from bot.discord.corrections import correct
+
+        assert self.verdict is not None and self.claim is not None
+        choice = self.verdict.values[0] if self.verdict.values else "reset"
+        outcome = await rule_verdict(self.client, interaction, self.info.id, self.claim, choice)
+        if not outcome.changed:
+            await self.refresh(interaction, outcome.text)
+            return
+        await interaction.response.defer()
+        gid = str(interaction.guild_id)
+        report = await correct(self.client, int(gid), [self.info.id], claim=self.claim)
+        if report.edited:
+            await modlog.post(self.client, gid, f"✏️ <@{interaction.user.id}> {report.summary()}")
+        ids = [p.id for p in self.passages]
+        self.rulings = await load_rulings(self.client, gid, self.claim, ids)
+        self._sync()
+        page = self.page(f"{outcome.text} {report.summary()}")
+        await interaction.edit_original_response(
             content=page.content, embeds=page.embeds, view=self, allowed_mentions=NO_MENTIONS
         )
 
@@ -253,6 +306,19 @@ async def load_panel_state(
         for passage_id, quote_id in rows:
             curated.setdefault(passage_id, []).append(quote_id)
         return infos, curated
+
+    return await in_session(client, guild_id, work)
+
+
+async def load_rulings(
+    client: EssaybotClient, guild_id: str, claim: str, passage_ids: list[str]
+) -> dict[str, str]:
+    """This guild's rulings on a folded claim for the given passages: passage id -> verdict."""
+
+    def work(session: Session) -> dict[str, str]:
+        repo = VerdictOverrides(session, guild_id)
+        rows = {pid: repo.get(claim, pid) for pid in passage_ids}
+        return {pid: row.verdict for pid, row in rows.items() if row is not None}
 
     return await in_session(client, guild_id, work)
 

@@ -17,9 +17,9 @@ import discord
 from sqlalchemy.orm import Session
 
 from bot.curation.passages import PassageOverrides
-from bot.curation.review import NO_REASON, ReviewItem, ReviewQueue, by_reason
+from bot.curation.review import NO_REASON, ReviewItem, ReviewQueue, VerdictReport, by_reason
 from bot.discord import modlog
-from bot.discord.limits import CONTENT, EMBED_DESCRIPTION, FIELD_VALUE, truncate
+from bot.discord.limits import CONTENT, EMBED_DESCRIPTION, FIELD_NAME, FIELD_VALUE, fit_embeds, truncate
 from bot.discord.markdown import escape
 from bot.discord.render import Rendered
 from bot.discord.render_common import NEUTRAL, one_line, user_text
@@ -90,18 +90,56 @@ def item_embed(item: ReviewItem, index: int, total: int) -> discord.Embed:
     return embed
 
 
-def queue_page(items: list[ReviewItem], index: int, status: str = "") -> Rendered:
-    """The panel: a summary of the queue by reason, and the passage at ``index``."""
+VERDICT_QUESTIONS = 10  # questions listed in the verdict reports embed
+
+
+def verdicts_embed(reports: list[VerdictReport]) -> discord.Embed:
+    """Reports about the verdict itself, one field per question, most reported first."""
+    total = sum(r.reports for r in reports)
+    embed = discord.Embed(
+        title=f"Verdict reports: {len(reports)} question{'s' if len(reports) != 1 else ''}, {total} 👎",
+        description=(
+            "Members say an essay does say what was asked, or that the passage shown does not say it. "
+            "Right-click the answer → Apps → Moderate this answer to rule on the question."
+        ),
+        colour=NEUTRAL,
+    )
+    for report in reports[:VERDICT_QUESTIONS]:
+        lines = [" · ".join(f"{reason_label(r)} ×{n}" for r, n in report.reasons)]
+        lines += [f"Which: {user_text(w, 150)}" for w in report.which]
+        if report.passage_ids:
+            lines.append("Passages shown: " + ", ".join(f"`{p}`" for p in report.passage_ids[:5]))
+        lines.append(f"Last report <t:{int(report.last_report_at.timestamp())}:R>")
+        embed.add_field(
+            name=truncate(f"{report.reports} 👎 · {escape(one_line(report.question))}", FIELD_NAME),
+            value=truncate("\n".join(lines), FIELD_VALUE),
+            inline=False,
+        )
+    if len(reports) > VERDICT_QUESTIONS:
+        embed.set_footer(text=f"{len(reports) - VERDICT_QUESTIONS} more questions not shown")
+    return embed
+
+
+def queue_page(
+    items: list[ReviewItem], index: int, status: str = "", verdicts: list[VerdictReport] | None = None
+) -> Rendered:
+    """The panel: a summary of the queue by reason, the passage at ``index``, then verdict reports."""
     lead = f"{status}\n" if status else ""
+    extra = [verdicts_embed(verdicts)] if verdicts else []
     if not items:
-        return Rendered(truncate(f"{lead}Nothing to review: no passage has open 👎 reports.", CONTENT), [])
+        text = "Nothing to review: no passage has open 👎 reports."
+        if verdicts:
+            text = "No passage has open 👎 reports; members reported the verdict of these questions."
+        return Rendered(truncate(lead + text, CONTENT), fit_embeds(extra))
     summary = ", ".join(f"{reason_label(r).lower()} {n}" for r, n in by_reason(items))
     reports = sum(i.reports for i in items)
     head = (
         f"**Review queue**: {len(items)} passage{'s' if len(items) != 1 else ''}, "
         f"{reports} open 👎 report{'s' if reports != 1 else ''} ({summary}). Most reported first."
     )
-    return Rendered(truncate(lead + head, CONTENT), [item_embed(items[index], index, len(items))])
+    return Rendered(
+        truncate(lead + head, CONTENT), fit_embeds([item_embed(items[index], index, len(items)), *extra])
+    )
 
 
 async def load_queue(
@@ -117,6 +155,17 @@ async def load_queue(
     return await client.service.run(load)
 
 
+async def load_verdict_reports(client: EssaybotClient, guild_id: int) -> list[VerdictReport]:
+    """The guild's reports about verdicts, grouped by question, read on a worker thread."""
+    engine, gid = (await client.app_for(guild_id)).engine, str(guild_id)
+
+    def load() -> list[VerdictReport]:
+        with session_scope(engine) as session:
+            return ReviewQueue(session, gid).verdict_reports()
+
+    return await client.service.run(load)
+
+
 class ReviewView(TimedView):
     """Previous/Next through the queue; Hide, Fix attribution and Dismiss on the passage shown."""
 
@@ -127,9 +176,11 @@ class ReviewView(TimedView):
         owner_id: int,
         guild_id: int,
         items: list[ReviewItem],
+        verdicts: list[VerdictReport] | None = None,
     ) -> None:
         super().__init__(client, origin, owner_id)
         self.guild_id, self.items, self.index = guild_id, items, 0
+        self.verdicts = list(verdicts or [])
         self.prev = self.button("Previous", "prev", emoji="◀️")
         self.next = self.button("Next", "next", emoji="▶️")
         self.hide = self.button("Hide passage", "hide", emoji="🙈", style=discord.ButtonStyle.danger, row=1)
@@ -151,7 +202,7 @@ class ReviewView(TimedView):
 
     def page(self, status: str = "") -> Rendered:
         """The panel as it stands."""
-        return queue_page(self.items, self.index, status)
+        return queue_page(self.items, self.index, status, self.verdicts)
 
     async def show(self, interaction: discord.Interaction, status: str = "") -> None:
         """Redraw the panel in place (a button press or a modal submitted from it)."""
@@ -165,6 +216,7 @@ class ReviewView(TimedView):
         """Fetch the queue again, staying on the same passage when it is still there."""
         current = self.item.passage_id if self.item else None
         self.items = await load_queue(self.client, self.guild_id)
+        self.verdicts = await load_verdict_reports(self.client, self.guild_id)
         ids = [i.passage_id for i in self.items]
         if current in ids:
             self.index = ids.index(current)
