@@ -20,7 +20,7 @@ from bot.ops.doctor import check_disk, check_model, run_doctor, token_shape_prob
 # Shaped like a bot token: base64 of a snowflake id, a timestamp part and an HMAC part.
 USER_ID = base64.urlsafe_b64encode(b"112233445566778899").decode().rstrip("=")
 TOKEN = f"{USER_ID}.GhIjKl.AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-"
-NAMES = ["config", "token", "database", "index", "model", "disk"]
+NAMES = ["config", "token", "database", "index", "model", "verifier", "disk"]
 MESSAGE = "config error: top_k: Input should be greater than or equal to 1 (from x.toml)"
 
 
@@ -70,6 +70,7 @@ def test_everything_fine(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert results["token"][1] == "present (from DISCORD_TOKEN) and plausible in shape; not shown"
     assert results["index"][1].startswith("fresh: generation")
     assert "torch" in results["model"][1]
+    assert "direction words" in results["verifier"][1]
     assert len(lines) == len(NAMES) and all(line.startswith("ok   ") for line in lines)
     output = "\n".join(lines)
     assert not any(part in output for part in TOKEN.split("."))
@@ -164,10 +165,10 @@ def test_cli_exit_codes(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
     result = runner.invoke(main, ["--data-dir", str(data_dir), "doctor"])
     assert result.exit_code == 1
-    assert result.output.splitlines()[-1] == "5/6 checks passed: fix token"
+    assert result.output.splitlines()[-1] == "6/7 checks passed: fix token"
     assert runner.invoke(main, ["--data-dir", str(data_dir), "doctor", "--no-token"]).exit_code == 0
     monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
     result = runner.invoke(main, ["--data-dir", str(data_dir), "doctor"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[-1] == "6/6 checks passed"
+    assert result.output.splitlines()[-1] == "7/7 checks passed"
     assert TOKEN not in result.output

@@ -283,6 +283,11 @@ def _lexicon() -> dict[str, float]:
     return lex
 
 
+def lexicon_size() -> int:
+    """How many direction words the verifier knows (``essaybot doctor`` checks that they load)."""
+    return len(_lexicon())
+
+
 def valence(w: Words, i: int) -> float:
     """Direction of word ``i`` (VADER scale), flipped when a negator stands just before it."""
     lex = _lexicon()

@@ -46,7 +46,7 @@ def run_doctor(
 
     settings = _load(settings_loader, record)
     if settings is None:
-        for name in ("token", "database", "index", "model", "disk"):
+        for name in ("token", "database", "index", "model", "verifier", "disk"):
             record(Check(name, False, "not checked: the configuration is invalid"))
         return checks
     record(check_token(settings, required=require_token))
@@ -60,8 +60,26 @@ def run_doctor(
     if servers is not None:
         record(servers)
     record(check_model(settings.embedding_model))
+    record(check_verifier())
     record(check_disk(settings.data_dir))
     return checks
+
+
+def check_verifier() -> Check:
+    """The verifier's calibration and its sentiment lexicon load (both ship in packages, offline)."""
+    from bot.answer.calibration import Calibration
+    from bot.answer.cues import lexicon_size
+
+    try:
+        calibration = Calibration.load()
+        words = lexicon_size()
+    except (OSError, ValueError, KeyError, ModuleNotFoundError) as exc:
+        return Check("verifier", False, f"cannot load: {exc}")
+    return Check(
+        "verifier",
+        True,
+        f"calibration {calibration.id}, {words:,} direction words (VADER lexicon + reviewed list)",
+    )
 
 
 def _load(settings_loader: Callable[[], Settings], record: Callable[[Check], None]) -> Settings | None:
