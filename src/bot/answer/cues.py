@@ -54,8 +54,8 @@ STOPWORDS = _wordlist(
 )
 SOFT_NEGATORS = _wordlist(
     """
-    oppose opposes opposed opposing refuse refuses refused rejects rejected unable incapable impossible
-    fail fails failed unlikely short-lived
+    oppose opposes opposed opposing refuse refuses refused refusing rejects rejected rejecting
+    unable incapable impossible fail fails failed unlikely short-lived
     """
 )
 NEGATORS = _wordlist(
@@ -243,9 +243,22 @@ def number_cue(claim: Words, passage: Words) -> Cue | None:
 # -- negation -----------------------------------------------------------------------------------
 
 
+# Idioms with a negator that negate nothing ("no less than", "not only … but"), and verbs that
+# negate what follows ("stopped being", "ceased to") though no negator is written.
+_NOT_NEGATING = frozenset({("no", "less"), ("not", "only"), ("no", "doubt"), ("no", "matter")})
+_NEGATING = frozenset({"stop", "stops", "stopped", "cease", "ceases", "ceased"})
+_NEGATED_COMPLEMENT = frozenset({"being", "to"})
+
+
 def negation_count(w: Words) -> int:
     """Negators in the text, counting verbs that negate what follows ("opposes sanctions")."""
-    return sum(1 for x in w.lower if x in NEGATORS or x in SOFT_NEGATORS)
+    count = 0
+    for i, x in enumerate(w.lower):
+        nxt = w.lower[i + 1] if i + 1 < len(w.lower) else ""
+        # "nor" continues a negation already counted ("not … nor …", "neither … nor …").
+        written = (x in NEGATORS or x in SOFT_NEGATORS) and x != "nor" and (x, nxt) not in _NOT_NEGATING
+        count += int(written or (x in _NEGATING and nxt in _NEGATED_COMPLEMENT))
+    return count
 
 
 def negation_cue(claim: Words, passage: Words) -> Cue | None:
@@ -296,7 +309,7 @@ def valence(w: Words, i: int) -> float:
     v = 0.0 if name or w.lower[i] in TOPIC_WORDS else lex.get(w.lower[i], 0.0)
     if i + 1 < len(w.lower):
         v = _PHRASES.get((w.lower[i], w.lower[i + 1]), v)
-    if v and any(x in NEGATORS for x in w.lower[max(0, i - 3) : i]):
+    if v and any(x in NEGATORS or x in SOFT_NEGATORS for x in w.lower[max(0, i - 3) : i]):
         v = -v
     return v
 
