@@ -72,7 +72,9 @@ async def test_author_filter_miss_names_who_said_it(bot_env: BotEnv) -> None:
     interaction = await bot_env.who_said(f"“{CHICKENS}”", author="Paul Mason")
     message = await bot_env.answer(interaction)
     text = bot_env.text(message)
-    assert "Not in Paul Mason" in text
+    # The verdict first, then who did say it.
+    assert message.content.startswith("Not found: nothing in Paul Mason's essays clearly says this. Found in")
+    assert "Not in **Paul Mason**'s essays" in text
     assert ICL in text
 
 
