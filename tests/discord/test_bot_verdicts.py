@@ -102,7 +102,8 @@ async def thumbs_down(bot_env: BotEnv, message: Message, user: int, reason: str)
     down = await bot_env.server.click(user, message, bot_env.custom_id(message, "down"))
     prompt = await down.wait_message()
     chosen = await bot_env.server.select(user, prompt, bot_env.custom_id(prompt, "reason"), [reason])
-    return await chosen.response()
+    response: dict[str, Any] = await chosen.response()
+    return response
 
 
 async def test_verdict_reasons_reach_review_grouped_by_question(bot_env: BotEnv) -> None:

@@ -4,10 +4,11 @@ differs; support words instead of a percentage; the content always starts with t
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from test_render import HOSTILE, LONG_META, META, assert_fits, found, not_found, quote
 
-from bot.answer.types import Contradiction
+from bot.answer.types import Contradiction, WhoSaidAnswer
 from bot.answer.wording import headline
 from bot.discord import render
 from bot.discord.markdown import escape
@@ -18,11 +19,11 @@ MASON = replace(
 )
 
 
-def contradicted(**extra: object) -> render.WhoSaidAnswer:
+def contradicted(**extra: Any) -> WhoSaidAnswer:
     q = quote("Russia was plundered by the American-led order.", meta=MASON, match="paraphrase")
     c = Contradiction(q, "says “plundered”, not “prospered”", "opposite")
     closest = [q, replace(quote("Another related passage.", match="paraphrase"), passage_id="p2")]
-    return not_found("Who said Russia prospered?", contradicted_by=[c], closest=closest, **extra)  # type: ignore[arg-type]
+    return not_found("Who said Russia prospered?", contradicted_by=[c], closest=closest, **extra)
 
 
 def test_contradicted_answer_has_its_colour_label_speaker_and_difference() -> None:
