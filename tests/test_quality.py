@@ -2,6 +2,11 @@
 
 The shared development sets live beside the repository (``../shared/eval``); the project's own
 question files are in ``tests/data``. Nothing at run time reads either.
+
+The support model was fitted on these same questions, so figures measured on them are fit figures:
+they guard against regressions only. The verdict's real quality is gated by
+``test_verdict_held_out_folds``: cross-validation, each question answered by a model that never saw
+it, through the core's own who-said path. ``tests/data/heldout_who_said.jsonl`` is never scored here.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import pytest
 
 from bot.app import Essaybot
 from bot.evaluation.cli import evaluate
+from bot.evaluation.metrics import read_jsonl
+from bot.evaluation.support import SEEDS, cross_validate
 
 pytestmark = pytest.mark.model
 
@@ -33,6 +40,55 @@ def _files(*names: Path) -> tuple[Path, ...]:
     return names
 
 
+FIT_DEV_POSITIVES = 17  # of 22; before the verifier, 22 were "found" but traps were found too
+
+# Held-out-fold figures, as the README's Quality table gives them: right answers per category, summed
+# over 3 seeds × 5 folds (each question counts once per seed). A category may fall short of its README
+# figure by at most one question per seed, for floating-point differences between machines.
+HELD_OUT = {
+    "quote": (87, 87),
+    "ordinary": (223, 294),
+    "hard": (33, 174),
+    "zero_overlap": (21, 108),
+    "stance_inversion": (52, 69),
+    "mix": (44, 51),
+    "wrong_fact": (56, 75),
+    "unsaid": (33, 33),
+    "off_topic": (27, 27),
+    "negative": (49, 51),
+}
+HELD_OUT_STANCE_CONTRADICTED = 18  # stance inversions answered with contradicted_by naming the essay
+HELD_OUT_WRONG_ATTRIBUTIONS = 51  # "found" with the wrong essay, or a negative found, of 969 answers
+# In this order: the folds are drawn over the questions in file order, so another order gives other
+# folds (and figures that differ by a few questions, which is the noise of cross-validation itself).
+CV_FILES = (
+    "own_who_said.jsonl",
+    "hard_paraphrases.jsonl",
+    "nested_who_said.jsonl",
+    "claims_negative.jsonl",
+    "claims_positive.jsonl",
+)
+
+
+def test_verdict_held_out_folds(seeded_app: Essaybot) -> None:
+    """Cross-validated verdicts on every question set we fit on must not drop below the README's."""
+    files = [
+        *_files(SHARED_EVAL / "dev_who_said.jsonl", SHARED_EVAL / "dev_traps.jsonl"),
+        *(DATA / name for name in CV_FILES),
+    ]
+    rows = [row for f in files for row in read_jsonl(f)]
+    tally = cross_validate(seeded_app, rows)
+    seeds = len(SEEDS)
+    for category, (right, total) in HELD_OUT.items():
+        got, n = tally.right[category]
+        assert n == total, (category, n)
+        assert got >= right - seeds, (category, got, right)
+    # Never: an essay shown as saying the opposite of a true claim, or of an off-topic question.
+    assert tally.contradicted_wrongly == 0
+    assert tally.contradicted_traps >= HELD_OUT_STANCE_CONTRADICTED - seeds
+    assert tally.wrong_attributions <= HELD_OUT_WRONG_ATTRIBUTIONS + seeds
+
+
 def test_dev_sets_meet_targets(seeded_app: Essaybot) -> None:
     results = evaluate(
         seeded_app, _files(SHARED_EVAL / "dev_who_said.jsonl", SHARED_EVAL / "dev_compare.jsonl")
@@ -42,11 +98,11 @@ def test_dev_sets_meet_targets(seeded_app: Essaybot) -> None:
     assert ws.essay_first["exact"].hits + ws.essay_first["near"].hits == 10
     assert ws.essay_first["paraphrase"].hits >= 11, ws.essay_first["paraphrase"].misses
     assert ws.passage_top3["paraphrase"].hits == 12, ws.passage_top3["paraphrase"].misses
-    # The attribution targets: every speaker and reported-view annotation right, at least 6 of 7
-    # negatives "not found" with every positive still found.
+    # Fit figures (the support model saw these questions): every speaker and reported-view annotation
+    # right, every negative "not found", and the verifier still finds most positives.
     assert ws.speaker.hits == ws.speaker.total == 3, ws.speaker.misses
-    assert ws.negatives_not_found.hits >= 6, ws.negatives_not_found.misses
-    assert ws.positives_found.hits == 22, ws.positives_found.misses
+    assert ws.negatives_not_found.hits == 7, ws.negatives_not_found.misses
+    assert ws.positives_found.hits >= FIT_DEV_POSITIVES, ws.positives_found.misses
     assert full["compare"].hits >= 7, full["compare"].misses
 
 
@@ -77,7 +133,7 @@ def test_own_questions_generalise(seeded_app: Essaybot) -> None:
     """The project's own questions (written apart from the shared set) hold the same bar."""
     ws = evaluate(seeded_app, (DATA / "own_who_said.jsonl",))["systems"]["full"]["who_said"]
     positives = ws.positives_found
-    assert positives.hits / positives.total >= 0.9, positives.misses
+    assert positives.hits / positives.total >= 0.8, positives.misses
     assert ws.negatives_not_found.hits / ws.negatives_not_found.total >= 0.8, ws.negatives_not_found.misses
     assert sum(t.hits for t in ws.essay_first.values()) >= 0.9 * sum(t.total for t in ws.essay_first.values())
 
