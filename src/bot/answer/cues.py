@@ -152,8 +152,11 @@ class Words:
 
 def words(text: str) -> Words:
     """Tokenise ``text`` once for every cue."""
+    # One normalisation of the whole text, then the same words found in it: normalising word by word
+    # cost more than the rest of verification together.
     surface = tuple(_WORD.findall(text.replace("’", "'").replace("‘", "'")))
-    lower = tuple(normalize(w) for w in surface)
+    lowered = normalize(" ".join(surface)).split(" ")
+    lower = tuple(lowered) if len(lowered) == len(surface) else tuple(normalize(w) for w in surface)
     return Words(surface, lower, tuple(_STEM.stemWords(list(lower))))
 
 

@@ -7,6 +7,7 @@ Words are the normalised ``[\\w']+`` tokens of ``textnorm``, so punctuation neve
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -64,17 +65,19 @@ class _Tok:
     end: int
 
 
-def _tokens(text: str) -> list[_Tok]:
+@functools.lru_cache(maxsize=512)  # bounded: a 2,000-character query tokenises to about 40 KB
+def _tokens(text: str) -> tuple[_Tok, ...]:
     """Normalised word tokens with the original offsets they came from."""
     norm, offsets = normalize_with_map(text)
-    return [_Tok(m.group(), offsets[m.start()], offsets[m.end() - 1] + 1) for m in _TOKEN.finditer(norm)]
+    # Cached: the verifier aligns one claim with several passages, and popular passages recur.
+    return tuple(_Tok(m.group(), offsets[m.start()], offsets[m.end() - 1] + 1) for m in _TOKEN.finditer(norm))
 
 
-def _slice(text: str, toks: list[_Tok], i: int, j: int) -> str:
+def _slice(text: str, toks: Sequence[_Tok], i: int, j: int) -> str:
     return text[toks[i].start : toks[j - 1].end] if j > i else ""
 
 
-def _ops(user: str, ut: list[_Tok], original: str, ot: list[_Tok]) -> list[DiffOp]:
+def _ops(user: str, ut: Sequence[_Tok], original: str, ot: Sequence[_Tok]) -> list[DiffOp]:
     matcher = SequenceMatcher(None, [t.norm for t in ut], [t.norm for t in ot], autojunk=False)
     return [
         DiffOp(tag, _slice(user, ut, i1, i2), _slice(original, ot, j1, j2))
@@ -110,11 +113,11 @@ def diff_summary(ops: Sequence[DiffLike]) -> str:
     )
 
 
-def _similarity(a: list[_Tok], b: list[_Tok]) -> float:
+def _similarity(a: Sequence[_Tok], b: Sequence[_Tok]) -> float:
     return float(fuzz.ratio(" ".join(t.norm for t in a), " ".join(t.norm for t in b)))
 
 
-def _align(qt: list[_Tok], tt: list[_Tok]) -> tuple[int, int, float]:
+def _align(qt: Sequence[_Tok], tt: Sequence[_Tok]) -> tuple[int, int, float]:
     """Token range ``[i, j)`` of ``tt`` best matching the query tokens, and its similarity."""
     if not qt or not tt:
         return 0, 0, 0.0
@@ -154,7 +157,7 @@ def best_alignment(query: str, text: str) -> tuple[int, int, float]:
     return tt[i].start, tt[j - 1].end, score
 
 
-def _exact(qt: list[_Tok], tt: list[_Tok]) -> tuple[int, int] | None:
+def _exact(qt: Sequence[_Tok], tt: Sequence[_Tok]) -> tuple[int, int] | None:
     """Token range where the query's words occur verbatim, in order (punctuation ignored)."""
     q = [t.norm for t in qt]
     for i in range(len(tt) - len(q) + 1):

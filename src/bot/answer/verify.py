@@ -147,11 +147,14 @@ class Verifier:
         for h in candidates:
             sim, lo, hi = self._best_window(h.row, qv)
             scored.append((h, sim, lo, hi))
+        claim_words = cues.words(claim)
+        claim_numbers = {v for v, _, _ in cues.numbers(claim_words)}
+        claim_names = [set(tokenize([claim_words.surface[i]])[0]) for i, _ in cues.names(claim_words)]
         for h, sim, lo, hi in scored:
             other = max((s for g, s, _, _ in scored if g.passage.essay_id != h.passage.essay_id), default=0.0)
             start, end = snap.passages[lo].start, snap.passages[hi].end
             text = snap.body_text(h.passage.essay_id, start, end)
-            claim_words, window_words = cues.words(claim), cues.words(text)
+            window_words = cues.words(text)
             features = {
                 "window": sim,
                 "dense": h.dense,
@@ -159,13 +162,8 @@ class Verifier:
                 "weighted_coverage": h.weighted_coverage,
                 "margin": sim - other,
                 "direction_gap": cues.direction_gap(claim_words, window_words),
-                "names_missing": self._names_missing(claim_words, h.passage.essay_id),
-                "numbers_missing": float(
-                    any(
-                        v not in {w for w, _, _ in cues.numbers(window_words)}
-                        for v, _, _ in cues.numbers(claim_words)
-                    )
-                ),
+                "names_missing": self._names_missing(claim_names, h.passage.essay_id),
+                "numbers_missing": float(bool(claim_numbers - {v for v, _, _ in cues.numbers(window_words)})),
             }
             c = Check(h, start, end, features, self.model.probability(features))
             c.cue = cues.contradiction(claim, text) if sim >= CONTRADICTION_MIN_SIMILARITY else None
@@ -186,12 +184,10 @@ class Verifier:
             result.contradicted = [c for c in result.checks[:1] if c.cue is not None]
         return result
 
-    def _names_missing(self, claim: cues.Words, essay_id: str) -> float:
-        """Names in the claim (capitalised words) that the candidate's essay never uses."""
+    def _names_missing(self, names: list[set[str]], essay_id: str) -> float:
+        """Names in the claim (capitalised words, as stemmed terms) that the candidate's essay never uses."""
         vocab = _essay_vocabulary(self.snapshot)[essay_id]
-        names = {claim.surface[i] for i, _ in cues.names(claim)}
-        missing = {n for n in names if not set(tokenize([n])[0]) <= vocab}
-        return float(min(NAMES_CAP, len(missing)))
+        return float(min(NAMES_CAP, len({frozenset(n) for n in names if not n <= vocab})))
 
     def _mix(self, claim: str, checks: list[Check]) -> tuple[Check, Check] | None:
         """The claim's rare words come together only across two essays: "A says X; B says Y"."""
