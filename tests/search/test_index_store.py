@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,15 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from bot.search.index_store import FORMAT_VERSION, KEEP_GENERATIONS, IndexStore, Manifest, StaleIndexError
+from bot.search.index_store import (
+    FORMAT_VERSION,
+    INDEX_FILES,
+    KEEP_GENERATIONS,
+    IndexStore,
+    Manifest,
+    StaleIndexError,
+    file_sha256,
+)
 
 MODEL = "test-model"
 CORPUS = "hash-a"
@@ -42,6 +51,14 @@ def load(store: IndexStore, **overrides: Any) -> Any:
     args: dict[str, Any] = {"model": MODEL, "corpus_hash": CORPUS, "calibration": CALIBRATION}
     args.update(overrides)
     return store.load(**args)
+
+
+def drop_checksums(store: IndexStore, generation: int = 1) -> None:
+    """Rewrite a manifest as an older version wrote it: no ``checksums`` field."""
+    path = store.root / f"gen-{generation:06d}" / "manifest.json"
+    raw = json.loads(path.read_text())
+    del raw["checksums"]
+    path.write_text(json.dumps(raw, indent=2))
 
 
 def generation_dirs(store: IndexStore) -> list[str]:
@@ -127,6 +144,7 @@ def test_other_format_version_is_stale(store: IndexStore) -> None:
 @pytest.mark.parametrize("name", ["sentences.faiss"])
 def test_corrupt_faiss_file_is_stale(store: IndexStore, name: str) -> None:
     store.publish(save(store))
+    drop_checksums(store)  # FAISS's own parse check still guards a generation without checksums
     (store.root / "gen-000001" / name).write_bytes(b"not a faiss index at all")
     with pytest.raises(StaleIndexError, match="unreadable"):
         load(store)
@@ -154,6 +172,7 @@ def test_missing_files_are_stale(store: IndexStore) -> None:
 
 def test_files_disagreeing_with_the_manifest_are_stale(store: IndexStore) -> None:
     store.publish(save(store))
+    drop_checksums(store)  # the count check still guards a generation without checksums
     (store.root / "gen-000001" / "passage_ids.json").write_text(json.dumps(["p0", "p1"]))
     with pytest.raises(StaleIndexError, match="do not match"):
         load(store)
@@ -240,3 +259,100 @@ def test_two_handles_on_one_folder_share_lock_and_generations(tmp_path: Path) ->
     b.publish(manifest)
     assert a.current_generation() == 1
     assert (tmp_path / "index" / ".lock").exists()
+
+
+# -- checksums: damaged files are caught before FAISS reads them ---------------------------------------
+
+
+def _zero_middle(path: Path) -> None:
+    """Zero 64 bytes in the middle of the file, in place (same size, still parses as FAISS)."""
+    size = path.stat().st_size
+    with path.open("r+b") as fh:
+        fh.seek(size // 2)
+        fh.write(b"\0" * 64)
+
+
+def _random_tail(path: Path) -> None:
+    """Overwrite the vector data at the end with random bytes, in place (the NaN case)."""
+    size = path.stat().st_size
+    noise = np.random.default_rng(99).integers(0, 256, 128, dtype=np.uint8).tobytes()
+    with path.open("r+b") as fh:
+        fh.seek(size - len(noise))
+        fh.write(noise)
+
+
+def _truncate(path: Path) -> None:
+    with path.open("r+b") as fh:
+        fh.truncate(path.stat().st_size - 40)
+
+
+@pytest.mark.parametrize(
+    "damage", [_zero_middle, _random_tail, _truncate], ids=["zeroed", "random", "truncated"]
+)
+@pytest.mark.parametrize("name", INDEX_FILES)
+def test_damaged_index_file_fails_its_checksum(store: IndexStore, damage: Any, name: str) -> None:
+    manifest = save(store, n=40)
+    store.publish(manifest)
+    assert manifest.checksums is not None and set(manifest.checksums) == set(INDEX_FILES)
+    damage(store.root / "gen-000001" / name)
+    with pytest.raises(StaleIndexError, match=f"checksum mismatch on {re.escape(name)}"):
+        load(store)
+    # The rebuild that follows must not reuse vectors from the damaged generation.
+    assert store.previous_vectors(MODEL) == {}
+
+
+def test_zeroed_vectors_would_load_without_checksums(store: IndexStore) -> None:
+    """Why checksums are needed: zeroed vector bytes still parse, and FAISS returns zero vectors."""
+    store.publish(save(store, n=40))
+    drop_checksums(store)
+    _zero_middle(store.root / "gen-000001" / "sentences.faiss")
+    vectors = load(store).sentences.reconstruct_all()
+    assert not np.allclose(vectors, unit_vectors(40, 0))
+
+
+def test_checksums_are_of_the_files_on_disk(store: IndexStore) -> None:
+    manifest = save(store)
+    folder = store.root / "gen-000001"
+    assert manifest.checksums == {name: file_sha256(folder / name) for name in INDEX_FILES}
+    assert json.loads((folder / "manifest.json").read_text())["checksums"] == manifest.checksums
+
+
+def test_file_sha256_reads_in_chunks(tmp_path: Path) -> None:
+    import hashlib
+
+    path = tmp_path / "big"
+    data = np.random.default_rng(1).integers(0, 256, (3 << 20) + 17, dtype=np.uint8).tobytes()
+    path.write_bytes(data)
+    assert file_sha256(path) == hashlib.sha256(data).hexdigest()
+
+
+def test_old_manifest_without_checksums_still_loads(store: IndexStore) -> None:
+    store.publish(save(store, n=5, seed=2))
+    drop_checksums(store)
+    loaded = load(store)
+    assert loaded.manifest.checksums is None
+    assert loaded.passage_ids == [f"p{i}" for i in range(5)]
+    assert np.allclose(loaded.sentences.reconstruct_all(), unit_vectors(5, 2))
+    assert sorted(store.previous_vectors(MODEL)) == [f"p{i}" for i in range(5)]
+    # The next generation records checksums again.
+    assert save(store, seed=3).checksums is not None
+
+
+def test_checksum_missing_for_a_file_is_a_mismatch(store: IndexStore) -> None:
+    store.publish(save(store))
+    path = store.root / "gen-000001" / "manifest.json"
+    raw = json.loads(path.read_text())
+    del raw["checksums"]["passage_ids.json"]
+    path.write_text(json.dumps(raw))
+    with pytest.raises(StaleIndexError, match=r"checksum mismatch on passage_ids\.json"):
+        load(store)
+
+
+def test_checksums_that_are_not_a_mapping_are_stale(store: IndexStore) -> None:
+    store.publish(save(store))
+    path = store.root / "gen-000001" / "manifest.json"
+    raw = json.loads(path.read_text())
+    raw["checksums"] = ["not", "a", "mapping"]
+    path.write_text(json.dumps(raw))
+    with pytest.raises(StaleIndexError, match="manifest unreadable"):
+        load(store)

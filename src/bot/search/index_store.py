@@ -3,13 +3,16 @@
 A new generation is written aside (``gen-000007.tmp-…``), renamed into place, and only then published
 by replacing ``CURRENT``. A reader therefore sees either the old index or the new one, never half of
 one, and a running bot notices a new generation by re-reading ``CURRENT``. Files that do not match the
-corpus, the model or the format are reported as stale and rebuilt, never trusted.
+corpus, the model or the format are reported as stale and rebuilt, never trusted. The manifest records
+a SHA-256 of each index file, so a file damaged on disk (zeroed, overwritten or cut short) is also
+reported as stale and rebuilt instead of silently answering wrongly.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -29,6 +32,9 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 2  # 2: sentence vectors only
 KEEP_GENERATIONS = 2
 _GEN_PREFIX = "gen-"
+# The files of a generation besides its manifest; each one's SHA-256 goes into the manifest.
+INDEX_FILES = ("sentences.faiss", "passage_ids.json")
+_HASH_CHUNK = 1 << 20  # 1 MiB reads: a large index is hashed without holding it in memory twice
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,9 @@ class Manifest:
     index_kind: IndexKind
     calibration: str
     created_at: str
+    # SHA-256 (hex) of each file in INDEX_FILES. None in manifests written before checksums were
+    # recorded: such a generation still loads, unverified, rather than being thrown away as corrupt.
+    checksums: dict[str, str] | None = None
 
 
 @dataclass
@@ -57,6 +66,41 @@ class LoadedIndex:
 
 class StaleIndexError(Exception):
     """The saved index does not match what is asked for (or cannot be read); rebuild it."""
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 (hex) of a file, read in 1 MiB chunks so that memory stays flat however large it is."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_checksums(folder: Path, manifest: Manifest) -> None:
+    """Raise :class:`StaleIndexError` when a file of the generation differs from its recorded hash.
+
+    A manifest without checksums (written by an older version) is accepted unverified.
+
+    This reads every byte of the index at load. The scale work will move verification to the
+    background after start (serve from the memory-mapped file, rebuild if the check then fails),
+    because hashing up front touches every page and so defeats memory-mapping a large index.
+    """
+    if manifest.checksums is None:
+        log.info(
+            "index generation %d has no checksums (older manifest); loading unverified", manifest.generation
+        )
+        return
+    if not isinstance(manifest.checksums, dict):
+        raise StaleIndexError("index manifest unreadable: checksums is not a mapping")
+    for name in INDEX_FILES:
+        expected = manifest.checksums.get(name)
+        try:
+            actual = file_sha256(folder / name)
+        except OSError as exc:
+            raise StaleIndexError(f"index file unreadable: {name}: {exc.strerror or exc}") from exc
+        if actual != expected:
+            raise StaleIndexError(f"checksum mismatch on {name}")
 
 
 class IndexStore:
@@ -109,6 +153,7 @@ class IndexStore:
         try:
             DenseIndex.build(sentence_vectors, index_kind).save(tmp / "sentences.faiss")
             (tmp / "passage_ids.json").write_text(json.dumps(passage_ids))
+            checksums = {name: file_sha256(tmp / name) for name in INDEX_FILES}
             manifest = Manifest(
                 format=FORMAT_VERSION,
                 generation=generation,
@@ -119,6 +164,7 @@ class IndexStore:
                 index_kind=index_kind,
                 calibration=calibration,
                 created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                checksums=checksums,
             )
             (tmp / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2))
             shutil.rmtree(final, ignore_errors=True)
@@ -159,7 +205,6 @@ class IndexStore:
         try:
             raw = json.loads((folder / "manifest.json").read_text())
             manifest = Manifest(**raw)
-            passage_ids = json.loads((folder / "passage_ids.json").read_text())
         except (OSError, ValueError, TypeError) as exc:
             raise StaleIndexError(f"index manifest unreadable: {exc}") from exc
         problems = []
@@ -173,6 +218,12 @@ class IndexStore:
             problems.append("calibration changed")
         if problems:
             raise StaleIndexError("; ".join(problems))
+        # Before FAISS reads it: a damaged file can parse fine and still hold wrong vectors.
+        verify_checksums(folder, manifest)
+        try:
+            passage_ids = json.loads((folder / "passage_ids.json").read_text())
+        except (OSError, ValueError) as exc:
+            raise StaleIndexError(f"index file unreadable: passage_ids.json: {exc}") from exc
         try:
             sentences = DenseIndex.load(folder / "sentences.faiss")
         except RuntimeError as exc:
@@ -196,9 +247,12 @@ class IndexStore:
             manifest = Manifest(**json.loads((folder / "manifest.json").read_text()))
             if manifest.model != model or manifest.format != FORMAT_VERSION:
                 return {}
+            # Never reuse vectors from a damaged file: the rebuild after a checksum mismatch would
+            # otherwise copy the damage into the new generation.
+            verify_checksums(folder, manifest)
             ids = json.loads((folder / "passage_ids.json").read_text())
             vectors = DenseIndex.load(folder / "sentences.faiss").reconstruct_all()
-        except (OSError, ValueError, TypeError, RuntimeError):
+        except (OSError, ValueError, TypeError, RuntimeError, StaleIndexError):
             return {}
         if len(ids) != len(vectors):
             return {}
