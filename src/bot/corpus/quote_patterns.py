@@ -20,7 +20,8 @@ def _words(text: str) -> frozenset[str]:
 
 _UP = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĘĚĞŁŃŇŒŘŚŞŠŤŪŮŹŻŽА-ЯЁІЇЄҐ"
 _TOK = rf"(?:(?:Jr|Sr|St|Dr)\.|[{_UP}]\.|[{_UP}][\w’'\-]*)"  # no trailing full stop: "Shalom. In" is two
-_NAME = rf"{_TOK}(?:\s+(?:{_alt('von van der den de du da di del la le al bin ibn')}\s+)?{_TOK}){{0,4}}"
+# Up to two particles between tokens: "Carl von Clausewitz", "Ursula von der Leyen".
+_NAME = rf"{_TOK}(?:\s+(?:{_alt('von van der den de du da di del la le al bin ibn')}\s+){{0,2}}{_TOK}){{0,4}}"
 _NAMES = rf"{_NAME}(?:(?:\s*,\s*{_NAME})*\s*,?\s+(?:and|&)\s+{_NAME})?"
 # Bare "states" and "notes" are too often nouns ("Russia or China states that exploit workers").
 _VERB_WORDS = _words(
@@ -53,14 +54,51 @@ _BEFORE = re.compile(
     rf"\b{_VERB}(?:\s+it)?(?:\s+(?:is|was|are|were))?(?:\s+\w+ly)?(?:\s+in\s+\d{{4}})?"
     r"(?P<c>\s*[,:]\s*(?:to\s+)?|\s+that\s+|\s+)$"
 )
-_ACCORDING = re.compile(rf"\b(?:[Aa]ccording to|[Ii]n the words of)\s+(?P<n>{_NAMES}),?\s*$")
+_ACCORDING = re.compile(rf"\b(?:[Aa]ccording to|[Ii]n the words of|[Tt]o quote)\s+(?P<n>{_NAMES}),?\s*$")
+# A cue whose verb is followed by where or to whom it was said: "as Scholz put it in parliament, “",
+# "Sánchez said at a press conference in Madrid that “", "Starmer told parliament that “". Only a comma,
+# colon or "that" may end it, so "said at the summit about the “…”" introduces nothing.
+_PREP = _alt("in at on to before during after from outside inside")
+_BEFORE_PLACE = re.compile(
+    rf"\b(?:{_VERB}(?:\s+it)?\s+{_PREP}\s+[^,;:“”\"]{{1,40}}?(?P<c>\s*[,:]\s*|\s+that\s+)"
+    rf"|{_alt('told tells warned warns reminded assured')}\s+(?!that\b)[^,;:“”\"]{{1,30}}?\s+that\s+)$"
+)
+# A group named only by a collective noun: "the miners' union", "the union's leaders", "the federation".
+# It needs "the" (not "our": the author's own side) and a collective head; modifiers are content words
+# only, so "the strike and the union" yields "the union".
+_COLLECTIVE = _alt(
+    "unions? federations? confederations? committees? councils? congress caucus assembly movement coalition "
+    "alliance association league party executive leadership government cabinet administration ministry "
+    "commission delegation campaign collective organi[sz]ation bloc faction secretariat presidium politburo "
+    "junta regime syndicate"
+)
+_MEMBERS = _alt(
+    "leaders leadership officials spokesperson spokesman spokeswoman members delegates representatives "
+    "negotiators executive"
+)
+_FUNCTION = _alt("the a an and or of that which who whom whose this these those its their our his her")
+_GROUP = (
+    rf"(?:[Tt]he)\s+(?:(?!{_FUNCTION}\b)[\w’'-]+\s+){{0,3}}?(?i:{_COLLECTIVE})"
+    rf"(?:[’']s\s+{_MEMBERS}|\s+{_MEMBERS})?(?![\w’'])"
+)
+# A label given mid-sentence by a named person: "which Biden called “a just war”", "what Orbán described
+# as “…”". The relative pronoun makes even a short quotation the person's words.
+_CALL_REL = re.compile(
+    rf"\b(?:which|what|whom)\s+(?P<n>{_NAMES})\s+(?:(?:has|had|once|later|\w+ly)\s+)?"
+    rf"(?:call(?:s|ed)?|describe[sd]?\s+as|dismisse[sd]\s+as|hail(?:s|ed)\s+as|brand(?:s|ed)|"
+    rf"label(?:s|l?ed))\s+(?:it\s+|them\s+)?(?:as\s+)?$"
+)
 _FUZZY = re.compile(rf"(?P<n>{_NAMES})\s+(?P<w>[a-z]{{3,12}}):\s*$")  # a misspelt verb: "Rukh argies: “"
 _CALL = re.compile(rf"(?P<n>{_NAMES})\s+(?:to\s+)?call(?:s|ed)?\s+[^“”\"]{{0,40}}$")
 # Speaker after: "” said X", "”, X argued", "” the organiser X told", "” as X put it in 1939", "” – X".
 _AFTER = re.compile(
     rf"^\s*,?\s*(?:{_VERB}\s+(?P<a>{_NAMES}|{_P})|(?:the(?:\s+[a-z][\w’-]*){{1,3}}\s+)?(?P<b>{_NAMES}|{_P})\s+"
-    rf"(?:\w+ly\s+)?{_VERB}|as\s+(?P<c>{_NAMES})\s+(?:\w+ly\s+)?{_VERB}|[—–-]+\s*(?P<d>{_NAMES})\s*(?:[,.(]|$))"
+    rf"(?:\w+ly\s+)?{_VERB}|as\s+(?P<c>{_NAMES})\s+(?:\w+ly\s+)?{_VERB}|[—–-]+\s*(?P<d>{_NAMES})\s*(?:[,.(]|$)"
+    # "”, in Ursula von der Leyen’s words" after a quotation set mid-sentence.
+    rf"|in\s+(?P<e>{_NAMES})[’']s?\s+(?:own\s+)?words\b)"
 )
+# A group speaking after its words: "”, the farmers’ federation said", "” said the rail union".
+_AFTER_GROUP = re.compile(rf"^\s*,?\s*(?:(?P<g>{_GROUP})\s+(?:\w+ly\s+)?{_VERB}|{_VERB}\s+(?P<h>{_GROUP}))")
 # A whole sentence carried by a parenthetical cue: "There is, said X recalling that event, no single …".
 _INVERSION = re.compile(
     rf"^[^,“”\"]{{2,80}}?,\s+(?:{_VERB}\s+(?P<a>{_NAMES})[^,]{{0,60}}|(?P<b>{_NAMES})\s+(?:\w+ly\s+)?{_VERB})"

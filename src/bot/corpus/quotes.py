@@ -21,19 +21,23 @@ from bot.corpus.quote_patterns import (  # the detector's vocabulary
     _ABBREV,
     _ACCORDING,
     _AFTER,
+    _AFTER_GROUP,
     _AGREE,
     _AGREE_NEXT,
     _AS_UNQUOTED,
     _AUX_TAIL,
     _BEFORE,
+    _BEFORE_PLACE,
     _BOUNDARY,
     _BY,
     _CALL,
+    _CALL_REL,
     _CLAUSE_END,
     _DISMISS,
     _EDITORS,
     _FIRST_PERSON,
     _FUZZY,
+    _GROUP,
     _INTRO_VERBS,
     _INVERSION,
     _ISSUED,
@@ -83,6 +87,8 @@ def _subject(before: str) -> tuple[str, str | None]:
         return "first", None
     if word in ("he", "she", "they", "it"):
         return "pron", word
+    # An appositive name: "the chancellor, Olaf Scholz, told" is Scholz speaking.
+    t = re.sub(rf"(,\s*{_NAMES}),\s*$", r"\1 ", t)
     m = re.search(rf"(?:^|(?<=[^\w’']))({_NAMES})\s*$", t)
     # In "the report sent to Biden said" or "workers in Britain say" the name is not the subject.
     preps = (
@@ -91,13 +97,23 @@ def _subject(before: str) -> tuple[str, str | None]:
     addressee = m and re.search(rf"\b{_alt(preps)}\s*$", t[: m.start(1)], re.I)
     if m and not addressee and (name := _clean_name(m.group(1))):
         return "name", name
+    g = re.search(rf"(?:^|(?<=[^\w’']))({_GROUP})\s*$", t)
+    if g and not re.search(rf"\b{_alt(preps)}\s*$", t[: g.start(1)], re.I):
+        return "name", _group_name(g.group(1))
     return "none", None
+
+
+def _group_name(raw: str) -> str:
+    """A collective speaker as a phrase: "The miners' union" -> "the miners' union"."""
+    return "the" + " ".join(raw.split())[3:]
 
 
 def _resolve(kind: str, value: str | None, last: str | None) -> str | None:
     """A pronoun borrows the previous named speaker when number agrees; anything else stays as it is."""
     if kind != "pron" or last is None:
         return value if kind == "name" else None
+    if last.startswith("the ") and value in ("he", "she"):
+        return None  # a group ("the union") is an "it" or a "they", never a "he"
     return last if (value == "they") == (" and " in last or " & " in last) else None
 
 
@@ -276,11 +292,17 @@ class _Scan:
         # A short quotation needs a clear cue ("said: “Never.”"), or "declared a “new dawn”" would count.
         if (m := _BEFORE.search(left)) and (nwords > 3 or m.group("c").strip()):
             return (*_subject(left[: m.start()]), m.group(0))
+        if m := _BEFORE_PLACE.search(left):
+            return (*_subject(left[: m.start()]), m.group(0))
+        if m := _CALL_REL.search(left):
+            return "name", _clean_name(m.group("n")), m.group(0)
         if m := _AFTER.match(right):
             raw = next(g for g in m.groups() if g)
             return (
                 ("pron", raw, m.group(0)) if raw in _P.split("|") else ("name", _clean_name(raw), m.group(0))
             )
+        if m := _AFTER_GROUP.match(right):
+            return "name", _group_name(m.group("g") or m.group("h")), m.group(0)
         if nwords > 3 and (m := _CALL.search(left)):
             return "name", _clean_name(m.group("n")), m.group(0)
         return "none", None, ""
