@@ -34,7 +34,7 @@ KEEP_GENERATIONS = 2
 _GEN_PREFIX = "gen-"
 # The files of a generation besides its manifest; each one's SHA-256 goes into the manifest.
 INDEX_FILES = ("sentences.faiss", "passage_ids.json")
-_HASH_CHUNK = 1 << 20  # 1 MiB reads: a large index is hashed without holding it in memory twice
+_HASH_CHUNK = 1 << 20  # 1 MiB reads: a large index is hashed without ever reading it whole into memory
 
 
 @dataclass(frozen=True)
