@@ -94,6 +94,18 @@ class Verification:
     contradicted: list[Check] = field(default_factory=list)  # passages that say something else
     mix: tuple[Check, Check] | None = None  # two essays whose claims the question fuses
 
+    def choose(self, model: SupportModel) -> Check | None:
+        """The answer under ``model``: the first candidate without a cue whose support clears it.
+
+        The one decision rule, used by :meth:`Verifier.check` and by cross-validation, which asks it
+        again under each fold's model.
+        """
+        for c in self.checks:
+            support = c.support if c.ruled else model.probability(c.features)
+            if c.cue is None and support >= model.threshold and (self.mix is None or c.ruled):
+                return c
+        return None
+
 
 class Verifier:
     """Checks candidates against a claim, over one corpus snapshot and its sentence vectors."""
@@ -174,10 +186,7 @@ class Verifier:
                 c.support, c.cue, c.ruled = 0.0, cues.Cue("moderators", MODERATORS_DIFFER), True
             result.checks.append(c)
         result.mix = None if any(c.ruled for c in result.checks) else self._mix(claim, result.checks)
-        for c in result.checks:
-            if c.cue is None and c.support >= self.model.threshold and (result.mix is None or c.ruled):
-                result.supported = c
-                break
+        result.supported = result.choose(self.model)
         if result.supported is None:
             # Only the closest passage is shown as saying otherwise: a cue on a lower-ranked passage
             # is more often about something else than about this claim.

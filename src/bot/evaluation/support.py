@@ -45,12 +45,8 @@ def category(row: dict[str, Any]) -> str:
 
 def _decide(v: Verification, model: SupportModel) -> str | None:
     """The essay a who-said answer would attribute to under ``model`` (None: not found)."""
-    if v.mix is not None:
-        return None
-    for c in v.checks:
-        if c.cue is None and model.probability(c.features) >= model.threshold:
-            return c.hit.passage.essay_id
-    return None
+    chosen = v.choose(model)
+    return chosen.hit.passage.essay_id if chosen else None
 
 
 def _cost(rows: Sequence[dict[str, Any]], vs: Sequence[Verification], model: SupportModel) -> float:
