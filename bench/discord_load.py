@@ -38,8 +38,8 @@ import time
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the fake Discord lives with the tests
 
-from bot.app import Essaybot  # noqa: E402
 from bot.config import DiscordSection, load_settings  # noqa: E402
+from bot.core.essaybot import Essaybot  # noqa: E402
 from bot.discord.client import EssaybotClient  # noqa: E402
 from bot.discord.runner import serve  # noqa: E402
 from fakediscord import FakeDiscord  # noqa: E402

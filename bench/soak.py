@@ -27,8 +27,8 @@ import json
 import tempfile
 import time
 
-from bot.app import Essaybot
 from bot.config import load_settings
+from bot.core.essaybot import Essaybot
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 WARM_UP = 500

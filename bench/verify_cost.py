@@ -36,8 +36,8 @@ from collections.abc import Callable
 import faiss
 
 from bot.answer.who_said import claim_of
-from bot.app import Essaybot
 from bot.config import load_settings
+from bot.core.essaybot import Essaybot
 from bot.search.query import parse_query
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"

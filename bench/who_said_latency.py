@@ -26,8 +26,8 @@ import statistics
 import tempfile
 import time
 
-from bot.app import Essaybot
 from bot.config import load_settings
+from bot.core.essaybot import Essaybot
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "data" / "own_who_said.jsonl"
 

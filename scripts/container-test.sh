@@ -237,7 +237,7 @@ log "7/7 figures"
 load="$(dk run --rm --network none --memory 1g -i -v "$VOLUME:/data" --entrypoint python "$IMAGE" - <<'EOF'
 import time
 t0 = time.perf_counter()
-from bot.app import Essaybot
+from bot.core.essaybot import Essaybot
 from bot.config import load_settings
 app = Essaybot(load_settings(None))
 app.ensure_ready()

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Essaybot
 from bot.config import load_settings
+from bot.core.essaybot import Essaybot
 
 REPO = Path(__file__).resolve().parents[1]
 # The shared raw material beside the checkout, wherever the checkout is (never an absolute path).

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Essaybot
-from bot.evaluation.cli import evaluate
+from bot.cli.eval import evaluate
+from bot.core.essaybot import Essaybot
 from bot.evaluation.metrics import read_jsonl
 from bot.evaluation.support import SEEDS, cross_validate
 

@@ -24,9 +24,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.eval import default_question_files
+from bot.cli.main import main
 from bot.config import load_settings
-from bot.evaluation.cli import default_question_files
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent

@@ -10,7 +10,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from bot.answer.types import SCHEMA_VERSION
-from bot.app import Essaybot
+from bot.core.essaybot import Essaybot
 from bot.paths import package_data
 
 SCHEMA: dict[str, Any] = json.loads(package_data("answer.schema.json").read_text(encoding="utf-8"))

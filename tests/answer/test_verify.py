@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answer.verify import Verifier
-from bot.app import Essaybot
+from bot.core.essaybot import Essaybot
 from bot.search.embedder import Vectors
 from bot.search.hybrid import Hit
 from bot.search.query import parse_query

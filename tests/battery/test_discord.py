@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from bot.app import Essaybot
+from bot.core.essaybot import Essaybot
 
 # tests/discord is not a package (its modules are imported by name); its helpers serve here too.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "discord"))

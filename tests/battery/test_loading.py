@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from battery.digest import data_dir_digest
-from bot.app import Essaybot
-from bot.cli import main
+from bot.cli.main import main
+from bot.core.essaybot import Essaybot
 from bot.corpus.chunker import PIECE_MAX
 from bot.corpus.upload import check_file, preview, read_upload
 from bot.errors import CorpusError
@@ -106,7 +106,7 @@ def cli(
 ) -> Iterator[Callable[..., Result]]:
     data_dir = clone_seeded("battery-loading")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("bot.app.Embedder", lambda *args, **kwargs: seeded_app.embedder)
+    monkeypatch.setattr("bot.core.essaybot.Embedder", lambda *args, **kwargs: seeded_app.embedder)
     runner = CliRunner()
 
     def run(*args: str, env: dict[str, str] | None = None) -> Result:

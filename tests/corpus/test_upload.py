@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from bot.core.ingest import prepare
 from bot.corpus.loader import human_size
 from bot.corpus.models import Essay, EssayMeta
 from bot.corpus.upload import (
@@ -21,7 +22,6 @@ from bot.corpus.upload import (
     with_metadata,
 )
 from bot.errors import CorpusError
-from bot.ingest import prepare
 from bot.store.db import make_engine, session_scope, upgrade
 from bot.store.repo import CorpusRepository
 

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.app import Essaybot
 from bot.config import DiscordSection, load_settings
+from bot.core.essaybot import Essaybot
 from bot.corpus.models import QuoteSpan
-from bot.corpus.quotes import speaker_for_span
+from bot.corpus.speakers import speaker_for_span
 from bot.curation import community
 from bot.curation.community import claim_daily, is_due, shown_quotes
 from bot.curation.passages import PassageOverrides

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from bot.app import Essaybot
 from bot.config import load_settings
+from bot.core.essaybot import Essaybot
 from bot.corpus.models import Essay, EssayMeta
 from bot.corpus.upload import read_upload
 from bot.curation import audit

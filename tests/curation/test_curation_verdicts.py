@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Essaybot
 from bot.config import load_settings
+from bot.core.essaybot import Essaybot
 from bot.curation.audit import CurationError, undo, undoable_actions
 from bot.curation.verdicts import SET, VerdictOverrides, claim_key
 from bot.store.db import session_scope

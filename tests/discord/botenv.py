@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.app import Essaybot
 from bot.config import DiscordSection, load_settings
+from bot.core.essaybot import Essaybot
 from bot.discord.client import EssaybotClient
 from bot.discord.clock import ManualClock
 from bot.discord.runner import serve

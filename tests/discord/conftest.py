@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Essaybot
+from bot.core.essaybot import Essaybot
 from botenv import BotEnv, running_bot
 
 

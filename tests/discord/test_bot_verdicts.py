@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.curation.verdicts import SET
-from bot.discord import render
+from bot.discord.render import answers as render
 from bot.store.db import session_scope
 from bot.store.models import AuditRow, VerdictOverrideRow
 from botenv import ASKER, CHANNEL, MOD, OTHER, BotEnv

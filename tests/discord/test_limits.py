@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.discord import limits
-from bot.discord.limits import embed_problems, fit_embeds, message_problems, truncate
-from bot.discord.markdown import bold, escape
+from bot.discord.render import limits
+from bot.discord.render.limits import embed_problems, fit_embeds, message_problems, truncate
+from bot.discord.render.markdown import bold, escape
 
 SENTENCES = " ".join(f"Sentence number {i} says something rather ordinary here." for i in range(40))
 

@@ -8,7 +8,7 @@ import discord
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.discord.markdown import ZERO_WIDTH, bold, escape, escape_minimal, italic, link, safe_url
+from bot.discord.render.markdown import ZERO_WIDTH, bold, escape, escape_minimal, italic, link, safe_url
 
 # A model of what Discord's renderer does with the markup escape() can meet. URLs are links (shown
 # verbatim; an angle-bracketed one without its brackets); a backslash before anything but a letter,

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 from bot.answer.types import CompareAnswer, MatchKind, Position, PositionsAnswer, Quote, Side, WhoSaidAnswer
-from bot.app import Essaybot
+from bot.core.essaybot import Essaybot
 from bot.corpus.models import EssayMeta
-from bot.discord import render
-from bot.discord.limits import message_problems
-from bot.discord.markdown import ZERO_WIDTH
-from bot.discord.render import Rendered
+from bot.discord.render import answers as render
+from bot.discord.render.answers import Rendered
+from bot.discord.render.limits import message_problems
+from bot.discord.render.markdown import ZERO_WIDTH
 
 META = EssayMeta(
     "test-essay", "A Test Essay", ("Ada Writer",), publication="The Review", date="2023-05-17",

@@ -10,9 +10,9 @@ from test_render import HOSTILE, LONG_META, META, assert_fits, found, not_found,
 
 from bot.answer.types import Contradiction, WhoSaidAnswer
 from bot.answer.wording import headline
-from bot.discord import render
-from bot.discord.markdown import escape
-from bot.discord.render_common import corrected
+from bot.discord.render import answers as render
+from bot.discord.render.common import corrected
+from bot.discord.render.markdown import escape
 
 MASON = replace(
     META, authors=("Paul Mason",), title="Ukraine: Outlines of a Marxist position", date="2022-03"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Essaybot
 from bot.config import load_settings
+from bot.core.essaybot import Essaybot
 from bot.discord.client import EssaybotClient
 from bot.discord.runner import Backoff, TokenRejected, serve
 from bot.ops.heartbeat import read_heartbeat

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.answer.calibration import Calibration
-from bot.cli import main
+from bot.cli.main import main
 from bot.config import Settings, load_settings
 from bot.ops.backup import BackupError, backup, backup_before_upgrade, restore
 from bot.ops.heartbeat import write_heartbeat

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError
 from bot.ops.doctor import check_disk, check_model, run_doctor, token_shape_problem

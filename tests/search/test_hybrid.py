@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import Essaybot
+from bot.core.essaybot import Essaybot
 from bot.search.hybrid import Hit, Retriever
 
 pytestmark = pytest.mark.model

@@ -7,7 +7,7 @@ from rapidfuzz import fuzz
 from bot.answer.links import text_fragment_url
 from bot.answer.types import Quote
 from bot.corpus.models import QuoteSpan
-from bot.corpus.quotes import speaker_for_span
+from bot.corpus.speakers import speaker_for_span
 from bot.search.hybrid import Hit
 from bot.search.keyword import tokenize
 from bot.search.snapshot import CorpusSnapshot

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from bot.core.ingest import PreparedEssay, prepare
 from bot.corpus.cleaner import clean
 from bot.corpus.loader import (
     clip,
@@ -30,7 +31,6 @@ from bot.corpus.loader import (
 from bot.corpus.models import EDITABLE as EDITABLE  # re-exported: forms and curation import it from here
 from bot.corpus.models import Essay, EssayMeta
 from bot.errors import CorpusError
-from bot.ingest import PreparedEssay, prepare
 from bot.store.repo import CorpusRepository
 
 _FRONT_MATTER_ORDER = ("id", "title", "subtitle", "authors", "aliases", "publication", "date", "url", "notes")

@@ -19,7 +19,7 @@ from bot.answer.links import text_fragment_url
 from bot.answer.types import Quote
 from bot.config import DiscordSection
 from bot.corpus.models import EssayMeta, QuoteSpan, SpeakerRole
-from bot.corpus.quotes import speaker_for_span
+from bot.corpus.speakers import speaker_for_span
 from bot.curation.settings import GuildSettings, effective
 from bot.store.models import (
     ESSAY_ACTIVE,

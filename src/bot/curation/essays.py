@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
+from bot.core.ingest import PreparedEssay, prepare
 from bot.corpus.models import Essay, EssayMeta
 from bot.corpus.upload import EDITABLE, check_new, with_metadata
 from bot.curation.audit import CurationError, record, undoable
-from bot.ingest import PreparedEssay, prepare
 from bot.store.models import AuditRow
 from bot.store.repo import CorpusRepository, EssayStatus
 

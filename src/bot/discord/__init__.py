@@ -1,4 +1,4 @@
 """The Discord shell: client, command tree, one cog per feature, views and rendering to embeds.
 
-Everything here is a thin layer over ``bot.app.Essaybot``; answers are built by ``bot.answer``.
+Everything here is a thin layer over ``bot.core.essaybot.Essaybot``; answers are built by ``bot.answer``.
 """

@@ -18,7 +18,8 @@ from typing import Any
 import discord
 from discord.ext import commands
 
-from bot.app import Essaybot
+from bot.core.essaybot import Essaybot
+from bot.core.privacy import UserRefs
 from bot.curation.settings import Effective, GuildSettings, GuildValues, effective
 from bot.discord.clock import Clock, system_clock
 from bot.discord.cooldown import MemberCooldowns
@@ -27,7 +28,6 @@ from bot.discord.service import AnswerService
 from bot.discord.tree import EssaybotTree
 from bot.discord.views.base import ViewRegistry
 from bot.ops.heartbeat import write_heartbeat
-from bot.privacy import UserRefs
 from bot.store.db import session_scope
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 
-from bot.privacy import UserRefs
+from bot.core.privacy import UserRefs
 from bot.store.db import session_scope
 from bot.store.feedback import FeedbackRepository
 from bot.store.interactions import failure_summary, logged_verdict

@@ -7,7 +7,7 @@ from typing import Any
 
 import discord
 
-from bot.discord.render import Rendered
+from bot.discord.render.answers import Rendered
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import aiohttp
 import discord
 
-from bot.app import Essaybot
 from bot.config import TOKEN_ENV, TOKEN_FILE_ENV, Settings
+from bot.core.essaybot import Essaybot
 from bot.discord.client import EssaybotClient
 from bot.errors import ConfigError, EssaybotError
 from bot.logs import redact

@@ -15,8 +15,8 @@ from typing import ParamSpec, TypeVar
 
 from bot.answer.sides import Target, author_groups, resolve_side
 from bot.answer.types import CompareAnswer, PositionsAnswer, WhoSaidAnswer
-from bot.app import Essaybot
-from bot.corpora import Corpora
+from bot.core.corpora import Corpora
+from bot.core.essaybot import Essaybot
 from bot.corpus.models import EssayMeta
 from bot.cpus import available_cpus
 from bot.discord.batcher import EmbedBatcher, Vectors

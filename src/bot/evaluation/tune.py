@@ -79,7 +79,7 @@ def tune_fusion(r: Retriever, rows: list[dict[str, Any]]) -> FusionWeights:
 def tune_topic_fusion(app: Any, rows: list[dict[str, Any]]) -> FusionWeights:
     """Weights for compare and positions that maximise side-hit@3 on compare questions."""
     from bot.answer.calibration import Calibration
-    from bot.evaluation.cli import compare_fn
+    from bot.cli.eval import compare_fn
     from bot.evaluation.metrics import score_compare
 
     base: Calibration = app.calibration

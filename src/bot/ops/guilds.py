@@ -1,6 +1,6 @@
 """Per-server libraries on disk (``corpus_scope = "per_guild"``), for the host's chores.
 
-Each server's database and index live in ``<data_dir>/guilds/<guild id>/`` (see ``bot.corpora``).
+Each server's database and index live in ``<data_dir>/guilds/<guild id>/`` (see ``bot.core.corpora``).
 This module finds them without importing the application (the curation CLI, ``health`` and
 ``backup`` stay light), and moves curation that older versions of ``essaybot quotes`` and
 ``essaybot passages`` wrote to the main database although the server has its own library.
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-GUILDS_DIR = "guilds"  # the same folder as bot.corpora.GUILDS_DIR
+GUILDS_DIR = "guilds"  # the same folder as bot.core.corpora.GUILDS_DIR
 DB_NAME = "essaybot.db"
 
 

@@ -136,7 +136,7 @@ class InteractionLog:
     def forget_user(self, user_refs: Sequence[str]) -> int:
         """Delete everything logged about one user; return the number of rows deleted.
 
-        ``user_refs`` are every form the user may be stored under (``bot.privacy.UserRefs.candidates``).
+        ``user_refs`` are every form the user may be stored under (``bot.core.privacy.UserRefs.candidates``).
         Deleted: the user's interactions, the feedback on them (whoever gave it, since it describes
         the user's question) and the user's own feedback on other members' answers.
         """

@@ -143,7 +143,7 @@ class InteractionRow(Base):
     source: Mapped[str] = mapped_column(String(16))  # "cli" | "discord"
     guild_id: Mapped[str | None] = mapped_column(String(32))
     channel_id: Mapped[str | None] = mapped_column(String(32))
-    # Raw id or salted hash (bot.privacy.UserRefs); indexed so that "forget me" does not scan the log.
+    # Raw id or salted hash (bot.core.privacy.UserRefs); indexed so that "forget me" does not scan the log.
     user_ref: Mapped[str | None] = mapped_column(String(64), index=True)
     command: Mapped[str] = mapped_column(String(32))
     options: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.discord.cogs.audit import AuditCog
 from bot.discord.cogs.community import CommunityCog
 from bot.discord.cogs.compare import CompareCog
-from bot.discord.cogs.corpus import EssaysCog
+from bot.discord.cogs.essays import EssaysCog
 from bot.discord.cogs.info import InfoCog
 from bot.discord.cogs.moderate import ModerateCog
 from bot.discord.cogs.passages import PassagesCog

@@ -10,9 +10,9 @@ from discord.ext import commands
 
 from bot.curation import audit
 from bot.curation.audit import CurationError
-from bot.discord import modlog
-from bot.discord.markdown import escape
-from bot.discord.render_common import one_line
+from bot.discord.actions import modlog
+from bot.discord.render.common import one_line
+from bot.discord.render.markdown import escape
 from bot.discord.replies import send, send_text
 from bot.discord.tree import NotModerator
 from bot.discord.views.audit import AuditLine, AuditView, change, who

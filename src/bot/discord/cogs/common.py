@@ -13,7 +13,7 @@ from discord import app_commands
 from rapidfuzz import fuzz, process
 
 from bot.curation.settings import Effective
-from bot.discord.render import Visibility
+from bot.discord.render.answers import Visibility
 from bot.discord.tree import Cooldown
 
 if TYPE_CHECKING:

@@ -26,7 +26,7 @@ from bot.curation.community import DailyQuote, Shown, claim_daily
 from bot.curation.quiz import QuizQuestion, Standing, leaderboard, set_message, start_round
 from bot.discord.cogs.common import answer_visibility, check_question
 from bot.discord.records import Entry
-from bot.discord.render_common import (
+from bot.discord.render.common import (
     FOUND,
     NEUTRAL,
     Rendered,

@@ -8,8 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord import render
 from bot.discord.cogs.common import answer_visibility, check_question, name_choices
+from bot.discord.render import answers as render
 from bot.discord.replies import defer, send
 from bot.discord.tree import declare_max_length
 from bot.discord.views.panels import CompareView

@@ -23,11 +23,11 @@ from discord.ext import commands
 from bot.corpus.models import EssayMeta
 from bot.corpus.upload import Preview, Upload, check_file, parse_changes, read_upload
 from bot.curation.audit import CurationError
-from bot.discord import modlog
-from bot.discord.limits import truncate
-from bot.discord.markdown import escape
-from bot.discord.render import Rendered
-from bot.discord.render_common import one_line
+from bot.discord.actions import modlog
+from bot.discord.render.answers import Rendered
+from bot.discord.render.common import one_line
+from bot.discord.render.limits import truncate
+from bot.discord.render.markdown import escape
 from bot.discord.replies import defer, send, send_text
 from bot.discord.views.base import is_moderator
 from bot.discord.views.essay_upload import SlowConfirmView, ask_or_preview

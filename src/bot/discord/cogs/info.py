@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord import info_pages
+from bot.discord.render import info_pages
 from bot.discord.replies import send
 from bot.discord.views.panels import ConfirmView
 

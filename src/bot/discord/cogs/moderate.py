@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from bot.curation.audit import CurationError
 from bot.curation.verdicts import claim_key
-from bot.discord.corrections import WHO_SAID
-from bot.discord.moderation import in_session, require_moderator
+from bot.discord.actions.corrections import WHO_SAID
+from bot.discord.actions.moderation import in_session, require_moderator
 from bot.discord.replies import send
 from bot.discord.views.moderation import ModerationPanel, load_panel_state, load_rulings
 from bot.errors import EssaybotError

@@ -13,9 +13,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.curation.passages import PassageInfo, find_passages
-from bot.discord import limits
-from bot.discord.moderation import ROLES, Outcome, attribute, in_session, set_hidden
-from bot.discord.render_common import finish, one_line
+from bot.discord.actions.moderation import ROLES, Outcome, attribute, in_session, set_hidden
+from bot.discord.render import limits
+from bot.discord.render.common import finish, one_line
 from bot.discord.replies import send
 from bot.discord.views.base import is_moderator
 from bot.discord.views.moderation import CorrectView

@@ -18,12 +18,13 @@ from sqlalchemy.orm import Session
 from bot.curation.audit import CurationError
 from bot.curation.passages import author_line
 from bot.curation.quotes import CuratedQuotes, export_csv, export_document, parse_import
-from bot.discord import limits, modlog
+from bot.discord.actions import modlog
+from bot.discord.actions.moderation import in_session, require_moderator, save_quote
 from bot.discord.cogs.common import name_choices
-from bot.discord.markdown import escape, italic
-from bot.discord.moderation import in_session, require_moderator, save_quote
-from bot.discord.render import page_count
-from bot.discord.render_common import NEUTRAL, Rendered, finish, footer, human_date, one_line
+from bot.discord.render import limits
+from bot.discord.render.answers import page_count
+from bot.discord.render.common import NEUTRAL, Rendered, finish, footer, human_date, one_line
+from bot.discord.render.markdown import escape, italic
 from bot.discord.replies import NO_MENTIONS, defer, send, send_text
 from bot.discord.views.base import PagedView, is_moderator
 from bot.discord.views.panels import ConfirmView

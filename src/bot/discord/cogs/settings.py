@@ -19,10 +19,10 @@ from sqlalchemy import Engine
 from bot.config import DiscordSection
 from bot.curation.audit import CurationError
 from bot.curation.settings import Effective, GuildSettings, GuildValues, effective
-from bot.discord import modlog
-from bot.discord.limits import CONTENT, FIELD_VALUE, truncate
-from bot.discord.render import Rendered
-from bot.discord.render_common import NEUTRAL
+from bot.discord.actions import modlog
+from bot.discord.render.answers import Rendered
+from bot.discord.render.common import NEUTRAL
+from bot.discord.render.limits import CONTENT, FIELD_VALUE, truncate
 from bot.discord.replies import send
 from bot.store.db import session_scope
 

@@ -8,8 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.render.stats_page import stats_page
 from bot.discord.replies import send
-from bot.discord.stats_page import stats_page
 from bot.discord.tree import NotModerator
 from bot.discord.views.base import is_moderator
 from bot.store.db import session_scope

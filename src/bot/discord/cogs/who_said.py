@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.cogs.common import answer_visibility, check_question, name_choices, settings_for
-from bot.discord.render import Visibility
+from bot.discord.render.answers import Visibility
 from bot.discord.replies import defer, send
 from bot.discord.tree import declare_max_length
 from bot.discord.views.answer import AnswerView, shown_quotes

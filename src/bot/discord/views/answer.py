@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.answer.types import Quote, WhoSaidAnswer
-from bot.discord import render
 from bot.discord.records import Entry
+from bot.discord.render import answers as render
 from bot.discord.replies import NO_MENTIONS, send, send_text
 from bot.discord.views.base import TimedView, delete_answer
 from bot.discord.views.feedback import FeedbackView

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.curation.audit import CLI_ACTOR
-from bot.discord.limits import CONTENT, EMBED_DESCRIPTION, truncate
-from bot.discord.markdown import escape
-from bot.discord.render import Rendered
-from bot.discord.render_common import NEUTRAL, one_line
-from bot.discord.render_info import page_count
+from bot.discord.render.answers import Rendered
+from bot.discord.render.common import NEUTRAL, one_line
+from bot.discord.render.info import page_count
+from bot.discord.render.limits import CONTENT, EMBED_DESCRIPTION, truncate
+from bot.discord.render.markdown import escape
 from bot.discord.views.base import PagedView
 from bot.store.models import AuditRow
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from bot.discord.render import Rendered, page_count
+from bot.discord.render.answers import Rendered, page_count
 from bot.discord.replies import NO_MENTIONS, send_error
 
 if TYPE_CHECKING:

@@ -15,10 +15,10 @@ import discord
 
 from bot.corpus.models import Essay
 from bot.corpus.upload import Preview, Upload, split_authors, with_metadata
-from bot.discord.limits import CONTENT, EMBED_TITLE, FIELD_VALUE, truncate
-from bot.discord.markdown import escape, link
-from bot.discord.render import Rendered
-from bot.discord.render_common import NEUTRAL, finish, human_date, one_line
+from bot.discord.render.answers import Rendered
+from bot.discord.render.common import NEUTRAL, finish, human_date, one_line
+from bot.discord.render.limits import CONTENT, EMBED_TITLE, FIELD_VALUE, truncate
+from bot.discord.render.markdown import escape, link
 from bot.discord.replies import NO_MENTIONS, defer, send
 from bot.discord.views.base import TimedView
 

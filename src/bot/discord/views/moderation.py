@@ -1,4 +1,4 @@
-"""The modals and the panel that "Moderate this answer" opens (the actions: ``bot.discord.moderation``)."""
+"""The modals and the panel that "Moderate this answer" opens (actions: ``discord.actions.moderation``)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.curation.passages import PassageInfo, passage_infos
-from bot.discord import limits, modlog
-from bot.discord.markdown import escape, italic
-from bot.discord.render_common import NEUTRAL, Rendered, finish, footer, one_line
+from bot.discord.actions import modlog
+from bot.discord.render import limits
+from bot.discord.render.common import NEUTRAL, Rendered, finish, footer, one_line
+from bot.discord.render.markdown import escape, italic
 from bot.discord.replies import NO_MENTIONS
 from bot.discord.views.base import TimedView
 from bot.store.models import CuratedQuoteRow
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from bot.discord.client import EssaybotClient
 
 from bot.curation.verdicts import VerdictOverrides
-from bot.discord.moderation import (
+from bot.discord.actions.moderation import (
     ROLES,
     VERDICT_CHOICES,
     attribute,
@@ -232,7 +233,7 @@ class ModerationPanel(TimedView):
 
     async def on_verdict(self, interaction: discord.Interaction) -> None:
         """Rule on this question and passage, then correct the posted answers to the question."""
-        from bot.discord.corrections import correct
+        from bot.discord.actions.corrections import correct
 
         assert self.verdict is not None and self.claim is not None
         choice = self.verdict.values[0] if self.verdict.values else "reset"
@@ -270,7 +271,7 @@ class ModerationPanel(TimedView):
 
     async def on_correct(self, interaction: discord.Interaction) -> None:
         """Edit the posted answers that showed the answer's hidden or re-attributed passages."""
-        from bot.discord.corrections import correct
+        from bot.discord.actions.corrections import correct
 
         gid = await require_moderator(interaction, "Correcting answers")
         changed = [p.id for p in self.passages if p.hidden or p.role is not None]
@@ -335,7 +336,7 @@ class CorrectView(TimedView):
 
     async def on_correct(self, interaction: discord.Interaction) -> None:
         """Correct, then say what was done."""
-        from bot.discord.corrections import correct
+        from bot.discord.actions.corrections import correct
 
         gid = await require_moderator(interaction, "Correcting answers")
         await interaction.response.defer()

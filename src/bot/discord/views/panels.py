@@ -9,8 +9,8 @@ import discord
 
 from bot.answer.types import CompareAnswer, PositionsAnswer
 from bot.corpus.models import EssayMeta
-from bot.discord import render
-from bot.discord.limits import CONTENT, button_label, truncate
+from bot.discord.render import answers as render
+from bot.discord.render.limits import CONTENT, button_label, truncate
 from bot.discord.replies import NO_MENTIONS, send, send_text
 from bot.discord.views.base import ActionButton, PagedView, TimedView, delete_answer
 

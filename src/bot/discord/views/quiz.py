@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.curation.quiz import Guess, QuizQuestion, RoundResult, guess, reveal
-from bot.discord import limits
-from bot.discord.markdown import escape
-from bot.discord.render_common import (
+from bot.discord.render import limits
+from bot.discord.render.common import (
     FOUND,
     NEUTRAL,
     Rendered,
@@ -30,6 +29,7 @@ from bot.discord.render_common import (
     quote_url,
     source_line,
 )
+from bot.discord.render.markdown import escape
 from bot.discord.replies import NO_MENTIONS, send_text
 from bot.discord.views.base import ActionButton, TimedView
 from bot.store.db import session_scope

@@ -18,11 +18,18 @@ from sqlalchemy.orm import Session
 
 from bot.curation.passages import PassageOverrides
 from bot.curation.review import NO_REASON, ReviewItem, ReviewQueue, VerdictReport, by_reason
-from bot.discord import modlog
-from bot.discord.limits import CONTENT, EMBED_DESCRIPTION, FIELD_NAME, FIELD_VALUE, fit_embeds, truncate
-from bot.discord.markdown import escape
-from bot.discord.render import Rendered
-from bot.discord.render_common import NEUTRAL, one_line, user_text
+from bot.discord.actions import modlog
+from bot.discord.render.answers import Rendered
+from bot.discord.render.common import NEUTRAL, one_line, user_text
+from bot.discord.render.limits import (
+    CONTENT,
+    EMBED_DESCRIPTION,
+    FIELD_NAME,
+    FIELD_VALUE,
+    fit_embeds,
+    truncate,
+)
+from bot.discord.render.markdown import escape
 from bot.discord.replies import NO_MENTIONS
 from bot.discord.tree import NotModerator
 from bot.discord.views.base import TimedView, is_moderator

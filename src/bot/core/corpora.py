@@ -1,0 +1,123 @@
+"""Which ``Essaybot`` answers in a guild: the shared one, or the guild's own (``corpus_scope``).
+
+With ``corpus_scope = "shared"`` every guild, DM and the CLI use the main instance. With
+``"per_guild"`` each guild gets a fully separate instance in ``<data_dir>/guilds/<guild id>/``: its
+own SQLite database (essays, curation, interaction log, settings...) and its own index, seeded with
+the configured seeds on first use. Every instance shares the main one's embedding model and
+calibration, so there is one model in memory however many guilds there are.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from bot.config import Settings
+from bot.core.essaybot import Essaybot
+from bot.ops.guilds import adopt_misplaced_curation
+
+log = logging.getLogger(__name__)
+
+GUILDS_DIR = "guilds"
+
+
+class Corpora:
+    """The main ``Essaybot`` and, in per-guild mode, one cached instance per guild."""
+
+    def __init__(self, main: Essaybot) -> None:
+        self.main = main
+        self._guilds: dict[str, Essaybot] = {}
+        self._lock = threading.Lock()  # guards the two dicts
+        self._building: dict[str, threading.Lock] = {}  # one per guild: a slow seeding blocks no other guild
+
+    @property
+    def per_guild(self) -> bool:
+        """True when every guild has its own corpus."""
+        return self.main.settings.corpus_scope == "per_guild"
+
+    def guild_dir(self, guild_id: int | str) -> Path:
+        """Where a guild's own database and index live (per-guild mode)."""
+        return self.main.settings.data_dir / GUILDS_DIR / _checked(guild_id)
+
+    def exists(self, guild_id: int | str | None) -> bool:
+        """Whether the guild's corpus was ever created (always, when shared); never creates it."""
+        if self.cached(guild_id) is not None:
+            return True
+        assert guild_id is not None
+        return (self.guild_dir(guild_id) / "essaybot.db").is_file()
+
+    def cached(self, guild_id: int | str | None) -> Essaybot | None:
+        """The instance for ``guild_id`` if it needs no building (never blocks on seeding)."""
+        if guild_id is None or not self.per_guild:
+            return self.main
+        return self._guilds.get(_checked(guild_id))
+
+    def for_guild(self, guild_id: int | str | None) -> Essaybot:
+        """The instance that answers in ``guild_id`` (the main one outside guilds or when shared).
+
+        Building a guild's instance the first time migrates its database and imports the seeds, which
+        embeds them: call this off the event loop.
+        """
+        found = self.cached(guild_id)
+        if found is not None:
+            return found
+        assert guild_id is not None
+        gid = _checked(guild_id)
+        with self._lock:
+            building = self._building.setdefault(gid, threading.Lock())
+        # Two first questions in a new guild must not seed it twice.
+        with building:
+            found = self._guilds.get(gid)
+            if found is None:
+                found = self._build(gid)
+                with self._lock:
+                    self._guilds[gid] = found
+            return found
+
+    def _build(self, gid: str) -> Essaybot:
+        main = self.main
+        settings = main.settings.model_copy(update={"data_dir": self.guild_dir(gid), "database_url": None})
+        app = Essaybot(settings, calibration=main.calibration, embedder=main.embedder)
+        log.info("guild %s: opening its own corpus in %s", gid, settings.data_dir)
+        app.ensure_ready()  # an empty database imports the seeds here
+        # Curation older CLI versions wrote to the main database belongs here (a no-op once moved).
+        adopt_misplaced_curation(main.settings, gid)
+        return app
+
+    def all(self) -> list[Essaybot]:
+        """The main instance and every guild instance, built or only present on disk (for chores)."""
+        if not self.per_guild:
+            return [self.main]
+        root = self.main.settings.data_dir / GUILDS_DIR
+        on_disk = (
+            sorted(p.name for p in root.iterdir() if p.is_dir() and p.name.isascii() and p.name.isdigit())
+            if root.is_dir()
+            else []
+        )
+        for gid in on_disk:
+            self.for_guild(gid)
+        with self._lock:
+            return [self.main, *self._guilds.values()]
+
+    def close(self) -> None:
+        """Release every guild instance's database connections."""
+        with self._lock:
+            for app in self._guilds.values():
+                app.engine.dispose()
+
+
+def database_urls(settings: Settings) -> list[str]:
+    """The main database and every guild's own one found on disk (for host chores such as forget-user)."""
+    root = settings.data_dir / GUILDS_DIR
+    found = sorted(root.glob("*/essaybot.db")) if root.is_dir() else []
+    guilds = [p for p in found if p.parent.name.isascii() and p.parent.name.isdigit()]
+    return [settings.resolved_database_url, *(f"sqlite:///{p.as_posix()}" for p in guilds)]
+
+
+def _checked(guild_id: int | str) -> str:
+    """A guild id as a folder name; anything but digits would be a path traversal or a bug."""
+    gid = str(guild_id)
+    if not (gid.isascii() and gid.isdigit()):
+        raise ValueError(f"not a guild id: {guild_id!r}")
+    return gid

@@ -1,0 +1,1 @@
+"""Pure rendering of answers and pages into Discord embeds, within Discord's limits."""
