@@ -23,7 +23,7 @@ from bot.store.models import AuditRow
 
 pytestmark = pytest.mark.model
 
-ESSAY_FILE = Path(__file__).resolve().parent / "data" / "upload_essay.md"
+ESSAY_FILE = Path(__file__).resolve().parents[1] / "data" / "upload_essay.md"
 ESSAY_ID = "okafor-2024-lighthouse-keepers"
 TITLE = "The lighthouse keepers of the labour movement"
 SENTENCE = "A group chat is not an archive: it is a river, and rivers carry everything away."
