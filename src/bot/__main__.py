@@ -1,6 +1,6 @@
 """Allow ``python -m bot``."""
 
-from bot.cli.main import main
+from bot.program import main
 
 if __name__ == "__main__":
     main()

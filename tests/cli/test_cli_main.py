@@ -329,13 +329,13 @@ def test_data_dir_check_is_safe_when_processes_share_it(tmp_path: Path) -> None:
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from bot.cli.main import _ensure_dir
+    from bot.cli.common import ensure_dir
 
     def hammer(_: int) -> int:
         failures = 0
         for _i in range(500):
             try:
-                _ensure_dir(tmp_path)
+                ensure_dir(tmp_path)
             except Exception:
                 failures += 1
         return failures

@@ -8,45 +8,28 @@ the mod-log is a Discord channel.
 
 from __future__ import annotations
 
-import functools
 import json
-import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 import click
 
+from bot.cli.common import context, database, discord_id, ensure_dir, handle_errors
 from bot.errors import EssaybotError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from bot.curation.passages import PassageInfo
+    from bot.curation.passages import PassageInfo, PassageOverrides
 
-F = TypeVar("F", bound=Callable[..., Any])
-_SNOWFLAKE = re.compile(r"[1-9][0-9]{0,19}")
 ROLES = ("quoted", "editors' introduction", "reported view", "own", "reset")
 
 
-def _errors(fn: F) -> F:
-    """User errors: one line on stderr, exit code 2 (``bot.cli.main`` is imported late: it imports us)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from bot.cli.main import _handle_errors
-
-        return _handle_errors(fn)(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
 def _guild(value: str) -> str:
-    if not _SNOWFLAKE.fullmatch(value.strip()):
-        raise EssaybotError(f"not a Discord server id: {value!r} (expected digits, e.g. 80351110224678912)")
-    return value.strip()
+    return discord_id(value, "server")
 
 
 guild_option = click.option(
@@ -61,12 +44,10 @@ def _session(ctx: click.Context, guild_id: str) -> Iterator[Session]:
     That is the main database, or with ``corpus_scope = "per_guild"`` the server's own library in
     ``<data_dir>/guilds/<id>/``: the one the bot reads that server's curation from.
     """
-    from bot.cli.main import _ensure_dir
     from bot.ops.guilds import DB_NAME, adopt_misplaced_curation, guild_settings
-    from bot.store.db import make_engine, session_scope, upgrade
 
-    settings = ctx.obj.settings()
-    _ensure_dir(settings.data_dir)
+    settings = context(ctx).settings()
+    ensure_dir(settings.data_dir)
     url = settings.resolved_database_url
     if settings.corpus_scope == "per_guild":
         own = guild_settings(settings, guild_id)
@@ -79,13 +60,8 @@ def _session(ctx: click.Context, guild_id: str) -> Iterator[Session]:
             )
         adopt_misplaced_curation(settings, guild_id)  # written to the main database by older versions
         url = own.resolved_database_url
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-        with session_scope(engine) as session:
-            yield session
-    finally:
-        engine.dispose()
+    with database(url) as session:
+        yield session
 
 
 def _line(info: PassageInfo) -> str:
@@ -112,7 +88,7 @@ def quotes() -> None:
 @click.option("--tag", help="Only quotes with this tag.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
-@_errors
+@handle_errors
 def quotes_list(ctx: click.Context, guild: str, author: str | None, tag: str | None, as_json: bool) -> None:
     """The server's curated quotes, newest first."""
     from bot.answer.sides import resolve_side
@@ -144,7 +120,7 @@ def quotes_list(ctx: click.Context, guild: str, author: str | None, tag: str | N
 @click.option("--note", help="Why it matters.")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeat for several).")
 @click.pass_context
-@_errors
+@handle_errors
 def quotes_save(
     ctx: click.Context,
     passage: str,
@@ -175,7 +151,7 @@ def quotes_save(
 @guild_option
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_context
-@_errors
+@handle_errors
 def quotes_remove(ctx: click.Context, quote_id: int, guild: str, yes: bool) -> None:
     """Remove curated quote QUOTE_ID (it can be brought back by undoing the audit entry)."""
     from bot.curation.audit import CLI_ACTOR
@@ -197,7 +173,7 @@ def quotes_remove(ctx: click.Context, quote_id: int, guild: str, yes: bool) -> N
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
 @click.pass_context
-@_errors
+@handle_errors
 def quotes_export(ctx: click.Context, guild: str, fmt: str, output: Path | None) -> None:
     """The server's curated quotes as JSON (what ``quotes import`` reads) or CSV."""
     from bot.curation.quotes import CuratedQuotes, export_csv, export_document
@@ -220,7 +196,7 @@ def quotes_export(ctx: click.Context, guild: str, fmt: str, output: Path | None)
 @click.argument("file", type=click.Path(path_type=Path, allow_dash=True))
 @guild_option
 @click.pass_context
-@_errors
+@handle_errors
 def quotes_import(ctx: click.Context, file: Path, guild: str) -> None:
     """Import curated quotes from FILE, a ``quotes export`` JSON file ("-" for stdin); all or nothing."""
     from bot.curation.audit import CLI_ACTOR
@@ -251,7 +227,7 @@ def passages() -> None:
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
-@_errors
+@handle_errors
 def passages_find(ctx: click.Context, text: str, guild: str, limit: int, as_json: bool) -> None:
     """Passages whose words match TEXT (words, not meaning: no model), with this server's decisions."""
     from bot.curation.passages import find_passages
@@ -271,40 +247,46 @@ def passages_find(ctx: click.Context, text: str, guild: str, limit: int, as_json
 
 
 def _change(
-    ctx: click.Context, guild: str, passage: str, change: Callable[[Any, str], bool], done: str
+    ctx: click.Context,
+    guild: str,
+    passage: str,
+    change: Callable[[PassageOverrides, str, str], bool],
+    done: str,
 ) -> None:
+    """Apply ``change(overrides, passage id, actor)`` in the server; print the passage as it is now."""
+    from bot.curation.audit import CLI_ACTOR
     from bot.curation.passages import PassageOverrides, passage_infos, resolve_passage
 
     gid = _guild(guild)
     with _session(ctx, gid) as session:
         info = resolve_passage(session, gid, passage)
-        changed = change(PassageOverrides(session, gid), info.id)
+        changed = change(PassageOverrides(session, gid), info.id, CLI_ACTOR)
         info = passage_infos(session, gid, [info.id])[0]
     click.echo(f"{done if changed else 'nothing changed'}: {_line(info)}")
 
 
-@passages.command("hide")
-@click.argument("passage")
-@guild_option
-@click.pass_context
-@_errors
-def passages_hide(ctx: click.Context, passage: str, guild: str) -> None:
-    """Never show PASSAGE (an id, or words only it contains) in the server's answers."""
-    from bot.curation.audit import CLI_ACTOR
+def _visibility_command(name: str, hidden: bool, done: str, help_text: str) -> None:
+    """``passages hide`` and ``passages unhide``: one command each, alike but for the direction."""
 
-    _change(ctx, guild, passage, lambda repo, pid: repo.hide(pid, actor=CLI_ACTOR), "hidden")
+    @passages.command(name, help=help_text)
+    @click.argument("passage")
+    @guild_option
+    @click.pass_context
+    @handle_errors
+    def command(ctx: click.Context, passage: str, guild: str) -> None:
+        _change(
+            ctx,
+            guild,
+            passage,
+            lambda repo, pid, actor: repo.hide(pid, actor=actor) if hidden else repo.unhide(pid, actor=actor),
+            done,
+        )
 
 
-@passages.command("unhide")
-@click.argument("passage")
-@guild_option
-@click.pass_context
-@_errors
-def passages_unhide(ctx: click.Context, passage: str, guild: str) -> None:
-    """Show a hidden PASSAGE in the server's answers again."""
-    from bot.curation.audit import CLI_ACTOR
-
-    _change(ctx, guild, passage, lambda repo, pid: repo.unhide(pid, actor=CLI_ACTOR), "unhidden")
+_visibility_command(
+    "hide", True, "hidden", "Never show PASSAGE (an id, or words only it contains) in the server's answers."
+)
+_visibility_command("unhide", False, "unhidden", "Show a hidden PASSAGE in the server's answers again.")
 
 
 @passages.command("attribute")
@@ -319,17 +301,15 @@ def passages_unhide(ctx: click.Context, passage: str, guild: str) -> None:
     help='How the essay uses the words; "own" gives them to its authors, "reset" removes the override.',
 )
 @click.pass_context
-@_errors
+@handle_errors
 def passages_attribute(ctx: click.Context, passage: str, speaker: str, guild: str, role: str) -> None:
     """Say that SPEAKER speaks in PASSAGE (e.g. "Tempest editors" --role "editors' introduction")."""
-    from bot.curation.audit import CLI_ACTOR
-
     who = None if role in ("own", "reset") else speaker
     value = None if role == "reset" else role
     _change(
         ctx,
         guild,
         passage,
-        lambda repo, pid: repo.attribute(pid, who, value, actor=CLI_ACTOR),
+        lambda repo, pid, actor: repo.attribute(pid, who, value, actor=actor),
         "attributed",
     )

@@ -3,8 +3,7 @@
 The same actions as ``/essays`` in Discord, for the server's admins: validated the same way (size
 limit, UTF-8 text, front matter, no duplicate, a free id), audited with "cli" as the actor, undoable
 with ``/audit undo``, and published as a new index generation that a running bot picks up at once.
-Registered on the main group at the end of ``bot/cli.py``; heavy modules are imported inside the
-commands so that ``--help`` stays fast.
+Heavy modules are imported inside the commands so that ``--help`` stays fast.
 """
 
 from __future__ import annotations
@@ -13,6 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+
+from bot.cli.common import emit_json, err, handle_errors, open_app, out
 
 if TYPE_CHECKING:
     from bot.corpus.models import EssayMeta
@@ -33,37 +34,31 @@ def _metadata_options(fn: Any) -> Any:
     return fn
 
 
-def _run(fn: Any, *args: Any) -> None:
-    # Imported here: bot.cli.main imports this module at its end.
-    from bot.cli.main import _handle_errors
-
-    _handle_errors(fn)(*args)
-
-
 @click.group("essays", invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
+@handle_errors
 def essays(ctx: click.Context, as_json: bool) -> None:
     """List the essays in the corpus (default), or add, remove, restore and edit them."""
     if ctx.invoked_subcommand is None:
-        _run(_list, ctx, as_json)
+        _list(ctx, as_json)
 
 
 @essays.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
+@handle_errors
 def list_command(ctx: click.Context, as_json: bool) -> None:
     """List the essays in the corpus."""
-    _run(_list, ctx, as_json)
+    _list(ctx, as_json)
 
 
 def _list(ctx: click.Context, as_json: bool) -> None:
-    from bot.cli.main import _app, _emit_json, out
     from bot.cli.render import essay_json, print_essays
 
-    metas = _app(ctx, show_progress=not as_json).essays()
+    metas = open_app(ctx, show_progress=not as_json).essays()
     if as_json:
-        _emit_json({"schema_version": "1.0", "kind": "essays", "essays": [essay_json(m) for m in metas]})
+        emit_json({"schema_version": "1.0", "kind": "essays", "essays": [essay_json(m) for m in metas]})
     else:
         print_essays(out, metas)
 
@@ -74,6 +69,7 @@ def _list(ctx: click.Context, as_json: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Validate and show the preview; store nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_context
+@handle_errors
 def add(
     ctx: click.Context,
     paths: tuple[Path, ...],
@@ -91,13 +87,12 @@ def add(
     refused: use `essaybot ingest --force` to replace one.
     """
     given = {"title": title, "authors": authors, "date": date, "url": url, "publication": publication}
-    _run(_add, ctx, paths, dry_run, as_json, given)
+    _add(ctx, paths, dry_run, as_json, given)
 
 
 def _add(
     ctx: click.Context, paths: tuple[Path, ...], dry_run: bool, as_json: bool, given: dict[str, str | None]
 ) -> None:
-    from bot.cli.main import _app, _emit_json, err
     from bot.corpus.upload import parse_changes, with_metadata
     from bot.curation.audit import CLI_ACTOR
     from bot.errors import CorpusError
@@ -108,7 +103,7 @@ def _add(
         raise CorpusError(
             f"--title, --authors, --date, --url and --publication need exactly one file, not {len(files)}"
         )
-    app = _app(ctx, show_progress=not as_json)
+    app = open_app(ctx, show_progress=not as_json)
     previews: list[Preview] = []
     for path in files:
         upload = _read(path, app.settings.max_upload_bytes)
@@ -138,7 +133,7 @@ def _add(
     elif not as_json:
         click.echo("dry run: nothing was stored")
     if as_json:
-        _emit_json({"schema_version": "1.0", "kind": "essays_add", "dry_run": dry_run, **report})
+        emit_json({"schema_version": "1.0", "kind": "essays_add", "dry_run": dry_run, **report})
 
 
 def _essay_files(paths: tuple[Path, ...]) -> list[Path]:
@@ -203,42 +198,35 @@ def _print_preview(p: Preview) -> None:
         click.echo(f"  reported view ({who}): {text}")
 
 
-@essays.command("remove")
-@click.argument("essay_id")
-@click.pass_context
-def remove(ctx: click.Context, essay_id: str) -> None:
-    """Take an essay out of answers (kept as a tombstone: `essays restore` brings it back)."""
+def _tombstone_command(name: str, restore: bool, help_text: str) -> None:
+    """``essays remove`` and ``essays restore``: one command each, alike but for the direction."""
 
-    def run(ctx: click.Context, essay_id: str) -> None:
-        from bot.cli.main import _app
+    @essays.command(name, help=help_text)
+    @click.argument("essay_id")
+    @click.pass_context
+    @handle_errors
+    def command(ctx: click.Context, essay_id: str) -> None:
         from bot.curation.audit import CLI_ACTOR
 
-        meta = _app(ctx).remove_essay_by(essay_id, actor=CLI_ACTOR)
+        app = open_app(ctx)
+        if restore:
+            click.echo(f"restored {_name(app.restore_essay_by(essay_id, actor=CLI_ACTOR))}")
+            return
+        meta = app.remove_essay_by(essay_id, actor=CLI_ACTOR)
         click.echo(f"removed {_name(meta)}; `essaybot essays restore {meta.id}` brings it back")
 
-    _run(run, ctx, essay_id)
 
-
-@essays.command("restore")
-@click.argument("essay_id")
-@click.pass_context
-def restore(ctx: click.Context, essay_id: str) -> None:
-    """Bring a removed essay back into answers."""
-
-    def run(ctx: click.Context, essay_id: str) -> None:
-        from bot.cli.main import _app
-        from bot.curation.audit import CLI_ACTOR
-
-        meta = _app(ctx).restore_essay_by(essay_id, actor=CLI_ACTOR)
-        click.echo(f"restored {_name(meta)}")
-
-    _run(run, ctx, essay_id)
+_tombstone_command(
+    "remove", False, "Take an essay out of answers (kept as a tombstone: `essays restore` brings it back)."
+)
+_tombstone_command("restore", True, "Bring a removed essay back into answers.")
 
 
 @essays.command("edit")
 @click.argument("essay_id")
 @_metadata_options
 @click.pass_context
+@handle_errors
 def edit(
     ctx: click.Context,
     essay_id: str,
@@ -249,23 +237,19 @@ def edit(
     publication: str | None,
 ) -> None:
     """Change an essay's title, authors, date, url or publication."""
-    given = {"title": title, "authors": authors, "date": date, "url": url, "publication": publication}
+    from bot.corpus.upload import EDITABLE, parse_changes
+    from bot.curation.audit import CLI_ACTOR
 
-    def run(ctx: click.Context, essay_id: str) -> None:
-        from bot.cli.main import _app
-        from bot.corpus.upload import EDITABLE, parse_changes
-        from bot.curation.audit import CLI_ACTOR
-
-        changes = parse_changes(given)
-        before, after = _app(ctx).edit_essay(essay_id, actor=CLI_ACTOR, **changes)
-        shown = [
-            f"{n}: {_field(before, n)} -> {_field(after, n)}"
-            for n in EDITABLE
-            if getattr(before, n) != getattr(after, n)
-        ]
-        click.echo(f"edited {after.id}: " + "; ".join(shown))
-
-    _run(run, ctx, essay_id)
+    changes = parse_changes(
+        {"title": title, "authors": authors, "date": date, "url": url, "publication": publication}
+    )
+    before, after = open_app(ctx).edit_essay(essay_id, actor=CLI_ACTOR, **changes)
+    shown = [
+        f"{n}: {_field(before, n)} -> {_field(after, n)}"
+        for n in EDITABLE
+        if getattr(before, n) != getattr(after, n)
+    ]
+    click.echo(f"edited {after.id}: " + "; ".join(shown))
 
 
 def _name(meta: EssayMeta) -> str:

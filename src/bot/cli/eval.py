@@ -14,6 +14,7 @@ from rich.table import Table
 from bot.answer.compare import build_side
 from bot.answer.sides import resolve_side
 from bot.answer.types import CompareAnswer
+from bot.cli.common import handle_errors, open_app
 from bot.errors import EssaybotError
 from bot.evaluation.metrics import (
     BASELINE_WEIGHTS,
@@ -201,33 +202,27 @@ def default_question_files() -> tuple[Path, ...]:
 @click.option("--tune", is_flag=True, help="Refit fusion weights and abstention on FILES (development use).")
 @click.option("--write", is_flag=True, help="With --tune: write bot/data/calibration.json.")
 @click.pass_context
+@handle_errors
 def eval_command(ctx: click.Context, files: tuple[Path, ...], as_json: bool, tune: bool, write: bool) -> None:
     """Quality metrics on question files (JSON lines; speaker cases as YAML).
 
     Without FILES: the project's own question files, tests/data/*.jsonl of the source checkout.
     """
-    from bot.cli.main import _handle_errors
-
-    @_handle_errors
-    def run() -> None:
-        nonlocal files
-        if not files:
-            if tune:
-                # Refitting the calibration is a deliberate act on a named development set.
-                raise EssaybotError("--tune needs the question FILES to fit on")
-            files = default_question_files()
-        app = ctx.obj.app(show_progress=not as_json)
+    if not files:
         if tune:
-            from bot.evaluation.tune import tune as do_tune
+            # Refitting the calibration is a deliberate act on a named development set.
+            raise EssaybotError("--tune needs the question FILES to fit on")
+        files = default_question_files()
+    app = open_app(ctx, show_progress=not as_json)
+    if tune:
+        from bot.evaluation.tune import tune as do_tune
 
-            who, comp, _ = _split(files)
-            calibration = do_tune(app, who, comp, write=write)
-            click.echo(json.dumps(calibration, indent=2), err=True)
-            app.calibration = app.calibration.load() if write else app.calibration
-        results = evaluate(app, files)
-        if as_json:
-            click.echo(json.dumps(to_json(results)))
-        else:
-            print_table(Console(highlight=False), results)
-
-    run()
+        who, comp, _ = _split(files)
+        calibration = do_tune(app, who, comp, write=write)
+        click.echo(json.dumps(calibration, indent=2), err=True)
+        app.calibration = app.calibration.load() if write else app.calibration
+    results = evaluate(app, files)
+    if as_json:
+        click.echo(json.dumps(to_json(results)))
+    else:
+        print_table(Console(highlight=False), results)

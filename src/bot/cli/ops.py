@@ -1,35 +1,17 @@
 """Operations commands: ``essaybot health``, ``doctor``, ``backup PATH`` and ``restore PATH``.
 
-They are registered on the main group at the end of ``bot/cli.py``. Heavy modules are imported inside
-the commands, and ``health`` imports nothing of the embedding stack: Docker runs it every 30 s.
+Heavy modules are imported inside the commands, and ``health`` imports nothing of the embedding stack:
+Docker runs it every 30 s.
 """
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-if TYPE_CHECKING:
-    from bot.cli.main import Context
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _user_errors(fn: F) -> F:
-    """``bot.cli.main``'s error handling, looked up at call time: that module imports this one."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from bot.cli.main import _handle_errors
-
-        return _handle_errors(fn)(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+from bot.cli.common import context, handle_errors
 
 
 @click.command()
@@ -47,7 +29,7 @@ def health(ctx: click.Context, max_age: float | None, no_heartbeat: bool) -> Non
     from bot.errors import EssaybotError
     from bot.ops.health import check_health
 
-    obj: Context = ctx.obj
+    obj = context(ctx)
     # Docker reserves exit code 2 for health checks, so even a configuration error is "unhealthy".
     try:
         report = check_health(obj.settings(), max_age=max_age, heartbeat=not no_heartbeat)
@@ -66,7 +48,7 @@ def doctor(ctx: click.Context, no_token: bool) -> None:
     """Check the configuration, token, database, index, model and disk; exit 1 if any fails."""
     from bot.ops.doctor import run_doctor
 
-    obj: Context = ctx.obj
+    obj = context(ctx)
     checks = run_doctor(obj.settings, require_token=not no_token, echo=click.echo)
     failed = [c.name for c in checks if not c.ok]
     summary = f"{len(checks) - len(failed)}/{len(checks)} checks passed"
@@ -77,12 +59,12 @@ def doctor(ctx: click.Context, no_token: bool) -> None:
 @click.command("backup")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.pass_context
-@_user_errors
+@handle_errors
 def backup(ctx: click.Context, path: Path) -> None:
     """Back up the SQLite database and the index to PATH (a new folder, or a file ending .tar.gz)."""
     from bot.ops.backup import backup as run_backup
 
-    obj: Context = ctx.obj
+    obj = context(ctx)
     dest = run_backup(obj.settings(), path)
     click.echo(f"backed up to {dest}")
 
@@ -91,12 +73,12 @@ def backup(ctx: click.Context, path: Path) -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Replace an existing database (it is backed up first).")
 @click.pass_context
-@_user_errors
+@handle_errors
 def restore(ctx: click.Context, path: Path, force: bool) -> None:
     """Restore a backup made by `essaybot backup` into the data directory (stop the bot first)."""
     from bot.ops.backup import restore as run_restore
 
-    obj: Context = ctx.obj
+    obj = context(ctx)
     settings = obj.settings()
     run_restore(settings, path, force=force)
     click.echo(f"restored {path} into {settings.data_dir}; start the bot to migrate and check the index")

@@ -6,56 +6,35 @@ no embedding model, no index.
 
 from __future__ import annotations
 
-import re
-
 import click
 
-from bot.errors import EssaybotError
-
-# A Discord snowflake: an unsigned 64-bit integer, at most 20 digits.
-_SNOWFLAKE = re.compile(r"[1-9][0-9]{0,19}")
+from bot.cli.common import context, database, discord_id, ensure_dir, handle_errors, out
 
 
 def parse_user_id(text: str) -> int:
     """The Discord user id in ``text`` (digits, as Discord's "Copy User ID" gives it)."""
     from bot.core.privacy import MAX_USER_ID
 
-    value = text.strip()
-    if not _SNOWFLAKE.fullmatch(value) or int(value) > MAX_USER_ID:
-        raise EssaybotError(f"not a Discord user id: {text!r} (expected digits, e.g. 80351110224678912)")
-    return int(value)
+    return int(discord_id(text, "user", maximum=MAX_USER_ID))
 
 
 @click.command("forget-user")
 @click.argument("user_id")
 @click.pass_context
+@handle_errors
 def forget_user(ctx: click.Context, user_id: str) -> None:
     """Delete a Discord user's logged interactions and feedback (USER_ID: their numeric id)."""
-    # Imported here: bot.cli.main imports this module at its end, and --help must stay fast.
-    from bot.cli.main import _handle_errors
-
-    _handle_errors(_forget)(ctx, user_id)
-
-
-def _forget(ctx: click.Context, user_id: str) -> None:
-    from bot.cli.main import _ensure_dir, out
     from bot.core.corpora import database_urls
     from bot.core.privacy import UserRefs
-    from bot.store.db import make_engine, session_scope, upgrade
     from bot.store.interactions import InteractionLog
 
     uid = parse_user_id(user_id)
-    settings = ctx.obj.settings()
-    _ensure_dir(settings.data_dir)
+    settings = context(ctx).settings()
+    ensure_dir(settings.data_dir)
     # Both forms, so that rows logged before hash_user_ids was switched are found too.
     refs = UserRefs(settings.data_dir, hashed=settings.hash_user_ids).candidates(uid)
     deleted = 0
     for url in database_urls(settings):  # per-guild corpora (corpus_scope) each log in their own database
-        engine = make_engine(url)
-        try:
-            upgrade(engine)
-            with session_scope(engine) as session:
-                deleted += InteractionLog(session).forget_user(refs)
-        finally:
-            engine.dispose()
+        with database(url) as session:
+            deleted += InteractionLog(session).forget_user(refs)
     out.print(f"deleted {deleted} logged row{'s' if deleted != 1 else ''} for Discord user {uid}")
