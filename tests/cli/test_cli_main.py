@@ -321,30 +321,6 @@ def test_run_without_a_token_says_how_to_set_one(cli: Any, tmp_path: Path) -> No
     assert "Traceback" not in done.stderr
 
 
-def test_data_dir_check_is_safe_when_processes_share_it(tmp_path: Path) -> None:
-    """Several processes checking one data directory at once must not delete each other's probe file.
-
-    Threads stand in for processes here: with a fixed probe name one thread's unlink raced another's
-    write, and the check failed with "No such file or directory" dozens of times in 4 × 500 calls.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    from bot.cli.common import ensure_dir
-
-    def hammer(_: int) -> int:
-        failures = 0
-        for _i in range(500):
-            try:
-                ensure_dir(tmp_path)
-            except Exception:
-                failures += 1
-        return failures
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        assert sum(pool.map(hammer, range(4))) == 0
-    assert [p.name for p in tmp_path.iterdir()] == []
-
-
 # -- terminal output: never cut ids, never pass control sequences through; logs redact tracebacks -----
 
 ESCAPES = ("\x1b[2J", "\x1b]0;pwned title\x07", "\x1b[31m", "\x9b1m")
