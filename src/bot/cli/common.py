@@ -1,9 +1,9 @@
 """What every ``essaybot`` command shares: the invocation's context, error handling and output.
 
-The command modules (main, essays, curation, privacy, ops, eval) import from here and never from
-each other, so the package has no import cycle. Only light modules are imported at the top: ``--help``
-and ``essaybot health`` must answer without loading the embedding stack, so the core, the store and
-the configuration are imported where they are used.
+The command modules (essays, curation, privacy, ops, eval) import from here, never from main or each
+other; main imports them only to register their commands. Only light modules are imported at the top:
+``--help`` and ``essaybot health`` must answer without loading the embedding stack, so the core, the
+store and the configuration are imported where they are used.
 """
 
 from __future__ import annotations
