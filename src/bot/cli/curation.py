@@ -62,7 +62,8 @@ def _session(ctx: click.Context, guild_id: str) -> Iterator[Session]:
     ``<data_dir>/guilds/<id>/``: the one the bot reads that server's curation from.
     """
     from bot.cli.main import _ensure_dir
-    from bot.ops.guilds import DB_NAME, adopt_misplaced_curation, guild_settings
+    from bot.ops.guilds import adopt_misplaced_curation, guild_settings
+    from bot.paths import DataDir
     from bot.store.db import make_engine, session_scope, upgrade
 
     settings = ctx.obj.settings()
@@ -70,7 +71,7 @@ def _session(ctx: click.Context, guild_id: str) -> Iterator[Session]:
     url = settings.resolved_database_url
     if settings.corpus_scope == "per_guild":
         own = guild_settings(settings, guild_id)
-        if not (own.data_dir / DB_NAME).is_file():
+        if not DataDir(own.data_dir).database.is_file():
             # Creating it here would give the server an empty library: the bot seeds it (with the
             # embedding model) the first time it answers there.
             raise EssaybotError(

@@ -33,7 +33,7 @@ from bot.cpus import available_cpus
 from bot.curation.essays import register_publisher
 from bot.curation.overlay import Curation, load_curation
 from bot.errors import BadQueryError, UnknownSideError
-from bot.paths import seeds_dir
+from bot.paths import DataDir, seeds_dir
 from bot.search.dense import set_threads
 from bot.search.embedder import Embedder, Vectors
 from bot.search.hybrid import Retriever, SearchResult
@@ -57,7 +57,7 @@ class Essaybot(LibraryMixin):
         self.settings = settings
         self.calibration = calibration or Calibration.load()
         self.engine = make_engine(settings.resolved_database_url)
-        self.store = IndexStore(settings.data_dir / "index")
+        self.store = IndexStore(DataDir(settings.data_dir).index)
         # Per-guild corpora pass the main instance's embedder: one model in memory for every corpus.
         self.embedder = embedder or Embedder(
             settings.embedding_model, batch_size=settings.embed_batch_size, threads=settings.threads

@@ -34,9 +34,9 @@ from typing import TYPE_CHECKING, Any
 
 from bot import __version__
 from bot.errors import EssaybotError, friendly_failure
-from bot.ops.guilds import DB_NAME, GUILDS_DIR, guild_dirs
 from bot.ops.health import STALE_AFTER_PERIODS, known_revisions, read_index_manifest, safe_url, sqlite_file
 from bot.ops.heartbeat import read_heartbeat
+from bot.paths import DataDir
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -45,8 +45,7 @@ log = logging.getLogger(__name__)
 
 BACKUP_FORMAT = 1
 MANIFEST = "backup.json"
-EXTRA_FILES = ("user-id-salt",)
-BACKUPS_DIR = "backups"
+EXTRA_FILES = (DataDir.SALT,)
 PRE_UPGRADE = "pre-upgrade-"
 _ALIVE_STATES = ("starting", "connecting", "connected", "backoff")
 # Tables every essaybot database has had since its first migration: a backup without them is some
@@ -64,20 +63,21 @@ def backup(settings: Settings, dest: Path) -> Path:
     Per-server libraries (``guilds/<id>/``) are included, each copied under its own index lock.
     """
     db = _sqlite_db(settings)
-    guilds = guild_dirs(settings.data_dir)
-    with _index_locks([settings.data_dir, *guilds]):
-        return _backup_locked(settings, db, dest, guilds)
+    data = DataDir(settings.data_dir)
+    guilds = data.guild_dirs()
+    with _index_locks([data, *guilds]):
+        return _backup_locked(data, db, dest, guilds)
 
 
 @contextlib.contextmanager
-def _index_locks(data_dirs: list[Path]) -> Iterator[None]:
+def _index_locks(data_dirs: list[DataDir]) -> Iterator[None]:
     """The index locks of several libraries, always taken in the same order (no deadlock)."""
     from bot.search.index_store import IndexStore
 
     with contextlib.ExitStack() as stack:
-        for folder in sorted(set(data_dirs)):
+        for folder in sorted({d.root for d in data_dirs}):
             try:
-                stack.enter_context(IndexStore(folder / "index").lock())
+                stack.enter_context(IndexStore(DataDir(folder).index).lock())
             except OSError as exc:
                 if friendly_failure(exc) is not None:
                     raise
@@ -85,7 +85,7 @@ def _index_locks(data_dirs: list[Path]) -> Iterator[None]:
         yield
 
 
-def _backup_locked(settings: Settings, db: Path, dest: Path, guilds: list[Path]) -> Path:
+def _backup_locked(data: DataDir, db: Path, dest: Path, guilds: list[DataDir]) -> Path:
     if not db.is_file():
         raise BackupError(f"no database at {db}: nothing to back up")
     if dest.exists():
@@ -98,23 +98,24 @@ def _backup_locked(settings: Settings, db: Path, dest: Path, guilds: list[Path])
         raise _write_error(dest, exc) from None
     partial = dest.with_name(f".{dest.name}.partial")
     try:
-        revision = _copy_database(db, staging / DB_NAME)
-        generation = _copy_index(settings.data_dir / "index", staging / "index")
+        copy = DataDir(staging)  # a backup has the layout of a data directory
+        revision = _copy_database(db, copy.database)
+        generation = _copy_index(data, copy.index)
         for name in EXTRA_FILES:
-            if (settings.data_dir / name).is_file():
-                shutil.copy2(settings.data_dir / name, staging / name)
+            if (data.root / name).is_file():
+                shutil.copy2(data.root / name, copy.root / name)
         for folder in guilds:
-            target = staging / GUILDS_DIR / folder.name
-            target.mkdir(parents=True)
-            _copy_database(folder / DB_NAME, target / DB_NAME)
-            _copy_index(folder / "index", target / "index")
+            target = copy.guild(folder.root.name)
+            target.root.mkdir(parents=True)
+            _copy_database(folder.database, target.database)
+            _copy_index(folder, target.index)
         manifest = {
             "format": BACKUP_FORMAT,
             "essaybot": __version__,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "revision": revision,
             "index_generation": generation,
-            "guilds": [folder.name for folder in guilds],
+            "guilds": [folder.root.name for folder in guilds],
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         if archive:
@@ -161,44 +162,46 @@ def restore(settings: Settings, src: Path, *, force: bool = False, now: float | 
     are restored too, and those not in the backup are removed (they are in that first backup).
     """
     db = _sqlite_db(settings)
+    data = DataDir(settings.data_dir)
     with _unpacked(src) as folder:
-        manifest = _read_manifest(folder, src)
-        backed_up = _backup_guilds(folder)
-        _check_schema(folder / DB_NAME, src, DB_NAME)
-        for gid in backed_up:
-            _check_schema(folder / GUILDS_DIR / gid / DB_NAME, src, f"{GUILDS_DIR}/{gid}/{DB_NAME}")
+        saved = DataDir(folder)
+        manifest = _read_manifest(saved, src)
+        # The server ids whose libraries the backup holds (folders guilds/<digits>/ with a database).
+        backed_up = saved.guild_ids()
+        for db_file in (saved.database, *(saved.guild(gid).database for gid in backed_up)):
+            _check_schema(db_file, src, db_file.relative_to(folder).as_posix())
         _refuse_if_running(settings, now)
         if db.exists() and not force:
             raise BackupError(
                 f"{db} already exists; stop the bot and rerun with --force to replace it "
-                f"(the current data is backed up to {settings.data_dir / BACKUPS_DIR} first)"
+                f"(the current data is backed up to {data.backups} first)"
             )
         try:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            data.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise _write_error(settings.data_dir, exc) from None
-        present = guild_dirs(settings.data_dir)
-        targets = [settings.data_dir / GUILDS_DIR / gid for gid in backed_up]
-        with _index_locks([settings.data_dir, *present, *targets]):
+            raise _write_error(data.root, exc) from None
+        present = data.guild_dirs()
+        targets = [data.guild(gid) for gid in backed_up]
+        with _index_locks([data, *present, *targets]):
             kept = None
             if db.is_file():
-                kept = _backup_locked(settings, db, _new_backup_path(settings, "pre-restore-"), present)
+                kept = _backup_locked(data, db, _new_backup_path(settings, "pre-restore-"), present)
                 log.warning("the replaced data was backed up to %s", kept)
-            _restore_database(folder / DB_NAME, db)
-            _restore_index(folder, settings.data_dir / "index")
+            _restore_database(saved.database, db)
+            _restore_index(saved, data.index)
             for name in EXTRA_FILES:
-                if (folder / name).is_file():
-                    shutil.copy2(folder / name, settings.data_dir / name)
+                if (saved.root / name).is_file():
+                    shutil.copy2(saved.root / name, data.root / name)
             for gid, target in zip(backed_up, targets, strict=True):
-                _restore_database(folder / GUILDS_DIR / gid / DB_NAME, target / DB_NAME)
-                _restore_index(folder / GUILDS_DIR / gid, target / "index")
+                _restore_database(saved.guild(gid).database, target.database)
+                _restore_index(saved.guild(gid), target.index)
             for stale in present:
-                if stale.name in backed_up:
+                if stale.root.name in backed_up:
                     continue
                 if kept is None:
-                    log.warning("%s is not in the backup; it was left in place", stale)
+                    log.warning("%s is not in the backup; it was left in place", stale.root)
                 else:  # saved in the pre-restore backup just made
-                    shutil.rmtree(stale)
+                    shutil.rmtree(stale.root)
     log.info("restored %s (revision %s) into %s", src, manifest.get("revision"), settings.data_dir)
 
 
@@ -226,12 +229,12 @@ def backup_before_upgrade(settings: Settings, *, keep: int = 3, now: datetime | 
     head = head_revision()
     main_pending = not (current == head or (current is None and not _has_tables(db)))
     # Per-server databases are migrated when first opened after an upgrade: save them too.
-    guild_pending = any(_sqlite_revision(g / DB_NAME) != head for g in guild_dirs(settings.data_dir))
+    guild_pending = any(_sqlite_revision(g.database) != head for g in DataDir(settings.data_dir).guild_dirs())
     if not (main_pending or guild_pending):
         return None
     dest = backup(settings, _new_backup_path(settings, PRE_UPGRADE, suffix=f"-from-{current}", now=now))
     log.warning("database backed up to %s before migrating it from revision %s", dest, current)
-    _prune(settings.data_dir / BACKUPS_DIR, keep)
+    _prune(DataDir(settings.data_dir).backups, keep)
     return dest
 
 
@@ -247,7 +250,7 @@ def _sqlite_db(settings: Settings) -> Path:
 
 def _new_backup_path(settings: Settings, prefix: str, suffix: str = "", now: datetime | None = None) -> Path:
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
-    folder = settings.data_dir / BACKUPS_DIR
+    folder = DataDir(settings.data_dir).backups
     path, n = folder / f"{prefix}{stamp}{suffix}", 1
     while path.exists():  # two backups within one second
         n += 1
@@ -274,11 +277,6 @@ def _sqlite_revision(db: Path) -> str | None:
     except sqlite3.Error:
         return None
     return str(row[0]) if row else None
-
-
-def _backup_guilds(folder: Path) -> list[str]:
-    """The server ids whose libraries the backup holds (folders ``guilds/<digits>/`` with a database)."""
-    return [p.name for p in guild_dirs(folder)]
 
 
 def _check_schema(db_file: Path, src: Path, name: str) -> None:
@@ -334,14 +332,14 @@ def _copy_database(src_file: Path, dst_file: Path) -> str | None:
         return str(row[0]) if row else None
 
 
-def _copy_index(root: Path, target: Path) -> str | None:
+def _copy_index(data: DataDir, target: Path) -> str | None:
     try:
-        name, _ = read_index_manifest(root.parent)
+        name, _ = read_index_manifest(data.root)
     except ValueError as exc:
         log.warning("backing up the database without an index (%s); it is rebuilt on restore", exc)
         return None
     target.mkdir()
-    shutil.copytree(root / name, target / name)
+    shutil.copytree(data.index / name, target / name)
     (target / "CURRENT").write_text(name + "\n", encoding="utf-8")
     return name
 
@@ -372,15 +370,15 @@ def _unpacked(src: Path) -> Iterator[Path]:
         yield Path(tmp)
 
 
-def _read_manifest(folder: Path, src: Path) -> dict[str, Any]:
+def _read_manifest(saved: DataDir, src: Path) -> dict[str, Any]:
     try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        manifest = json.loads((saved.root / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         raise BackupError(f"{src} is not an essaybot backup (no readable {MANIFEST})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != BACKUP_FORMAT:
         raise BackupError(f"{src}: unsupported backup format {manifest.get('format')!r}")
-    if not (folder / DB_NAME).is_file():
-        raise BackupError(f"{src}: the backup has no {DB_NAME}")
+    if not saved.database.is_file():
+        raise BackupError(f"{src}: the backup has no {DataDir.DATABASE}")
     return manifest
 
 
@@ -412,17 +410,17 @@ def _restore_database(backup_db: Path, db: Path) -> None:
         raise BackupError(f"{db} is in use by another process; stop it and retry the restore") from None
 
 
-def _restore_index(folder: Path, root: Path) -> None:
+def _restore_index(saved: DataDir, root: Path) -> None:
     root.mkdir(parents=True, exist_ok=True)
     for old in root.glob("gen-*"):
         shutil.rmtree(old, ignore_errors=True)
     (root / "CURRENT").unlink(missing_ok=True)  # no usable index in the backup: rebuilt on start
     try:
-        name, _ = read_index_manifest(folder)
+        name, _ = read_index_manifest(saved.root)
     except ValueError as exc:
         log.warning("the backup's index is not restored (%s); it is rebuilt on start", exc)
         return
-    shutil.copytree(folder / "index" / name, root / name)
+    shutil.copytree(saved.index / name, root / name)
     tmp = root / "CURRENT.tmp"
     tmp.write_text(name + "\n", encoding="utf-8")
     tmp.replace(root / "CURRENT")

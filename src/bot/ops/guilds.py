@@ -1,46 +1,29 @@
 """Per-server libraries on disk (``corpus_scope = "per_guild"``), for the host's chores.
 
-Each server's database and index live in ``<data_dir>/guilds/<guild id>/`` (see ``bot.core.corpora``).
-This module finds them without importing the application (the curation CLI, ``health`` and
-``backup`` stay light), and moves curation that older versions of ``essaybot quotes`` and
-``essaybot passages`` wrote to the main database although the server has its own library.
+Each server's database and index live in ``<data_dir>/guilds/<guild id>/`` (``bot.paths.DataDir``
+finds them; ``bot.core.corpora`` opens them). This module imports nothing of the application at load
+time (the curation CLI, ``health`` and ``backup`` stay light). It gives a server's settings, and
+moves curation that older versions of ``essaybot quotes`` and ``essaybot passages`` wrote to the
+main database although the server has its own library.
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from bot.paths import DataDir
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
-GUILDS_DIR = "guilds"  # the same folder as bot.core.corpora.GUILDS_DIR
-DB_NAME = "essaybot.db"
 
-
-def is_guild_id(name: str) -> bool:
-    """Digits only: anything else as a folder name would be a path traversal or a stray folder."""
-    return name.isascii() and name.isdigit()
-
-
-def guild_dirs(data_dir: Path) -> list[Path]:
-    """The server folders under ``data_dir`` that hold a database, in id order."""
-    root = data_dir / GUILDS_DIR
-    if not root.is_dir():
-        return []
-    return sorted(p for p in root.iterdir() if is_guild_id(p.name) and (p / DB_NAME).is_file())
-
-
-def guild_settings(settings: Settings, guild_id: str) -> Settings:
+def guild_settings(settings: Settings, guild_id: int | str) -> Settings:
     """The settings of one server's own library: its folder as data directory, its SQLite file."""
-    if not is_guild_id(guild_id):
-        raise ValueError(f"not a guild id: {guild_id!r}")
-    return settings.model_copy(
-        update={"data_dir": settings.data_dir / GUILDS_DIR / guild_id, "database_url": None}
-    )
+    own = DataDir(settings.data_dir).guild(guild_id)  # ValueError for anything but a guild id
+    return settings.model_copy(update={"data_dir": own.root, "database_url": None})
 
 
 def adopt_misplaced_curation(settings: Settings, guild_id: str) -> int:
@@ -60,7 +43,7 @@ def adopt_misplaced_curation(settings: Settings, guild_id: str) -> int:
         return 0
     main_db = sqlite_file(settings)
     own = guild_settings(settings, guild_id)
-    if main_db is None or not main_db.is_file() or not (own.data_dir / DB_NAME).is_file():
+    if main_db is None or not main_db.is_file() or not DataDir(own.data_dir).database.is_file():
         return 0
     main = make_engine(settings.resolved_database_url)
     target = make_engine(own.resolved_database_url)
