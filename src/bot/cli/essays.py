@@ -115,7 +115,7 @@ def _add(
         essay = with_metadata(upload.essay, parse_changes(wanted)) if wanted else upload.essay
         if any(p.essay.id == essay.id for p in previews):
             raise CorpusError(f"{path}: essay id {essay.id!r} is used by two of the files")
-        previews.append(app.preview_essay(essay, upload.warnings))
+        previews.append(app.library.preview_essay(essay, upload.warnings))
     for p in previews:
         for warning in p.warnings:
             err.print(f"[yellow]warning:[/] {warning}", markup=True, highlight=False)
@@ -125,7 +125,7 @@ def _add(
         for p in previews:
             _print_preview(p)
     if not dry_run:
-        done = app.add_essays([p.prepared for p in previews], actor=CLI_ACTOR)
+        done = app.library.add_essays([p.prepared for p in previews], actor=CLI_ACTOR)
         if as_json:
             report.update(vars(done))
         else:
@@ -213,7 +213,7 @@ def remove(ctx: click.Context, essay_id: str) -> None:
         from bot.cli.main import _app
         from bot.curation.audit import CLI_ACTOR
 
-        meta = _app(ctx).remove_essay_by(essay_id, actor=CLI_ACTOR)
+        meta = _app(ctx).library.remove_essay_by(essay_id, actor=CLI_ACTOR)
         click.echo(f"removed {_name(meta)}; `essaybot essays restore {meta.id}` brings it back")
 
     _run(run, ctx, essay_id)
@@ -229,7 +229,7 @@ def restore(ctx: click.Context, essay_id: str) -> None:
         from bot.cli.main import _app
         from bot.curation.audit import CLI_ACTOR
 
-        meta = _app(ctx).restore_essay_by(essay_id, actor=CLI_ACTOR)
+        meta = _app(ctx).library.restore_essay_by(essay_id, actor=CLI_ACTOR)
         click.echo(f"restored {_name(meta)}")
 
     _run(run, ctx, essay_id)
@@ -257,7 +257,7 @@ def edit(
         from bot.curation.audit import CLI_ACTOR
 
         changes = parse_changes(given)
-        before, after = _app(ctx).edit_essay(essay_id, actor=CLI_ACTOR, **changes)
+        before, after = _app(ctx).library.edit_essay(essay_id, actor=CLI_ACTOR, **changes)
         shown = [
             f"{n}: {_field(before, n)} -> {_field(after, n)}"
             for n in EDITABLE

@@ -175,7 +175,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], force: bool, as_json: bo
             raise EssaybotError(f"no such file or directory: {str(p)!r}")
     app = _app(ctx, ready=False)
     with _progress(not as_json) as progress:
-        report = app.ingest(list(paths) or None, force=force, progress=progress)
+        report = app.library.ingest(list(paths) or None, force=force, progress=progress)
     if as_json:
         _emit_json({"schema_version": "1.0", "kind": "ingest", **vars(report)})
         return
@@ -323,7 +323,7 @@ def reindex(ctx: click.Context) -> None:
     """Re-embed every passage (e.g. after changing the embedding model)."""
     app = _app(ctx, ready=False)
     with _progress(True) as progress:
-        manifest = app.reindex(progress=progress)
+        manifest = app.library.reindex(progress=progress)
     out.print(
         f"reindexed {manifest.passage_count} passages with {manifest.model}; generation {manifest.generation}"
     )

@@ -87,21 +87,11 @@ def _misplaced(session: Any, guild_id: str) -> dict[str, list[dict[str, Any]]]:
 
 
 def _copy(session: Any, guild_id: str, rows: dict[str, list[dict[str, Any]]]) -> None:
-    from sqlalchemy import select
-
     from bot.store.models import AuditRow, CuratedQuoteRow, PassageOverrideRow
 
     new_ids: dict[int, int] = {}
     for q in rows["quotes"]:
-        same = session.scalars(
-            select(CuratedQuoteRow.id).where(
-                CuratedQuoteRow.guild_id == guild_id,
-                CuratedQuoteRow.passage_id == q["passage_id"],
-                CuratedQuoteRow.start == q["start"],
-                CuratedQuoteRow.end == q["end"],
-                CuratedQuoteRow.saved_at == q["saved_at"],
-            )
-        ).first()
+        same = _copied(session, CuratedQuoteRow, guild_id, q, ("passage_id", "start", "end", "saved_at"))
         if same is None:
             row = CuratedQuoteRow(**{k: v for k, v in q.items() if k != "id"})
             session.add(row)
@@ -109,12 +99,8 @@ def _copy(session: Any, guild_id: str, rows: dict[str, list[dict[str, Any]]]) ->
             same = row.id
         new_ids[q["id"]] = same
     for o in rows["overrides"]:
-        exists = session.scalars(
-            select(PassageOverrideRow.id).where(
-                PassageOverrideRow.guild_id == guild_id, PassageOverrideRow.passage_id == o["passage_id"]
-            )
-        ).first()
-        if exists is None:  # a decision taken in Discord since then wins
+        # Also when not copied but decided in Discord since then: that decision wins.
+        if _copied(session, PassageOverrideRow, guild_id, o, ("passage_id",)) is None:
             session.add(PassageOverrideRow(**{k: v for k, v in o.items() if k != "id"}))
     for a in rows["audit"]:
         entry = {k: v for k, v in a.items() if k != "id"}
@@ -125,17 +111,20 @@ def _copy(session: Any, guild_id: str, rows: dict[str, list[dict[str, Any]]]) ->
                 for side in ("before", "after"):
                     if isinstance(entry[side], dict) and "id" in entry[side]:
                         entry[side] = {**entry[side], "id": new_ids[old]}
-        exists = session.scalars(
-            select(AuditRow.id).where(
-                AuditRow.guild_id == guild_id,
-                AuditRow.action == entry["action"],
-                AuditRow.target == entry["target"],
-                AuditRow.created_at == entry["created_at"],
-            )
-        ).first()
-        if exists is None:
+        if _copied(session, AuditRow, guild_id, entry, ("action", "target", "created_at")) is None:
             session.add(AuditRow(**entry))
     session.flush()
+
+
+def _copied(
+    session: Any, model: Any, guild_id: str, values: dict[str, Any], keys: tuple[str, ...]
+) -> int | None:
+    """The id of the server's row of ``model`` that equals ``values`` on ``keys`` (one copied before)."""
+    from sqlalchemy import select
+
+    same = [getattr(model, key) == values[key] for key in keys]
+    found: int | None = session.scalars(select(model.id).where(model.guild_id == guild_id, *same)).first()
+    return found
 
 
 def _delete(session: Any, guild_id: str, rows: dict[str, list[dict[str, Any]]]) -> int:
