@@ -6,8 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.answer.quoting import quote_from_hit
-from bot.core.ingest import prepare
 from bot.corpus.models import Essay, EssayMeta, Passage
+from bot.corpus.prepare import prepare
 from bot.search.hybrid import Hit
 from bot.search.snapshot import snapshot_of
 from bot.store.db import make_engine, session_scope, upgrade

@@ -33,6 +33,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.errors import ConfigError
+from bot.paths import DataDir
 
 ENV_PREFIX = "ESSAYBOT_"
 CONFIG_ENV = "ESSAYBOT_CONFIG"
@@ -209,7 +210,7 @@ class Settings(BaseSettings):
         """database_url, or the SQLite file ``<data_dir>/essaybot.db`` when it is not set."""
         if self.database_url is not None:
             return self.database_url
-        return f"sqlite:///{(self.data_dir / 'essaybot.db').as_posix()}"
+        return DataDir(self.data_dir).database_url
 
 
 def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Settings:

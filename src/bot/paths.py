@@ -30,3 +30,101 @@ def migrations_dir() -> Path:
 def package_data(name: str) -> Path:
     """A data file shipped inside the package (schemas, calibration)."""
     return _PKG / "data" / name
+
+
+class DataDir:
+    """Every path inside a data directory, in one place.
+
+    The layout is a contract with earlier versions, backups and the host's chores, so it is spelled
+    here only::
+
+        essaybot.db           the SQLite database (unless ``database_url`` points elsewhere)
+        index/                the index store: CURRENT and its gen-NNNNNN/ generations
+        user-id-salt          the salt of hashed user ids (``bot.core.privacy``)
+        heartbeat             the running bot's state, for ``essaybot health``
+        command-sync.json     what the bot last synced of its slash commands
+        backups/              automatic backups (before an upgrade, before a restore)
+        guilds/<guild id>/    a server's own library in per-guild mode: a data directory of its own
+
+    A backup folder has the same layout (database, index, salt, guilds), so ``DataDir`` names its
+    files too.
+    """
+
+    DATABASE = "essaybot.db"
+    INDEX = "index"
+    SALT = "user-id-salt"
+    HEARTBEAT = "heartbeat"
+    SYNC_STATE = "command-sync.json"
+    BACKUPS = "backups"
+    GUILDS = "guilds"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @property
+    def database(self) -> Path:
+        """The SQLite database file."""
+        return self.root / self.DATABASE
+
+    @property
+    def database_url(self) -> str:
+        """The SQLAlchemy URL of :attr:`database`."""
+        return f"sqlite:///{self.database.as_posix()}"
+
+    @property
+    def index(self) -> Path:
+        """The index store's folder."""
+        return self.root / self.INDEX
+
+    @property
+    def salt(self) -> Path:
+        """The salt of hashed user ids."""
+        return self.root / self.SALT
+
+    @property
+    def heartbeat(self) -> Path:
+        """The running bot's heartbeat file."""
+        return self.root / self.HEARTBEAT
+
+    @property
+    def sync_state(self) -> Path:
+        """What the bot last synced of its slash commands."""
+        return self.root / self.SYNC_STATE
+
+    @property
+    def backups(self) -> Path:
+        """Where automatic backups go."""
+        return self.root / self.BACKUPS
+
+    @property
+    def guilds(self) -> Path:
+        """The folder of per-server libraries."""
+        return self.root / self.GUILDS
+
+    def guild(self, guild_id: int | str) -> DataDir:
+        """A server's own data directory; ValueError for anything but a guild id (a path traversal)."""
+        return DataDir(self.guilds / checked_guild_id(guild_id))
+
+    def guild_ids(self, *, with_database: bool = True) -> list[str]:
+        """The servers with a folder here, in id order; by default only those that hold a database."""
+        if not self.guilds.is_dir():
+            return []
+        found = (p for p in self.guilds.iterdir() if p.is_dir() and is_guild_id(p.name))
+        return sorted(p.name for p in found if not with_database or (p / self.DATABASE).is_file())
+
+    def guild_dirs(self) -> list[DataDir]:
+        """The per-server data directories that hold a database, in id order."""
+        return [self.guild(gid) for gid in self.guild_ids()]
+
+
+def is_guild_id(name: str) -> bool:
+    """Digits only: anything else as a folder name would be a path traversal or a stray folder."""
+    return name.isascii() and name.isdigit()
+
+
+def checked_guild_id(guild_id: int | str) -> str:
+    """A guild id as a folder name; ValueError for anything else (a path traversal or a bug)."""
+    gid = str(guild_id)
+    if not is_guild_id(gid):
+        raise ValueError(f"not a guild id: {guild_id!r}")
+    return gid

@@ -12,8 +12,8 @@ from bot.answer.quoting import (
     quote_from_hit,
 )
 from bot.answer.types import MatchKind, Quote
-from bot.core.ingest import prepare
 from bot.corpus.models import Essay, EssayMeta
+from bot.corpus.prepare import prepare
 from bot.search.hybrid import Hit
 from bot.search.snapshot import CorpusSnapshot
 

@@ -12,6 +12,7 @@ import pytest
 from bot.config import load_settings
 from bot.core.corpora import Corpora
 from bot.core.essaybot import Essaybot
+from bot.curation.audit import CLI_ACTOR
 
 pytestmark = pytest.mark.model
 
@@ -54,7 +55,7 @@ def test_per_guild_instances_are_separate_and_share_the_model(per_guild: Corpora
     assert a.engine.url != main.engine.url
     # Changing guild 111's corpus leaves the main one alone.
     essay = a.essays()[0].id
-    a.remove_essay(essay)
+    a.library.remove_essay_by(essay, actor=CLI_ACTOR)
     assert essay not in {m.id for m in a.essays()} and essay in {m.id for m in main.essays()}
     assert per_guild.exists(111) and per_guild.all() == [main, a]
 

@@ -102,7 +102,7 @@ def test_corrupt_index_is_rebuilt_and_reindex_publishes(clone_seeded: Callable[[
         # Never trusted: the unreadable index is rebuilt from the database, and answers still come.
         assert app.who_said("no truce in the class war").results[0].essay.id == MASON
         assert app.store.current_generation() == generation + 1
-        manifest = app.reindex()
+        manifest = app.library.reindex()
         assert manifest.generation == generation + 2
         assert manifest.passage_count == len(app.retriever().snapshot)
         assert app.who_said("the chickens have come home to roost").results[0].essay.id == ICL

@@ -15,6 +15,7 @@ from bot.config import load_settings
 from bot.core.essaybot import Essaybot
 from bot.core.ingest import IngestReport
 from bot.corpus.models import Passage
+from bot.curation.audit import CLI_ACTOR, CurationError
 from bot.errors import CorpusError
 from bot.paths import seeds_dir
 from bot.store.db import session_scope
@@ -79,9 +80,9 @@ def passages_by_essay(app: Essaybot) -> dict[str, list[Passage]]:
 def fresh(tmp_path_factory: pytest.TempPathFactory) -> Fresh:
     data_dir = tmp_path_factory.mktemp("ingest-data")
     app = Essaybot(load_settings(None, data_dir=data_dir))
-    first = app.ingest()
+    first = app.library.ingest()
     after_first = generation_dirs(app)
-    second = app.ingest()
+    second = app.library.ingest()
     return Fresh(app, first, second, after_first, generation_dirs(app))
 
 
@@ -163,7 +164,7 @@ def test_incremental_ingest_broken_file_removal_and_force(fresh: Fresh, tmp_path
 
     # 1. A new essay: added, answerable at once, and the seeds' vectors are reused.
     generation = app.store.current_generation()
-    added = app.ingest([new_file])
+    added = app.library.ingest([new_file])
     assert added.added == [NEW_ID]
     assert added.unchanged == [] and added.updated == []
     new_passages = passages_by_essay(app)[NEW_ID]
@@ -188,7 +189,7 @@ def test_incremental_ingest_broken_file_removal_and_force(fresh: Fresh, tmp_path
         hash_before = CorpusRepository(session).essay_hash(NEW_ID)
     dirs_before = generation_dirs(app)
     with pytest.raises(CorpusError, match="date"):
-        app.ingest([changed, broken])
+        app.library.ingest([changed, broken])
     with session_scope(app.engine) as session:
         assert CorpusRepository(session).counts() == counts_before
         assert CorpusRepository(session).essay_hash(NEW_ID) == hash_before
@@ -208,7 +209,7 @@ def test_incremental_ingest_broken_file_removal_and_force(fresh: Fresh, tmp_path
     other.engine.dispose()
 
     # 4. Ingest again without force: the tombstone holds.
-    again = app.ingest([new_file])
+    again = app.library.ingest([new_file])
     assert again.skipped == [NEW_ID]
     assert again.added == [] and again.updated == []
     assert any("removed earlier" in w for w in again.warnings)
@@ -216,20 +217,23 @@ def test_incremental_ingest_broken_file_removal_and_force(fresh: Fresh, tmp_path
     assert not _answers_new_essay(app)
 
     # 5. With force it comes back, with the same passage ids as before.
-    forced = app.ingest([new_file], force=True)
+    forced = app.library.ingest([new_file], force=True)
     assert forced.updated == [NEW_ID]
     assert _status(app, NEW_ID) == "active"
     assert _answers_new_essay(app)
     assert [p.id for p in passages_by_essay(app)[NEW_ID]] == new_ids
 
-    # 6. Through the app itself: removal takes effect at once in the running process; restore undoes it.
+    # 6. Through the library: removal takes effect at once in the running process; restore undoes it.
     generation = app.store.current_generation()
-    assert app.remove_essay(NEW_ID)
+    assert app.library.remove_essay_by(NEW_ID, actor=CLI_ACTOR).id == NEW_ID
     assert app.store.current_generation() == (generation or 0) + 1
     assert not _answers_new_essay(app)
-    assert app.restore_essay(NEW_ID)
+    assert app.library.restore_essay_by(NEW_ID, actor=CLI_ACTOR).id == NEW_ID
+    assert app.store.current_generation() == (generation or 0) + 2
     assert _answers_new_essay(app)
-    assert not app.remove_essay("no-such-essay")
+    with pytest.raises(CurationError, match="no essay"):
+        app.library.remove_essay_by("no-such-essay", actor=CLI_ACTOR)
+    assert app.store.current_generation() == (generation or 0) + 2
 
 
 META_ID = "meta-2024-front-matter"
@@ -260,20 +264,20 @@ def test_front_matter_only_changes_are_ingested_and_a_moderators_edit_is_kept(
     app = fresh.app
     path = tmp_path / "meta.md"
     path.write_text(_meta_essay("Laundry Room", '"Ada Tenant"'), encoding="utf-8")
-    assert app.ingest([path]).added == [META_ID]
+    assert app.library.ingest([path]).added == [META_ID]
 
     # 1. Only the title changes: updated (and published), not "unchanged".
     generation = app.store.current_generation()
     path.write_text(_meta_essay("The Laundry Room Union", '"Ada Tenant"'), encoding="utf-8")
-    retitled = app.ingest([path])
+    retitled = app.library.ingest([path])
     assert retitled.updated == [META_ID] and retitled.unchanged == []
     assert retitled.generation == (generation or 0) + 1
     assert _stored(app, META_ID) == ("The Laundry Room Union", ("Ada Tenant",))
-    assert app.ingest([path]).unchanged == [META_ID]
+    assert app.library.ingest([path]).unchanged == [META_ID]
 
     # 2. A moderator edits the authors; re-ingesting the unchanged file keeps the edit, silently.
-    app.edit_essay(META_ID, actor="cli", authors=["Bea Organiser"])
-    kept = app.ingest([path])
+    app.library.edit_essay(META_ID, actor="cli", authors=["Bea Organiser"])
+    kept = app.library.ingest([path])
     assert kept.unchanged == [META_ID] and kept.conflicts == [] and kept.warnings == []
     assert _stored(app, META_ID) == ("The Laundry Room Union", ("Bea Organiser",))
 
@@ -282,7 +286,7 @@ def test_front_matter_only_changes_are_ingested_and_a_moderators_edit_is_kept(
         _meta_essay("The Laundry Room Union", '"Ada Tenant"', " The boxes are in the archive now."),
         encoding="utf-8",
     )
-    body_changed = app.ingest([path])
+    body_changed = app.library.ingest([path])
     assert body_changed.updated == [META_ID] and body_changed.conflicts == []
     assert _stored(app, META_ID) == ("The Laundry Room Union", ("Bea Organiser",))
 
@@ -292,16 +296,16 @@ def test_front_matter_only_changes_are_ingested_and_a_moderators_edit_is_kept(
         encoding="utf-8",
     )
     for _ in range(2):
-        conflict = app.ingest([path])
+        conflict = app.library.ingest([path])
         assert conflict.conflicts == [META_ID] and conflict.unchanged == [META_ID]
         assert any("authors" in w and "/essays edit" in w and "--force" in w for w in conflict.warnings)
         assert _stored(app, META_ID) == ("The Laundry Room Union", ("Bea Organiser",))
 
     # 5. --force takes the file's metadata; afterwards the file and the database agree.
-    forced = app.ingest([path], force=True)
+    forced = app.library.ingest([path], force=True)
     assert forced.updated == [META_ID] and forced.conflicts == []
     assert _stored(app, META_ID) == ("The Laundry Room Union", ("Cy Author",))
-    settled = app.ingest([path])
+    settled = app.library.ingest([path])
     assert settled.unchanged == [META_ID] and settled.warnings == []
 
 
@@ -326,5 +330,5 @@ def test_files_that_cannot_be_essays_are_refused(
     path.write_bytes(content)
     counts, generation = _counts(app), app.store.current_generation()
     with pytest.raises(CorpusError, match=message):
-        app.ingest([path])
+        app.library.ingest([path])
     assert _counts(app) == counts and app.store.current_generation() == generation

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from bot.core.ingest import prepare
 from bot.corpus.loader import human_size
 from bot.corpus.models import Essay, EssayMeta
+from bot.corpus.prepare import prepare
 from bot.corpus.upload import (
     Upload,
     check_file,

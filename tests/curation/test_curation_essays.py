@@ -1,7 +1,7 @@
 """Essay curation by the bot's owners: add, remove, restore, edit, each audited and each undoable.
 
-An undo runs in the caller's transaction (as ``/audit undo`` does); the corpus change must still reach
-answers at once, through the index generation published when that transaction commits.
+An undo goes through the library (as ``/audit undo`` does): the corpus change must reach answers at
+once, through the index generation the library publishes with it.
 """
 
 from __future__ import annotations
@@ -58,9 +58,8 @@ def newest_entry(app: Essaybot) -> AuditRow:
 
 
 def undo(app: Essaybot, entry_id: int) -> None:
-    """What /audit undo does: undo inside a transaction of its own, with no index publishing of its own."""
-    with session_scope(app.engine) as session:
-        audit.undo(session, entry_id, actor=OWNER, guild_id="123")
+    """What /audit undo does: the library's undo, which publishes the index of an essay action."""
+    app.library.undo(entry_id, actor=OWNER, guild_id="123")
 
 
 def status(app: Essaybot, essay_id: str = ESSAY_ID) -> str | None:
@@ -74,7 +73,7 @@ def test_every_essay_action_can_be_undone() -> None:
 
 def test_add_is_answerable_at_once_and_undo_removes_it(app: Essaybot) -> None:
     generation = app.store.current_generation()
-    report = app.add_essays([essay()], actor=CLI_ACTOR)
+    report = app.library.add_essays([essay()], actor=CLI_ACTOR)
     assert report.added == [ESSAY_ID] and report.embedded > 0
     assert app.store.current_generation() == (generation or 0) + 1
     assert answered_by(app) == ESSAY_ID
@@ -109,7 +108,7 @@ def test_answers_go_on_while_a_new_essay_is_embedded(app: Essaybot) -> None:
     app.embedder = held  # type: ignore[assignment]
     app.retriever()
     with ThreadPoolExecutor(1) as pool:
-        adding = pool.submit(app.add_essays, [essay()], actor=CLI_ACTOR)
+        adding = pool.submit(app.library.add_essays, [essay()], actor=CLI_ACTOR)
         assert held.embedding.wait(60)
         # The essay is being embedded: answers still come, from the corpus as it was.
         assert answered_by(app, "Who said the chickens have come home to roost?") is not None
@@ -120,8 +119,8 @@ def test_answers_go_on_while_a_new_essay_is_embedded(app: Essaybot) -> None:
 
 
 def test_remove_then_undo_restores(app: Essaybot) -> None:
-    app.add_essays([essay()], actor=CLI_ACTOR)
-    meta = app.remove_essay_by(ESSAY_ID, actor=OWNER)
+    app.library.add_essays([essay()], actor=CLI_ACTOR)
+    meta = app.library.remove_essay_by(ESSAY_ID, actor=OWNER)
     assert meta.title == TITLE and status(app) == "removed"
     assert answered_by(app) != ESSAY_ID
     entry = newest_entry(app)
@@ -135,9 +134,9 @@ def test_remove_then_undo_restores(app: Essaybot) -> None:
 
 
 def test_restore_then_undo_removes_again(app: Essaybot) -> None:
-    app.add_essays([essay()], actor=CLI_ACTOR)
-    app.remove_essay_by(ESSAY_ID, actor=OWNER)
-    app.restore_essay_by(ESSAY_ID, actor=OWNER)
+    app.library.add_essays([essay()], actor=CLI_ACTOR)
+    app.library.remove_essay_by(ESSAY_ID, actor=OWNER)
+    app.library.restore_essay_by(ESSAY_ID, actor=OWNER)
     assert answered_by(app) == ESSAY_ID
     entry = newest_entry(app)
     assert entry.action == "essay.restore"
@@ -148,8 +147,8 @@ def test_restore_then_undo_removes_again(app: Essaybot) -> None:
 
 
 def test_edit_then_undo_brings_the_old_metadata_back(app: Essaybot) -> None:
-    app.add_essays([essay()], actor=CLI_ACTOR)
-    before, after = app.edit_essay(
+    app.library.add_essays([essay()], actor=CLI_ACTOR)
+    before, after = app.library.edit_essay(
         ESSAY_ID, actor=OWNER, title="Keepers of the record", authors=["Amara Okafor", "Ben Ito"], url=None
     )
     assert before.title == TITLE and after.title == "Keepers of the record"
@@ -167,33 +166,33 @@ def test_edit_then_undo_brings_the_old_metadata_back(app: Essaybot) -> None:
 
 
 def test_undo_of_a_state_that_changed_since_is_refused(app: Essaybot) -> None:
-    app.add_essays([essay()], actor=CLI_ACTOR)
-    app.remove_essay_by(ESSAY_ID, actor=OWNER)
+    app.library.add_essays([essay()], actor=CLI_ACTOR)
+    app.library.remove_essay_by(ESSAY_ID, actor=OWNER)
     removal = newest_entry(app)
-    app.restore_essay_by(ESSAY_ID, actor=OWNER)
+    app.library.restore_essay_by(ESSAY_ID, actor=OWNER)
     with pytest.raises(CurationError, match="already in the library"):
         undo(app, removal.id)
 
 
 def test_refused_changes_change_nothing(app: Essaybot) -> None:
-    app.add_essays([essay()], actor=CLI_ACTOR)
+    app.library.add_essays([essay()], actor=CLI_ACTOR)
     generation = app.store.current_generation()
     entries = newest_entry(app).id
     copy = Essay(meta=EssayMeta(id="another-id", title="Copy"), body=essay().body)
     with pytest.raises(CorpusError, match="already has this text"):
-        app.add_essays([copy], actor=OWNER)
+        app.library.add_essays([copy], actor=OWNER)
     with pytest.raises(CorpusError, match="already in the library"):
-        app.add_essays(
+        app.library.add_essays(
             [Essay(meta=essay().meta, body=essay().body + "\nOne more sentence here.")], actor=OWNER
         )
     with pytest.raises(CorpusError, match="'date'"):
-        app.edit_essay(ESSAY_ID, actor=OWNER, date="the spring of 2024")
+        app.library.edit_essay(ESSAY_ID, actor=OWNER, date="the spring of 2024")
     with pytest.raises(CurationError, match="Nothing to change"):
-        app.edit_essay(ESSAY_ID, actor=OWNER, title=TITLE)
+        app.library.edit_essay(ESSAY_ID, actor=OWNER, title=TITLE)
     with pytest.raises(CurationError, match="no essay"):
-        app.remove_essay_by("no-such-essay", actor=OWNER)
+        app.library.remove_essay_by("no-such-essay", actor=OWNER)
     with pytest.raises(CurationError, match="not removed"):
-        app.restore_essay_by(ESSAY_ID, actor=OWNER)
+        app.library.restore_essay_by(ESSAY_ID, actor=OWNER)
     assert newest_entry(app).id == entries
     assert app.store.current_generation() == generation
     assert app.who_said(SENTENCE).results[0].essay.title == TITLE

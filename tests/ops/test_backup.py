@@ -20,8 +20,9 @@ from click.testing import CliRunner
 from bot.answer.calibration import Calibration
 from bot.cli.main import main
 from bot.config import Settings, load_settings
-from bot.ops.backup import BackupError, backup, backup_before_upgrade, restore
+from bot.ops.backup import BackupError, backup, backup_before_upgrade
 from bot.ops.heartbeat import write_heartbeat
+from bot.ops.restore import restore
 from bot.search.index_store import IndexStore
 from bot.search.snapshot import snapshot_of
 from bot.store.db import current_revision, head_revision, make_engine, session_scope, upgrade

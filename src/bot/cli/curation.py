@@ -44,14 +44,15 @@ def _session(ctx: click.Context, guild_id: str) -> Iterator[Session]:
     That is the main database, or with ``corpus_scope = "per_guild"`` the server's own library in
     ``<data_dir>/guilds/<id>/``: the one the bot reads that server's curation from.
     """
-    from bot.ops.guilds import DB_NAME, adopt_misplaced_curation, guild_settings
+    from bot.ops.guilds import adopt_misplaced_curation, guild_settings
+    from bot.paths import DataDir
 
     settings = context(ctx).settings()
     ensure_dir(settings.data_dir)
     url = settings.resolved_database_url
     if settings.corpus_scope == "per_guild":
         own = guild_settings(settings, guild_id)
-        if not (own.data_dir / DB_NAME).is_file():
+        if not DataDir(own.data_dir).database.is_file():
             # Creating it here would give the server an empty library: the bot seeds it (with the
             # embedding model) the first time it answers there.
             raise EssaybotError(

@@ -110,7 +110,7 @@ def _add(
         essay = with_metadata(upload.essay, parse_changes(wanted)) if wanted else upload.essay
         if any(p.essay.id == essay.id for p in previews):
             raise CorpusError(f"{path}: essay id {essay.id!r} is used by two of the files")
-        previews.append(app.preview_essay(essay, upload.warnings))
+        previews.append(app.library.preview_essay(essay, upload.warnings))
     for p in previews:
         for warning in p.warnings:
             err.print(f"[yellow]warning:[/] {warning}", markup=True, highlight=False)
@@ -120,7 +120,7 @@ def _add(
         for p in previews:
             _print_preview(p)
     if not dry_run:
-        done = app.add_essays([p.prepared for p in previews], actor=CLI_ACTOR)
+        done = app.library.add_essays([p.prepared for p in previews], actor=CLI_ACTOR)
         if as_json:
             report.update(vars(done))
         else:
@@ -208,11 +208,11 @@ def _tombstone_command(name: str, restore: bool, help_text: str) -> None:
     def command(ctx: click.Context, essay_id: str) -> None:
         from bot.curation.audit import CLI_ACTOR
 
-        app = open_app(ctx)
+        library = open_app(ctx).library
         if restore:
-            click.echo(f"restored {_name(app.restore_essay_by(essay_id, actor=CLI_ACTOR))}")
+            click.echo(f"restored {_name(library.restore_essay_by(essay_id, actor=CLI_ACTOR))}")
             return
-        meta = app.remove_essay_by(essay_id, actor=CLI_ACTOR)
+        meta = library.remove_essay_by(essay_id, actor=CLI_ACTOR)
         click.echo(f"removed {_name(meta)}; `essaybot essays restore {meta.id}` brings it back")
 
 
@@ -243,7 +243,7 @@ def edit(
     changes = parse_changes(
         {"title": title, "authors": authors, "date": date, "url": url, "publication": publication}
     )
-    before, after = open_app(ctx).edit_essay(essay_id, actor=CLI_ACTOR, **changes)
+    before, after = open_app(ctx).library.edit_essay(essay_id, actor=CLI_ACTOR, **changes)
     shown = [
         f"{n}: {_field(before, n)} -> {_field(after, n)}"
         for n in EDITABLE

@@ -117,7 +117,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], force: bool, as_json: bo
             raise EssaybotError(f"no such file or directory: {str(p)!r}")
     app = open_app(ctx, ready=False)
     with progress(not as_json) as sink:
-        report = app.ingest(list(paths) or None, force=force, progress=sink)
+        report = app.library.ingest(list(paths) or None, force=force, progress=sink)
     if as_json:
         emit_json({"schema_version": "1.0", "kind": "ingest", **vars(report)})
         return
@@ -243,7 +243,7 @@ def reindex(ctx: click.Context) -> None:
     """Re-embed every passage (e.g. after changing the embedding model)."""
     app = open_app(ctx, ready=False)
     with progress(True) as sink:
-        manifest = app.reindex(progress=sink)
+        manifest = app.library.reindex(progress=sink)
     out.print(
         f"reindexed {manifest.passage_count} passages with {manifest.model}; generation {manifest.generation}"
     )

@@ -76,7 +76,7 @@ def backup(ctx: click.Context, path: Path) -> None:
 @handle_errors
 def restore(ctx: click.Context, path: Path, force: bool) -> None:
     """Restore a backup made by `essaybot backup` into the data directory (stop the bot first)."""
-    from bot.ops.backup import restore as run_restore
+    from bot.ops.restore import restore as run_restore
 
     obj = context(ctx)
     settings = obj.settings()

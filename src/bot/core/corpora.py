@@ -15,11 +15,10 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.core.essaybot import Essaybot
-from bot.ops.guilds import adopt_misplaced_curation
+from bot.ops.guilds import adopt_misplaced_curation, guild_settings
+from bot.paths import DataDir, checked_guild_id
 
 log = logging.getLogger(__name__)
-
-GUILDS_DIR = "guilds"
 
 
 class Corpora:
@@ -38,20 +37,20 @@ class Corpora:
 
     def guild_dir(self, guild_id: int | str) -> Path:
         """Where a guild's own database and index live (per-guild mode)."""
-        return self.main.settings.data_dir / GUILDS_DIR / _checked(guild_id)
+        return DataDir(self.main.settings.data_dir).guild(guild_id).root
 
     def exists(self, guild_id: int | str | None) -> bool:
         """Whether the guild's corpus was ever created (always, when shared); never creates it."""
         if self.cached(guild_id) is not None:
             return True
         assert guild_id is not None
-        return (self.guild_dir(guild_id) / "essaybot.db").is_file()
+        return DataDir(self.guild_dir(guild_id)).database.is_file()
 
     def cached(self, guild_id: int | str | None) -> Essaybot | None:
         """The instance for ``guild_id`` if it needs no building (never blocks on seeding)."""
         if guild_id is None or not self.per_guild:
             return self.main
-        return self._guilds.get(_checked(guild_id))
+        return self._guilds.get(checked_guild_id(guild_id))
 
     def for_guild(self, guild_id: int | str | None) -> Essaybot:
         """The instance that answers in ``guild_id`` (the main one outside guilds or when shared).
@@ -63,7 +62,7 @@ class Corpora:
         if found is not None:
             return found
         assert guild_id is not None
-        gid = _checked(guild_id)
+        gid = checked_guild_id(guild_id)
         with self._lock:
             building = self._building.setdefault(gid, threading.Lock())
         # Two first questions in a new guild must not seed it twice.
@@ -77,7 +76,7 @@ class Corpora:
 
     def _build(self, gid: str) -> Essaybot:
         main = self.main
-        settings = main.settings.model_copy(update={"data_dir": self.guild_dir(gid), "database_url": None})
+        settings = guild_settings(main.settings, gid)
         app = Essaybot(settings, calibration=main.calibration, embedder=main.embedder)
         log.info("guild %s: opening its own corpus in %s", gid, settings.data_dir)
         app.ensure_ready()  # an empty database imports the seeds here
@@ -89,13 +88,8 @@ class Corpora:
         """The main instance and every guild instance, built or only present on disk (for chores)."""
         if not self.per_guild:
             return [self.main]
-        root = self.main.settings.data_dir / GUILDS_DIR
-        on_disk = (
-            sorted(p.name for p in root.iterdir() if p.is_dir() and p.name.isascii() and p.name.isdigit())
-            if root.is_dir()
-            else []
-        )
-        for gid in on_disk:
+        # Every server folder, even one whose database is missing: building it seeds a new one.
+        for gid in DataDir(self.main.settings.data_dir).guild_ids(with_database=False):
             self.for_guild(gid)
         with self._lock:
             return [self.main, *self._guilds.values()]
@@ -109,15 +103,5 @@ class Corpora:
 
 def database_urls(settings: Settings) -> list[str]:
     """The main database and every guild's own one found on disk (for host chores such as forget-user)."""
-    root = settings.data_dir / GUILDS_DIR
-    found = sorted(root.glob("*/essaybot.db")) if root.is_dir() else []
-    guilds = [p for p in found if p.parent.name.isascii() and p.parent.name.isdigit()]
-    return [settings.resolved_database_url, *(f"sqlite:///{p.as_posix()}" for p in guilds)]
-
-
-def _checked(guild_id: int | str) -> str:
-    """A guild id as a folder name; anything but digits would be a path traversal or a bug."""
-    gid = str(guild_id)
-    if not (gid.isascii() and gid.isdigit()):
-        raise ValueError(f"not a guild id: {guild_id!r}")
-    return gid
+    guilds = DataDir(settings.data_dir).guild_dirs()
+    return [settings.resolved_database_url, *(g.database_url for g in guilds)]

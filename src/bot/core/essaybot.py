@@ -1,8 +1,9 @@
 """The application core behind every shell (CLI, Discord): settings, database, index and answers.
 
-``Essaybot`` owns the long-lived pieces (database engine, embedding model, retriever) and keeps the
-retriever in step with the newest index generation, so an essay ingested from the CLI reaches a
-running bot without a restart.
+``Essaybot`` is the read path. It keeps the retriever in step with the newest index generation, so an
+essay ingested from the CLI reaches a running bot without a restart. Every change to the corpus goes
+through its ``library`` (``bot.core.library.Library``, the one write path), which owns the
+long-lived pieces both paths share: database engine, index store, embedding model and calibration.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from pathlib import Path
+
+from sqlalchemy import Engine
 
 from bot.answer.calibration import Calibration
 from bot.answer.compare import Search, build_positions, build_side
@@ -20,26 +22,19 @@ from bot.answer.types import CompareAnswer, PositionsAnswer, WhoSaidAnswer
 from bot.answer.verify import SupportModel, Verification, Verifier
 from bot.answer.who_said import build_answer, claim_of
 from bot.config import Settings
-from bot.core.ingest import (
-    IngestReport,
-    Progress,
-    commit_with_index,
-    ingest,
-    write_index,
-)
-from bot.core.library import LibraryMixin
+from bot.core.ingest import Progress
+from bot.core.library import Library
 from bot.corpus.models import EssayMeta
 from bot.cpus import available_cpus
-from bot.curation.essays import register_publisher
 from bot.curation.overlay import Curation, load_curation
 from bot.errors import BadQueryError, UnknownSideError
-from bot.paths import seeds_dir
+from bot.paths import DataDir
 from bot.search.dense import set_threads
 from bot.search.embedder import Embedder, Vectors
 from bot.search.hybrid import Retriever, SearchResult
-from bot.search.index_store import IndexStore, Manifest, StaleIndexError
+from bot.search.index_store import IndexStore, StaleIndexError
 from bot.search.query import clean_input, parse_query
-from bot.search.snapshot import CorpusSnapshot, snapshot_of
+from bot.search.snapshot import CorpusSnapshot
 from bot.store.db import make_engine, session_scope, upgrade
 from bot.store.interactions import ANSWER_VERDICTS, failure_summary
 from bot.store.repo import CorpusRepository, InteractionLog
@@ -48,48 +43,64 @@ from bot.textnorm import normalize
 log = logging.getLogger(__name__)
 
 
-class Essaybot(LibraryMixin):
+class Essaybot:
     """Answers who-said, compare and positions questions over the stored corpus."""
 
     def __init__(
         self, settings: Settings, *, calibration: Calibration | None = None, embedder: Embedder | None = None
     ):
         self.settings = settings
-        self.calibration = calibration or Calibration.load()
-        self.engine = make_engine(settings.resolved_database_url)
-        self.store = IndexStore(settings.data_dir / "index")
-        # Per-guild corpora pass the main instance's embedder: one model in memory for every corpus.
-        self.embedder = embedder or Embedder(
-            settings.embedding_model, batch_size=settings.embed_batch_size, threads=settings.threads
+        engine = make_engine(settings.resolved_database_url)
+        self.library = Library(
+            settings,
+            engine=engine,
+            index_store=IndexStore(DataDir(settings.data_dir).index),
+            # Per-guild corpora pass the main instance's embedder: one model in memory for every corpus.
+            embedder=embedder
+            or Embedder(
+                settings.embedding_model, batch_size=settings.embed_batch_size, threads=settings.threads
+            ),
+            calibration=calibration or Calibration.load(),
+            on_publish=self.retriever,
         )
         self._retriever: Retriever | None = None
         self._verifier: Verifier | None = None
         self._generation: int | None = None
         self._lock = threading.RLock()
         set_threads(settings.threads or available_cpus())
-        upgrade(self.engine)
-        register_publisher(self.engine, self.publish_corpus)  # an undo of an essay action publishes
+        upgrade(engine)
+
+    # -- what the read path shares with the library ------------------------------------------
+
+    @property
+    def engine(self) -> Engine:
+        """The database engine."""
+        return self.library.engine
+
+    @property
+    def store(self) -> IndexStore:
+        """The index store (generations of the search index), not the ``bot.store`` package."""
+        return self.library.index_store
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedding model (shared by every per-guild corpus)."""
+        return self.library.embedder
+
+    @embedder.setter
+    def embedder(self, embedder: Embedder) -> None:
+        self.library.embedder = embedder
+
+    @property
+    def calibration(self) -> Calibration:
+        """The fitted weights and thresholds answers use; their id is written into every index."""
+        return self.library.calibration
+
+    @calibration.setter
+    def calibration(self, calibration: Calibration) -> None:
+        self.library.calibration = calibration
 
     # -- corpus -------------------------------------------------------------------------------
-
-    def ingest(
-        self, paths: Sequence[Path] | None = None, *, force: bool = False, progress: Progress | None = None
-    ) -> IngestReport:
-        """Import essays (the configured or bundled seeds by default) and publish a fresh index."""
-        with self._lock:
-            report = ingest(
-                list(paths) if paths else [self.settings.seeds_dir or seeds_dir()],
-                engine=self.engine,
-                embedder=self.embedder,
-                store=self.store,
-                ann_threshold=self.settings.ann_threshold,
-                calibration=self.calibration.id,
-                force=force,
-                progress=progress,
-                max_bytes=self.settings.max_upload_bytes,  # the same limit as uploads
-            )
-            self._retriever = None
-            return report
 
     def ensure_ready(self, progress: Progress | None = None) -> None:
         """Import the seeds on first start, and make sure the index matches the database."""
@@ -98,7 +109,7 @@ class Essaybot(LibraryMixin):
         # Tombstones count as history: a corpus whose essays were all removed is not re-seeded.
         if counts["essays"] == 0 and counts["removed"] == 0:
             log.info("empty database: importing the bundled seeds")
-            self.ingest(progress=progress)
+            self.library.ingest(progress=progress)
         self.retriever()
 
     def retriever(self) -> Retriever:
@@ -107,7 +118,7 @@ class Essaybot(LibraryMixin):
             current = self.store.current_generation()
             if self._retriever is not None and current == self._generation:
                 return self._retriever
-            snap = self._db_snapshot()
+            snap = self.library.snapshot()
             vectors = self._load_or_rebuild(snap)
             self._retriever = Retriever(snap, self.embedder, vectors, self.calibration.fusion)
             self._verifier = Verifier(snap, vectors, self.calibration.support)
@@ -128,64 +139,9 @@ class Essaybot(LibraryMixin):
             )
         except StaleIndexError as why:
             log.warning("rebuilding the index: %s", why)
-            self._publish_index(snap)
+            self.library.rebuild(snap)
             loaded = self.store.load(model=self.embedder.model_name, corpus_hash=snap.corpus_hash)
         return loaded.sentences.reconstruct_all()
-
-    def _publish_index(
-        self, snap: CorpusSnapshot, *, reuse: bool = True, progress: Progress | None = None
-    ) -> Manifest:
-        """Build and publish an index generation for a snapshot that already matches the database."""
-        with self.store.lock():
-            manifest, _ = write_index(
-                snap,
-                self.embedder,
-                self.store,
-                ann_threshold=self.settings.ann_threshold,
-                calibration=self.calibration.id,
-                progress=progress,
-                reuse=reuse,
-            )
-            self.store.publish(manifest)
-        return manifest
-
-    def _db_snapshot(self) -> CorpusSnapshot:
-        with session_scope(self.engine) as session:
-            return snapshot_of(CorpusRepository(session))
-
-    def reindex(self, progress: Progress | None = None) -> Manifest:
-        """Re-embed every passage from scratch and publish the result (e.g. after a model change)."""
-        with self._lock:
-            manifest = self._publish_index(self._db_snapshot(), reuse=False, progress=progress)
-            self._retriever = None
-            return manifest
-
-    def remove_essay(self, essay_id: str) -> bool:
-        """Tombstone an essay and publish an index without it; False when there is no such essay."""
-        return self._change_status(essay_id, remove=True)
-
-    def restore_essay(self, essay_id: str) -> bool:
-        """Bring a removed essay back into answers."""
-        return self._change_status(essay_id, remove=False)
-
-    def _change_status(self, essay_id: str, *, remove: bool) -> bool:
-        # Every corpus change publishes a new index generation: that is how running processes notice.
-        with self._lock, self.store.lock(), session_scope(self.engine) as session:
-            repo = CorpusRepository(session)
-            changed = repo.remove_essay(essay_id) if remove else repo.restore_essay(essay_id)
-            if not changed:
-                return False
-            session.flush()
-            commit_with_index(
-                session,
-                snapshot_of(repo),
-                self.embedder,
-                self.store,
-                ann_threshold=self.settings.ann_threshold,
-                calibration=self.calibration.id,
-            )
-            self._retriever = None
-            return True
 
     def counts(self) -> dict[str, int]:
         """Active essays, their passages, and removed essays."""

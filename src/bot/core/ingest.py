@@ -1,47 +1,25 @@
-"""Ingest: essays on disk -> cleaned, chunked, attributed passages in the database -> a new index.
+"""Planning an ingest: essays on disk -> what the database must store, and the corpus as it will be.
 
-The database change and the new index generation succeed or fail together: the index is written
-aside first, the database transaction commits, and only then is the new generation published. Any
-failure before that leaves the previous database and index exactly as they were.
+Only ``Library.ingest`` (``bot.core.library``) calls this: it embeds the planned corpus with no
+transaction open, stores the plan and publishes the matching index generation, all or nothing.
+An essay whose text and metadata are as stored is unchanged. New front matter updates the stored
+metadata, except for fields a moderator has edited since (``/essays edit``): those are kept and the
+essay is reported in ``conflicts``, unless ``force`` takes the file's metadata as it is.
 """
 
 from __future__ import annotations
 
-import logging
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
-import numpy as np
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
-
-from bot.corpus.chunker import chunk
-from bot.corpus.cleaner import clean
-from bot.corpus.loader import clip, load_corpus
-from bot.corpus.models import EDITABLE, Essay, EssayMeta, Passage, QuoteSpan
-from bot.corpus.speakers import detect_quote_spans
+from bot.corpus.loader import clip
+from bot.corpus.models import EDITABLE, Essay, EssayMeta
+from bot.corpus.prepare import PreparedEssay, prepare
 from bot.errors import CorpusError
-from bot.search.dense import choose_kind
-from bot.search.embedder import Embedder, Vectors
-from bot.search.index_store import IndexStore, Manifest, StaleIndexError
 from bot.search.snapshot import CorpusSnapshot
-from bot.store.db import session_scope
 from bot.store.repo import CorpusRepository
 
-log = logging.getLogger(__name__)
-
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
-
-
-@dataclass(frozen=True)
-class PreparedEssay:
-    """An essay with its passages and quote spans, ready to store."""
-
-    essay: Essay
-    passages: list[Passage]
-    spans: list[QuoteSpan]
 
 
 @dataclass
@@ -60,190 +38,35 @@ class IngestReport:
     seconds: float = 0.0
 
 
-def prepare(essay: Essay) -> PreparedEssay:
-    """Clean, chunk and attribute one essay (pure: touches no storage)."""
-    cleaned = clean(essay.body, essay.meta)
-    passages = chunk(essay, cleaned)
-    spans = detect_quote_spans(essay.body, cleaned.blocks, essay.meta)
-    return PreparedEssay(essay, passages, spans)
-
-
-def build_vectors(
-    snap: CorpusSnapshot,
-    embedder: Embedder,
-    store: IndexStore,
-    progress: Progress | None = None,
-    *,
-    reuse: bool = True,
-) -> tuple[Vectors, int]:
-    """Sentence vectors for a snapshot, reusing the current generation's for unchanged passages."""
-    old = store.previous_vectors(embedder.model_name) if reuse else {}
-    todo = [i for i, p in enumerate(snap.passages) if p.id not in old]
-    dim = embedder.dimension
-    vectors = np.zeros((len(snap), dim), dtype=np.float32)
-    for i, p in enumerate(snap.passages):
-        if p.id in old:
-            vectors[i] = old[p.id]
-    # Batches of similar length waste little on padding: about 2x faster than document order.
-    todo.sort(key=lambda i: len(snap.passages[i].text))
-    batch = max(1, embedder.batch_size)
-    for lo in range(0, len(todo), batch):
-        rows = todo[lo : lo + batch]
-        vectors[rows] = embedder.encode([snap.passages[i].text for i in rows])
-        if progress:
-            progress("embedding", min(lo + batch, len(todo)), len(todo))
-    return vectors, len(todo)
-
-
-def write_index(
-    snap: CorpusSnapshot,
-    embedder: Embedder,
-    store: IndexStore,
-    *,
-    ann_threshold: int,
-    calibration: str,
-    progress: Progress | None = None,
-    reuse: bool = True,
-) -> tuple[Manifest, int]:
-    """Embed what changed and save a new (unpublished) generation; returns it and the count embedded."""
-    vectors, embedded = build_vectors(snap, embedder, store, progress, reuse=reuse)
-    manifest = store.save(
-        passage_ids=[p.id for p in snap.passages],
-        sentence_vectors=vectors,
-        model=embedder.model_name,
-        corpus_hash=snap.corpus_hash,
-        index_kind=choose_kind(len(snap), ann_threshold),
-        calibration=calibration,
-    )
-    return manifest, embedded
-
-
-def commit_with_index(
-    session: Session,
-    snap: CorpusSnapshot,
-    embedder: Embedder,
-    store: IndexStore,
-    *,
-    ann_threshold: int,
-    calibration: str,
-    progress: Progress | None = None,
-) -> tuple[Manifest, int]:
-    """Write the index for ``snap`` (the corpus as ``session`` will leave it) aside, commit, publish.
-
-    For small changes whose snapshot is read from the uncommitted session, such as removing an essay.
-    Call inside ``store.lock()``.
-    """
-    manifest, embedded = write_index(
-        snap, embedder, store, ann_threshold=ann_threshold, calibration=calibration, progress=progress
-    )
-    publish_after(manifest, store, session.commit)
-    return manifest, embedded
-
-
-def publish_after(manifest: Manifest, store: IndexStore, commit: Callable[[], None]) -> None:
-    """Publish a saved generation once ``commit`` has stored the matching corpus; discard it if not.
-
-    Every corpus change ends here, so every change bumps the index generation, which is how running
-    processes notice it.
-    """
-    try:
-        commit()
-    except BaseException:
-        store.discard(manifest)
-        raise
-    store.publish(manifest)
-
-
-def ingest(
-    paths: Sequence[Path],
-    *,
-    engine: Engine,
-    embedder: Embedder,
-    store: IndexStore,
-    ann_threshold: int,
-    calibration: str,
-    force: bool = False,
-    progress: Progress | None = None,
-    max_bytes: int | None = None,
-) -> IngestReport:
-    """Import essays into the database and publish a matching index, all or nothing.
-
-    The slow part (embedding) runs before the database is written, on the corpus as it will be, so
-    the write transaction stays short and never blocks other writers (a running bot's log) for long.
-    ``max_bytes`` (the ``max_upload_bytes`` setting) refuses a larger file before reading it.
-
-    An essay whose text and metadata are as stored is unchanged. New front matter updates the stored
-    metadata, except for fields a moderator has edited since (``/essays edit``): those are kept and the
-    essay is reported in ``conflicts``, unless ``force`` takes the file's metadata as it is.
-    """
-    t0 = time.perf_counter()
-    report = IngestReport()
-    essays = load_corpus(paths, max_bytes=max_bytes)
-    with store.lock():
-        with session_scope(engine) as session:
-            repo = CorpusRepository(session)
-            plan = _plan(essays, repo, force=force, report=report, progress=progress)
-            changes = plan.changes
-            corpus = {e.id: e for e in repo.active_essays()}
-            passages = repo.active_passages()
-            spans = repo.quote_spans()
-        changed = {c.essay.id for c in changes}
-        for c in changes:
-            corpus[c.essay.id] = c.essay
-            spans[c.essay.id] = c.spans
-        passages = [p for p in passages if p.essay_id not in changed] + [
-            p for c in changes for p in c.passages
-        ]
-        # The same order the repository returns, so the corpus hash matches what readers compute.
-        passages.sort(key=lambda p: (p.essay_id, p.seq))
-        snap = CorpusSnapshot([corpus[k] for k in sorted(corpus)], passages, spans)
-        report.passages = len(snap)
-        if not changes and _index_is_fresh(store, snap, embedder, calibration):
-            if plan.file_hashes:  # metadata digests only: no corpus change, no new generation
-                with session_scope(engine) as session:
-                    repo = CorpusRepository(session)
-                    for essay_id, digest in plan.file_hashes.items():
-                        repo.set_file_meta_hash(essay_id, digest)
-            report.generation = store.current_generation()
-            report.seconds = time.perf_counter() - t0
-            return report
-        manifest, report.embedded = write_index(
-            snap, embedder, store, ann_threshold=ann_threshold, calibration=calibration, progress=progress
-        )
-
-        def save_changes() -> None:
-            with session_scope(engine) as session:
-                repo = CorpusRepository(session)
-                for c in changes:
-                    digest = plan.file_hashes.pop(c.essay.id, None)
-                    repo.save_essay(c.essay, c.passages, c.spans, file_meta_hash=digest)
-                for essay_id, digest in plan.file_hashes.items():
-                    repo.set_file_meta_hash(essay_id, digest)
-
-        publish_after(manifest, store, save_changes)
-        report.generation = manifest.generation
-    report.seconds = time.perf_counter() - t0
-    return report
-
-
 @dataclass
-class _Plan:
-    """What an ingest will write: prepared essays, and the file metadata digests to record."""
+class IngestPlan:
+    """What an ingest will write, and the corpus (and index rows) before and after it."""
 
     changes: list[PreparedEssay] = field(default_factory=list)
     file_hashes: dict[str, str] = field(default_factory=dict)  # essay id -> its file's meta_hash
+    before: set[str] = field(default_factory=set)  # the index rows (passage ids) of the stored corpus
+    after: CorpusSnapshot = field(default_factory=lambda: CorpusSnapshot([], []))
+
+    def save(self, repo: CorpusRepository) -> None:
+        """Store the changed essays and record every file's metadata digest."""
+        changed = {c.essay.id for c in self.changes}
+        for c in self.changes:
+            repo.save_essay(c.essay, c.passages, c.spans, file_meta_hash=self.file_hashes.get(c.essay.id))
+        for essay_id, digest in self.file_hashes.items():
+            if essay_id not in changed:
+                repo.set_file_meta_hash(essay_id, digest)
 
 
-def _plan(
+def plan_ingest(
     essays: Sequence[Essay],
     repo: CorpusRepository,
     *,
     force: bool,
     report: IngestReport,
     progress: Progress | None,
-) -> _Plan:
-    """Decide what each loaded essay needs (added, updated, unchanged, skipped) and prepare the changes."""
-    plan = _Plan()
+) -> IngestPlan:
+    """What each loaded essay needs (added, updated, unchanged, skipped), and the corpus it will make."""
+    plan = IngestPlan()
     seen_hashes: dict[str, str] = {}
     for n, essay in enumerate(essays, 1):
         if progress:
@@ -280,7 +103,24 @@ def _plan(
             )
         plan.changes.append(prepared)
         (report.updated if status else report.added).append(essay.id)
+    _read_corpus(plan, repo)
     return plan
+
+
+def _read_corpus(plan: IngestPlan, repo: CorpusRepository) -> None:
+    """Fill in the index rows of the stored corpus, and the corpus as the plan will leave it."""
+    plan.before = repo.searchable_passage_ids()
+    corpus = {e.id: e for e in repo.active_essays()}
+    spans = repo.quote_spans()
+    changed = {c.essay.id for c in plan.changes}
+    passages = [p for p in repo.active_passages() if p.essay_id not in changed]
+    for c in plan.changes:
+        corpus[c.essay.id] = c.essay
+        spans[c.essay.id] = c.spans
+        passages += c.passages
+    # The same order the repository returns, so the corpus hash matches what readers compute.
+    passages.sort(key=lambda p: (p.essay_id, p.seq))
+    plan.after = CorpusSnapshot([corpus[k] for k in sorted(corpus)], passages, spans)
 
 
 def _keep_edits(
@@ -312,11 +152,3 @@ def _keep_edits(
         )
         return replace(essay, meta=kept), None
     return replace(essay, meta=kept), file_hash
-
-
-def _index_is_fresh(store: IndexStore, snap: CorpusSnapshot, embedder: Embedder, calibration: str) -> bool:
-    try:
-        store.load(model=embedder.model_name, corpus_hash=snap.corpus_hash, calibration=calibration)
-    except StaleIndexError:
-        return False
-    return True

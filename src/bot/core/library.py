@@ -1,49 +1,94 @@
-"""Changing the shared library of essays: add, remove, restore and edit, audited and undoable.
+"""The one write path of the core: every change to the library of essays, and its index generation.
 
-A mixin of ``Essaybot``: every change publishes the matching index generation without blocking
-answers (the slow embedding runs with no transaction open and without the answer lock).
+``Library`` ingests essays from disk, adds, removes, restores and edits them (audited), undoes audit
+entries, and reindexes. Every change ends in :meth:`Library._publish`: the index for the corpus as
+the change leaves it is written aside, the change is committed, and only then is the new generation
+published. Any failure before that leaves the previous database and index as they were, and every
+change bumps the generation, which is how running processes (a bot beside a CLI) notice it.
+
+The slow part, embedding, runs with no transaction open and without blocking answers; the index
+store's lock keeps other writers (another process's ingest) out meanwhile.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bot.answer.calibration import Calibration
 from bot.config import Settings
-from bot.core.ingest import IngestReport, PreparedEssay, prepare, publish_after, write_index
+from bot.core.ingest import IngestPlan, IngestReport, Progress, plan_ingest
+from bot.corpus.loader import load_corpus
 from bot.corpus.models import Essay, EssayMeta
+from bot.corpus.prepare import PreparedEssay, prepare
 from bot.corpus.upload import Preview, check_new, preview
-from bot.curation.essays import EssayCuration
-from bot.search.embedder import Embedder
-from bot.search.hybrid import Retriever
-from bot.search.index_store import IndexStore, Manifest
+from bot.curation import audit
+from bot.curation.essays import ACTIONS as ESSAY_ACTIONS
+from bot.curation.essays import CORPUS_WRITE, EssayCuration
+from bot.paths import seeds_dir
+from bot.search.dense import choose_kind
+from bot.search.embedder import Embedder, Vectors
+from bot.search.index_store import IndexStore, Manifest, StaleIndexError
 from bot.search.snapshot import CorpusSnapshot, snapshot_of
 from bot.store.db import session_scope
+from bot.store.models import AuditRow
 from bot.store.repo import CorpusRepository
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 
-class LibraryMixin:
-    """The library-changing half of ``Essaybot`` (which provides the attributes declared here)."""
+@dataclass(frozen=True)
+class Change:
+    """What a corpus change does to the index: the passage ids (index rows) it adds and removes.
 
-    settings: Settings
-    calibration: Calibration
-    engine: Engine
-    store: IndexStore
-    embedder: Embedder
+    ``full`` rebuilds the index for the whole corpus, re-embedding every passage (``essaybot
+    reindex``, e.g. after a model change); otherwise unchanged passages keep their vectors.
+    """
 
-    def retriever(self) -> Retriever:
-        """Provided by ``Essaybot``."""
-        raise NotImplementedError
+    added: frozenset[str] = frozenset()
+    removed: frozenset[str] = frozenset()
+    full: bool = False
 
-    def _db_snapshot(self) -> CorpusSnapshot:
-        raise NotImplementedError
+    @classmethod
+    def between(cls, before: Iterable[str], after: CorpusSnapshot) -> Change:
+        """The change from the rows ``before`` to the corpus ``after``."""
+        old, new = set(before), set(after.row_of)
+        return cls(frozenset(new - old), frozenset(old - new))
+
+
+class Library:
+    """Changes the library of essays, each with its matching index generation, all or nothing."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        engine: Engine,
+        index_store: IndexStore,
+        embedder: Embedder,
+        calibration: Calibration,
+        on_publish: Callable[[], object] = lambda: None,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.index_store = index_store
+        self.embedder = embedder
+        self.calibration = calibration
+        # Called after an audited change: a running bot loads the new generation at once, so that
+        # the next answer does not wait for it.
+        self.on_publish = on_publish
+
+    # -- checks before a change -----------------------------------------------------------------
 
     def check_new_essay(self, essay: Essay) -> None:
         """CorpusError when the text of ``essay`` or its id is already stored (removed ones too)."""
@@ -54,6 +99,45 @@ class LibraryMixin:
         """What adding ``essay`` would store; CorpusError when its text or its id is already stored."""
         self.check_new_essay(essay)
         return preview(essay, warnings)
+
+    def removed_essays(self) -> list[EssayMeta]:
+        """Metadata of the removed essays, which ``restore_essay_by`` can bring back."""
+        with session_scope(self.engine) as session:
+            return CorpusRepository(session).removed_essays()
+
+    # -- changes ------------------------------------------------------------------------------
+
+    def ingest(
+        self, paths: Sequence[Path] | None = None, *, force: bool = False, progress: Progress | None = None
+    ) -> IngestReport:
+        """Import essays from files (the configured or bundled seeds by default), all or nothing.
+
+        The slow part (embedding) runs before the database is written, on the corpus as it will be,
+        so the write transaction stays short and never blocks other writers (a running bot's log)
+        for long. The ``max_upload_bytes`` setting refuses a larger file before reading it.
+        """
+        t0 = time.perf_counter()
+        report = IngestReport()
+        essays = load_corpus(
+            list(paths) if paths else [self.settings.seeds_dir or seeds_dir()],
+            max_bytes=self.settings.max_upload_bytes,  # the same limit as uploads
+        )
+        with self.index_store.lock():
+            with session_scope(self.engine) as session:
+                plan = plan_ingest(
+                    essays, CorpusRepository(session), force=force, report=report, progress=progress
+                )
+            report.passages = len(plan.after)
+            if plan.changes or not self._is_fresh(plan.after):
+                manifest, report.embedded = self._publish(
+                    plan.after, Change.between(plan.before, plan.after), self._saver(plan), progress
+                )
+                report.generation = manifest.generation
+            else:  # file metadata digests at most: no corpus change, no new generation
+                self._saver(plan)()
+                report.generation = self.index_store.current_generation()
+        report.seconds = time.perf_counter() - t0
+        return report
 
     def add_essays(self, essays: Sequence[Essay | PreparedEssay], *, actor: str) -> IngestReport:
         """Add new essays (one audit entry each) and publish an index with them, all or nothing."""
@@ -86,52 +170,141 @@ class LibraryMixin:
         """Change an essay's title, authors, date, url or publication (None clears); metas before, after."""
         return self._corpus_change(lambda s: EssayCuration(s).edit(essay_id, metadata, actor=actor))[0]
 
-    def removed_essays(self) -> list[EssayMeta]:
-        """Metadata of the removed essays, which ``restore_essay_by`` can bring back."""
-        with session_scope(self.engine) as session:
-            return CorpusRepository(session).removed_essays()
+    def undo(
+        self,
+        entry_id: int,
+        *,
+        actor: str,
+        guild_id: str | None,
+        allowed: Callable[[AuditRow | None], None] = lambda row: None,
+    ) -> AuditRow:
+        """Revert an audit entry (``audit.undo``); an essay action's undo publishes its index too.
 
-    def publish_corpus(self) -> Manifest:
-        """Publish an index generation for the corpus as the database holds it (after an undo)."""
-        with self.store.lock():  # read the corpus inside the lock: no other writer can change it
-            manifest, _ = write_index(
-                self._db_snapshot(),
-                self.embedder,
-                self.store,
-                ann_threshold=self.settings.ann_threshold,
-                calibration=self.calibration.id,
-            )
-            self.store.publish(manifest)
-        self.retriever()
-        return manifest
+        ``allowed`` sees the entry (None when there is no such entry) before anything changes and
+        raises to refuse (the caller's permission rules).
+        """
+
+        def revert(session: Session) -> AuditRow:
+            allowed(session.get(AuditRow, entry_id))
+            return audit.undo(session, entry_id, actor=actor, guild_id=guild_id)
+
+        with session_scope(self.engine) as session:
+            row = session.get(AuditRow, entry_id)
+            if row is None or row.action not in ESSAY_ACTIONS:
+                return revert(session)  # curation of a server: the corpus and its index stay as they are
+        return self._corpus_change(revert)[0]
+
+    def reindex(self, progress: Progress | None = None) -> Manifest:
+        """Re-embed every passage from scratch and publish the result (e.g. after a model change)."""
+        with self.index_store.lock():  # read the corpus inside the lock: no other writer can change it
+            snap = self.snapshot()
+            return self._publish(snap, Change(frozenset(snap.row_of), full=True), progress=progress)[0]
+
+    def rebuild(self, snap: CorpusSnapshot) -> Manifest:
+        """Publish an index for ``snap``, the corpus as stored, when the current one is stale or damaged."""
+        with self.index_store.lock():
+            return self._publish(snap, Change(frozenset(snap.row_of)))[0]
+
+    # -- the one publish step -------------------------------------------------------------------
+
+    def _publish(
+        self,
+        snap: CorpusSnapshot,
+        change: Change,
+        commit: Callable[[], None] = lambda: None,
+        progress: Progress | None = None,
+    ) -> tuple[Manifest, int]:
+        """Write the index for ``snap`` aside, let ``commit`` store that corpus, then publish it.
+
+        ``snap`` is the corpus as ``commit`` leaves it and ``change`` what that does to the index
+        (today every generation is written whole, reusing the vectors of unchanged passages; the
+        change says what an incremental update would touch). A failed commit discards the unpublished
+        generation. Returns the published generation and the number of passages embedded. Call it
+        inside the index store's lock.
+        """
+        log.debug("index: +%d -%d passages, full: %s", len(change.added), len(change.removed), change.full)
+        vectors, embedded = self._vectors(snap, progress, reuse=not change.full)
+        manifest = self.index_store.save(
+            passage_ids=[p.id for p in snap.passages],
+            sentence_vectors=vectors,
+            model=self.embedder.model_name,
+            corpus_hash=snap.corpus_hash,
+            index_kind=choose_kind(len(snap), self.settings.ann_threshold),
+            calibration=self.calibration.id,
+        )
+        try:
+            commit()
+        except BaseException:
+            self.index_store.discard(manifest)
+            raise
+        self.index_store.publish(manifest)
+        return manifest, embedded
+
+    def _vectors(
+        self, snap: CorpusSnapshot, progress: Progress | None, *, reuse: bool
+    ) -> tuple[Vectors, int]:
+        """Sentence vectors for a snapshot, reusing the current generation's for unchanged passages."""
+        old = self.index_store.previous_vectors(self.embedder.model_name) if reuse else {}
+        todo = [i for i, p in enumerate(snap.passages) if p.id not in old]
+        vectors = np.zeros((len(snap), self.embedder.dimension), dtype=np.float32)
+        for i, p in enumerate(snap.passages):
+            if p.id in old:
+                vectors[i] = old[p.id]
+        # Batches of similar length waste little on padding: about 2x faster than document order.
+        todo.sort(key=lambda i: len(snap.passages[i].text))
+        batch = max(1, self.embedder.batch_size)
+        for lo in range(0, len(todo), batch):
+            rows = todo[lo : lo + batch]
+            vectors[rows] = self.embedder.encode([snap.passages[i].text for i in rows])
+            if progress:
+                progress("embedding", min(lo + batch, len(todo)), len(todo))
+        return vectors, len(todo)
 
     def _corpus_change(self, change: Callable[[Session], T]) -> tuple[T, Manifest, int]:
-        """Make a corpus change and publish the matching index generation, without blocking answers.
+        """Make an audited corpus change and publish the matching index generation.
 
-        The change is made once to read the corpus as it will be, then rolled back; the index for that
-        corpus is embedded with no transaction open and without the answer lock; then the change is
-        made again and committed, and the generation published. The index store's lock keeps other
-        corpus writers (another process's ingest) out in between.
+        The change is made once to read the corpus as it will be, then rolled back; the index for
+        that corpus is embedded with no transaction open; then the change is made again, committed,
+        and the generation published. Sessions that may change the corpus are marked
+        (``CORPUS_WRITE``): an undo of an essay action refuses to run outside this path.
         """
-        with self.store.lock():
+        with self.index_store.lock():
             with session_scope(self.engine) as session:
+                session.info[CORPUS_WRITE] = True
+                repo = CorpusRepository(session)
+                before = repo.searchable_passage_ids()
                 change(session)
                 session.flush()
-                snap = snapshot_of(CorpusRepository(session))
+                snap = snapshot_of(repo)
                 session.rollback()
-            manifest, embedded = write_index(
-                snap,
-                self.embedder,
-                self.store,
-                ann_threshold=self.settings.ann_threshold,
-                calibration=self.calibration.id,
-            )
             results: list[T] = []
 
             def commit() -> None:
                 with session_scope(self.engine) as session:
+                    session.info[CORPUS_WRITE] = True
                     results.append(change(session))
 
-            publish_after(manifest, self.store, commit)
-        self.retriever()  # load the new generation now, so that the next answer does not wait for it
+            manifest, embedded = self._publish(snap, Change.between(before, snap), commit)
+        self.on_publish()
         return results[0], manifest, embedded
+
+    def _saver(self, plan: IngestPlan) -> Callable[[], None]:
+        def save() -> None:
+            with session_scope(self.engine) as session:
+                plan.save(CorpusRepository(session))
+
+        return save
+
+    def snapshot(self) -> CorpusSnapshot:
+        """The corpus as the database holds it now."""
+        with session_scope(self.engine) as session:
+            return snapshot_of(CorpusRepository(session))
+
+    def _is_fresh(self, snap: CorpusSnapshot) -> bool:
+        try:
+            self.index_store.load(
+                model=self.embedder.model_name, corpus_hash=snap.corpus_hash, calibration=self.calibration.id
+            )
+        except StaleIndexError:
+            return False
+        return True

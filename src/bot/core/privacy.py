@@ -19,10 +19,11 @@ import stat
 from pathlib import Path
 
 from bot.errors import DataDirError
+from bot.paths import DataDir
 
 log = logging.getLogger(__name__)
 
-SALT_FILE = "user-id-salt"
+SALT_FILE = DataDir.SALT
 SALT_BYTES = 32
 HASH_HEX_CHARS = 32
 # Discord snowflakes are unsigned 64-bit integers.
@@ -40,7 +41,7 @@ class UserRefs:
     @property
     def salt_path(self) -> Path:
         """Where the salt lives: ``<data_dir>/user-id-salt``."""
-        return self.data_dir / SALT_FILE
+        return DataDir(self.data_dir).salt
 
     def ref(self, user_id: int) -> str:
         """The user_ref to store for ``user_id``: the id as text, or its salted hash (creating the salt)."""

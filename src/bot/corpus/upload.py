@@ -17,7 +17,6 @@ from typing import Any
 
 import yaml
 
-from bot.core.ingest import PreparedEssay, prepare
 from bot.corpus.cleaner import clean
 from bot.corpus.loader import (
     clip,
@@ -30,6 +29,7 @@ from bot.corpus.loader import (
 )
 from bot.corpus.models import EDITABLE as EDITABLE  # re-exported: forms and curation import it from here
 from bot.corpus.models import Essay, EssayMeta
+from bot.corpus.prepare import PreparedEssay, prepare
 from bot.errors import CorpusError
 from bot.store.repo import CorpusRepository
 

@@ -1,38 +1,29 @@
 """The shared corpus, curated by the bot's owners: add, remove, restore and edit essays, audited, undoable.
 
-Essays belong to every server, so their audit entries have ``guild_id`` None. ``EssayCuration`` only
-changes the database; the caller publishes the matching index generation (``Essaybot.add_essays`` and
-its siblings do). An undo from the audit log runs inside someone else's transaction (``audit.undo``),
-so the undo handlers here ask for a new generation once that transaction commits, through the
-publisher the application registered for its database engine: running processes notice a corpus
-change only through a new index generation.
+Essays belong to every server, so their audit entries have ``guild_id`` None. ``EssayCuration`` and
+the undo handlers here only change the database; ``bot.core.library.Library`` makes every such change
+(``undo`` included) and publishes the matching index generation: running processes notice a corpus
+change only through a new generation. An essay action's undo therefore refuses a session the
+library did not mark (``CORPUS_WRITE``), rather than change the corpus behind the index's back.
 """
 
 from __future__ import annotations
 
-import logging
-import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
-from bot.core.ingest import PreparedEssay, prepare
 from bot.corpus.models import Essay, EssayMeta
+from bot.corpus.prepare import PreparedEssay, prepare
 from bot.corpus.upload import EDITABLE, check_new, with_metadata
 from bot.curation.audit import CurationError, record, undoable
 from bot.store.models import AuditRow
 from bot.store.repo import CorpusRepository, EssayStatus
 
-log = logging.getLogger(__name__)
-
 ACTIONS = ("essay.add", "essay.remove", "essay.restore", "essay.edit")
-_PENDING = "essaybot.publish_corpus"  # Session.info key: a publish is due when this session commits
-_PUBLISHERS: weakref.WeakKeyDictionary[Engine, weakref.WeakMethod[Callable[[], object]]] = (
-    weakref.WeakKeyDictionary()
-)
+CORPUS_WRITE = "essaybot.corpus_write"  # Session.info key: the library publishes what this session commits
 
 
 def essay_state(meta: EssayMeta, status: EssayStatus) -> dict[str, Any]:
@@ -123,38 +114,18 @@ def _rewrite(repo: CorpusRepository, essay: Essay) -> None:
     repo.save_essay(essay, prepared.passages, prepared.spans)
 
 
-# -- index publishing after an undo ----------------------------------------------------------------
+# -- undo ----------------------------------------------------------------------------------------
 
 
-def register_publisher(engine: Engine, publish: Callable[[], object]) -> None:
-    """Say how to publish a fresh index generation for ``engine``'s corpus (a bound method, held weakly)."""
-    _PUBLISHERS[engine] = weakref.WeakMethod(publish)
-
-
-def _publish_on_commit(session: Session) -> None:
-    """Publish a new index generation once ``session`` commits the corpus change it holds."""
-    if session.info.get(_PENDING):
-        return
-    session.info[_PENDING] = True
-    engine = session.get_bind().engine
-
-    def committed(committed_session: Session) -> None:
-        committed_session.info.pop(_PENDING, None)
-        ref = _PUBLISHERS.get(engine)
-        publish = ref() if ref is not None else None
-        if publish is None:
-            log.warning("corpus changed by an undo, but no index publisher is registered for this database")
-            return
-        try:
-            publish()
-        except Exception:  # the undo itself is committed: report, do not fail it
-            log.exception("could not publish an index generation after undoing an essay action")
-
-    event.listen(session, "after_commit", committed, once=True)
+def _corpus_session(session: Session) -> CorpusRepository:
+    """The repository of a session the library will publish an index for; refuses any other session."""
+    if not session.info.get(CORPUS_WRITE):
+        raise RuntimeError("an essay action is undone through Library.undo, which publishes its index")
+    return CorpusRepository(session)
 
 
 def _set_status(session: Session, essay_id: str, *, removed: bool) -> None:
-    repo = CorpusRepository(session)
+    repo = _corpus_session(session)
     found = repo.essay_and_status(essay_id)
     if found is None:
         raise CurationError(f"Essay {essay_id!r} no longer exists.")
@@ -165,7 +136,6 @@ def _set_status(session: Session, essay_id: str, *, removed: bool) -> None:
         repo.remove_essay(essay_id)
     else:
         repo.restore_essay(essay_id)
-    _publish_on_commit(session)
 
 
 @undoable("essay.add")
@@ -187,7 +157,7 @@ def _undo_restore(session: Session, row: AuditRow, actor: str) -> None:
 def _undo_edit(session: Session, row: AuditRow, actor: str) -> None:
     if row.before is None:
         raise CurationError(f"Audit entry #{row.id} has nothing to restore.")
-    repo = CorpusRepository(session)
+    repo = _corpus_session(session)
     found = repo.essay_and_status(row.target)
     if found is None:
         raise CurationError(f"Essay {row.target!r} no longer exists.")
@@ -195,4 +165,3 @@ def _undo_edit(session: Session, row: AuditRow, actor: str) -> None:
     if status == "removed":
         raise CurationError(f"Essay {row.target!r} is removed: restore it before undoing this edit.")
     _rewrite(repo, with_metadata(essay, {k: row.before.get(k) for k in EDITABLE}))
-    _publish_on_commit(session)

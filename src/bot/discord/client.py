@@ -28,6 +28,7 @@ from bot.discord.service import AnswerService
 from bot.discord.tree import EssaybotTree
 from bot.discord.views.base import ViewRegistry
 from bot.ops.heartbeat import write_heartbeat
+from bot.paths import DataDir
 from bot.store.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 discord.VoiceClient.warn_nacl = False
 discord.VoiceClient.warn_dave = False
 
-SYNC_STATE = "command-sync.json"
+SYNC_STATE = DataDir.SYNC_STATE
 # What the bot needs in a channel: read it, answer in it (threads too), embeds, attachments (exports).
 INVITE_PERMISSIONS = discord.Permissions(
     view_channel=True,

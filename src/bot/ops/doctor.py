@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from bot.errors import ConfigError, EssaybotError
 from bot.ops.health import Check, check_database, check_guild_libraries
+from bot.paths import DataDir
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -148,7 +149,7 @@ def check_index_fresh(settings: Settings) -> Check:
                 snap = snapshot_of(CorpusRepository(session))
         finally:
             engine.dispose()
-        loaded = IndexStore(settings.data_dir / "index").load(
+        loaded = IndexStore(DataDir(settings.data_dir).index).load(
             model=settings.embedding_model, corpus_hash=snap.corpus_hash, calibration=Calibration.load().id
         )
     except StaleIndexError as exc:

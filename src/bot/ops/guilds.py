@@ -1,46 +1,29 @@
 """Per-server libraries on disk (``corpus_scope = "per_guild"``), for the host's chores.
 
-Each server's database and index live in ``<data_dir>/guilds/<guild id>/`` (see ``bot.core.corpora``).
-This module finds them without importing the application (the curation CLI, ``health`` and
-``backup`` stay light), and moves curation that older versions of ``essaybot quotes`` and
-``essaybot passages`` wrote to the main database although the server has its own library.
+Each server's database and index live in ``<data_dir>/guilds/<guild id>/`` (``bot.paths.DataDir``
+finds them; ``bot.core.corpora`` opens them). This module imports nothing of the application at load
+time (the curation CLI, ``health`` and ``backup`` stay light). It gives a server's settings, and
+moves curation that older versions of ``essaybot quotes`` and ``essaybot passages`` wrote to the
+main database although the server has its own library.
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from bot.paths import DataDir
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
-GUILDS_DIR = "guilds"  # the same folder as bot.core.corpora.GUILDS_DIR
-DB_NAME = "essaybot.db"
 
-
-def is_guild_id(name: str) -> bool:
-    """Digits only: anything else as a folder name would be a path traversal or a stray folder."""
-    return name.isascii() and name.isdigit()
-
-
-def guild_dirs(data_dir: Path) -> list[Path]:
-    """The server folders under ``data_dir`` that hold a database, in id order."""
-    root = data_dir / GUILDS_DIR
-    if not root.is_dir():
-        return []
-    return sorted(p for p in root.iterdir() if is_guild_id(p.name) and (p / DB_NAME).is_file())
-
-
-def guild_settings(settings: Settings, guild_id: str) -> Settings:
+def guild_settings(settings: Settings, guild_id: int | str) -> Settings:
     """The settings of one server's own library: its folder as data directory, its SQLite file."""
-    if not is_guild_id(guild_id):
-        raise ValueError(f"not a guild id: {guild_id!r}")
-    return settings.model_copy(
-        update={"data_dir": settings.data_dir / GUILDS_DIR / guild_id, "database_url": None}
-    )
+    own = DataDir(settings.data_dir).guild(guild_id)  # ValueError for anything but a guild id
+    return settings.model_copy(update={"data_dir": own.root, "database_url": None})
 
 
 def adopt_misplaced_curation(settings: Settings, guild_id: str) -> int:
@@ -60,7 +43,7 @@ def adopt_misplaced_curation(settings: Settings, guild_id: str) -> int:
         return 0
     main_db = sqlite_file(settings)
     own = guild_settings(settings, guild_id)
-    if main_db is None or not main_db.is_file() or not (own.data_dir / DB_NAME).is_file():
+    if main_db is None or not main_db.is_file() or not DataDir(own.data_dir).database.is_file():
         return 0
     main = make_engine(settings.resolved_database_url)
     target = make_engine(own.resolved_database_url)
@@ -104,21 +87,11 @@ def _misplaced(session: Any, guild_id: str) -> dict[str, list[dict[str, Any]]]:
 
 
 def _copy(session: Any, guild_id: str, rows: dict[str, list[dict[str, Any]]]) -> None:
-    from sqlalchemy import select
-
     from bot.store.models import AuditRow, CuratedQuoteRow, PassageOverrideRow
 
     new_ids: dict[int, int] = {}
     for q in rows["quotes"]:
-        same = session.scalars(
-            select(CuratedQuoteRow.id).where(
-                CuratedQuoteRow.guild_id == guild_id,
-                CuratedQuoteRow.passage_id == q["passage_id"],
-                CuratedQuoteRow.start == q["start"],
-                CuratedQuoteRow.end == q["end"],
-                CuratedQuoteRow.saved_at == q["saved_at"],
-            )
-        ).first()
+        same = _copied(session, CuratedQuoteRow, guild_id, q, ("passage_id", "start", "end", "saved_at"))
         if same is None:
             row = CuratedQuoteRow(**{k: v for k, v in q.items() if k != "id"})
             session.add(row)
@@ -126,12 +99,8 @@ def _copy(session: Any, guild_id: str, rows: dict[str, list[dict[str, Any]]]) ->
             same = row.id
         new_ids[q["id"]] = same
     for o in rows["overrides"]:
-        exists = session.scalars(
-            select(PassageOverrideRow.id).where(
-                PassageOverrideRow.guild_id == guild_id, PassageOverrideRow.passage_id == o["passage_id"]
-            )
-        ).first()
-        if exists is None:  # a decision taken in Discord since then wins
+        # Also when not copied but decided in Discord since then: that decision wins.
+        if _copied(session, PassageOverrideRow, guild_id, o, ("passage_id",)) is None:
             session.add(PassageOverrideRow(**{k: v for k, v in o.items() if k != "id"}))
     for a in rows["audit"]:
         entry = {k: v for k, v in a.items() if k != "id"}
@@ -142,17 +111,20 @@ def _copy(session: Any, guild_id: str, rows: dict[str, list[dict[str, Any]]]) ->
                 for side in ("before", "after"):
                     if isinstance(entry[side], dict) and "id" in entry[side]:
                         entry[side] = {**entry[side], "id": new_ids[old]}
-        exists = session.scalars(
-            select(AuditRow.id).where(
-                AuditRow.guild_id == guild_id,
-                AuditRow.action == entry["action"],
-                AuditRow.target == entry["target"],
-                AuditRow.created_at == entry["created_at"],
-            )
-        ).first()
-        if exists is None:
+        if _copied(session, AuditRow, guild_id, entry, ("action", "target", "created_at")) is None:
             session.add(AuditRow(**entry))
     session.flush()
+
+
+def _copied(
+    session: Any, model: Any, guild_id: str, values: dict[str, Any], keys: tuple[str, ...]
+) -> int | None:
+    """The id of the server's row of ``model`` that equals ``values`` on ``keys`` (one copied before)."""
+    from sqlalchemy import select
+
+    same = [getattr(model, key) == values[key] for key in keys]
+    found: int | None = session.scalars(select(model.id).where(model.guild_id == guild_id, *same)).first()
+    return found
 
 
 def _delete(session: Any, guild_id: str, rows: dict[str, list[dict[str, Any]]]) -> int:

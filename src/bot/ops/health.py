@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import EssaybotError
 from bot.ops.heartbeat import read_heartbeat
+from bot.paths import DataDir
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 STALE_AFTER_PERIODS = 3
 # The health check must answer quickly even when an ingest holds the SQLite write lock.
 HEALTH_BUSY_TIMEOUT_MS = 2000
-INDEX_DIR = "index"
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def check_database(settings: Settings) -> Check:
 
 def read_index_manifest(data_dir: Path) -> tuple[str, dict[str, Any]]:
     """The current generation's folder name and manifest; raises ValueError saying what is wrong."""
-    root = data_dir / INDEX_DIR
+    root = DataDir(data_dir).index
     try:
         name = (root / "CURRENT").read_text(encoding="utf-8").strip()
     except FileNotFoundError:
@@ -178,33 +178,32 @@ def check_guild_libraries(data_dir: Path) -> Check | None:
     """
     import sqlite3
 
-    from bot.ops.guilds import DB_NAME, guild_dirs
     from bot.store.db import head_revision
 
-    folders = guild_dirs(data_dir)
+    folders = DataDir(data_dir).guild_dirs()
     if not folders:
         return None
     head = head_revision()
     problems: list[str] = []
     for folder in folders:
         try:
-            uri = f"{(folder / DB_NAME).absolute().as_uri()}?mode=ro"
+            uri = f"{folder.database.absolute().as_uri()}?mode=ro"
             with contextlib.closing(
                 sqlite3.connect(uri, uri=True, timeout=HEALTH_BUSY_TIMEOUT_MS / 1000)
             ) as conn:
                 row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         except sqlite3.Error as exc:
-            problems.append(f"{folder.name}: database unreadable ({str(exc)[:80]})")
+            problems.append(f"{folder.root.name}: database unreadable ({str(exc)[:80]})")
             continue
         if row is None or str(row[0]) not in known_revisions():
             problems.append(
-                f"{folder.name}: database at unknown revision {row and row[0]!r} (this version: {head})"
+                f"{folder.root.name}: database at unknown revision {row and row[0]!r} (this version: {head})"
             )
         try:
-            read_index_manifest(folder)
+            read_index_manifest(folder.root)
         except ValueError as exc:
             if "no index yet" not in str(exc):  # a new server's index is built on its first question
-                problems.append(f"{folder.name}: {exc}")
+                problems.append(f"{folder.root.name}: {exc}")
     if problems:
         return Check("servers", False, "; ".join(problems[:5]) + (" …" if len(problems) > 5 else ""))
     return Check(

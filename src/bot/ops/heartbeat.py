@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, cast, get_args
 
+from bot.paths import DataDir
+
 log = logging.getLogger(__name__)
 
-HEARTBEAT_FILE = "heartbeat"
+HEARTBEAT_FILE = DataDir.HEARTBEAT
 HeartbeatState = Literal["starting", "connecting", "connected", "backoff", "stopped", "fatal"]
 STATES: tuple[str, ...] = get_args(HeartbeatState)
 # Details are shown by `essaybot health`; a long exception text is cut rather than filling the log.
@@ -42,7 +44,7 @@ class Heartbeat:
 
 def heartbeat_path(data_dir: Path) -> Path:
     """Where the heartbeat of the bot using ``data_dir`` lives."""
-    return data_dir / HEARTBEAT_FILE
+    return DataDir(data_dir).heartbeat
 
 
 def write_heartbeat(

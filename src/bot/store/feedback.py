@@ -53,20 +53,19 @@ class FeedbackRepository:
         _check(vote, reason, user_ref)
         now = now or utcnow()
         detail = (detail.strip()[:MAX_DETAIL_CHARS] or None) if detail and vote < 0 else None
+        # The whole vote, as a first vote stores it and a new one replaces it.
+        given = {
+            "vote": vote,
+            "reason": reason,
+            "passage_id": passage_id,
+            "detail": detail,
+            "updated_at": now,
+        }
         existing = self._find(interaction_id, user_ref)
         if existing is None:
             if self.session.get(InteractionRow, interaction_id) is None:
                 raise FeedbackError("this answer is no longer in the log, so feedback cannot be stored")
-            row = FeedbackRow(
-                interaction_id=interaction_id,
-                user_ref=user_ref,
-                vote=vote,
-                reason=reason,
-                passage_id=passage_id,
-                detail=detail,
-                created_at=now,
-                updated_at=now,
-            )
+            row = FeedbackRow(interaction_id=interaction_id, user_ref=user_ref, created_at=now, **given)
             try:
                 # A savepoint, so that losing a race (the same member clicking twice at once, from two
                 # processes) undoes only this insert and the caller's transaction carries on.
@@ -77,11 +76,8 @@ class FeedbackRepository:
                 existing = self._find(interaction_id, user_ref)
                 if existing is None:  # not the unique constraint after all
                     raise
-        existing.vote = vote
-        existing.reason = reason
-        existing.passage_id = passage_id
-        existing.detail = detail
-        existing.updated_at = now
+        for name, value in given.items():
+            setattr(existing, name, value)
         self.session.flush()
         return False
 

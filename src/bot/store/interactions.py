@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import CursorResult, Delete, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.store.models import FeedbackRow, InteractionRow, utcnow
+from bot.store.models import FeedbackRow, InteractionRow, from_row, utcnow
 
 if TYPE_CHECKING:
     from bot.answer.types import WhoSaidAnswer
@@ -163,22 +163,7 @@ def _rowcount(result: object) -> int:
 
 
 def _to_interaction(row: InteractionRow) -> Interaction:
-    return Interaction(
-        id=row.id,
-        created_at=row.created_at,
-        source=row.source,
-        guild_id=row.guild_id,
-        channel_id=row.channel_id,
-        user_ref=row.user_ref,
-        command=row.command,
-        options=dict(row.options),
-        verdict=row.verdict,
-        passage_ids=tuple(row.passage_ids),
-        latency_ms=row.latency_ms,
-        error=row.error,
-        message_id=row.message_id,
-        calibration=row.calibration,
-    )
+    return from_row(Interaction, row, options=dict(row.options), passage_ids=tuple(row.passage_ids))
 
 
 def failure_summary(exc: BaseException) -> str:

@@ -5,8 +5,10 @@ Offsets are character offsets into ``essays.body``, exactly as in ``bot.corpus.m
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     JSON,
@@ -36,6 +38,18 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+T = TypeVar("T")
+
+
+def from_row(cls: type[T], row: object, **values: Any) -> T:
+    """The dataclass ``cls`` from a row's attributes of the same names; ``values`` give some instead.
+
+    A row and its plain dataclass name their columns alike, so one copy serves every table.
+    """
+    names = [f.name for f in dataclasses.fields(cast(Any, cls)) if f.name not in values]
+    return cast(Callable[..., T], cls)(**{name: getattr(row, name) for name in names}, **values)
 
 
 def utcnow() -> datetime:

@@ -7,13 +7,14 @@ re-exported here for existing imports.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any, Literal, cast
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from bot.corpus.models import Essay, EssayMeta, Passage, PassageKind, QuoteSpan, SpeakerRole
+from bot.corpus.models import Essay, EssayMeta, Passage, QuoteSpan, SpeakerRole
 from bot.store.interactions import Interaction, InteractionLog
 from bot.store.models import (
     ESSAY_ACTIVE,
@@ -21,6 +22,7 @@ from bot.store.models import (
     EssayRow,
     PassageRow,
     QuoteSpanRow,
+    from_row,
     utcnow,
 )
 
@@ -157,6 +159,15 @@ class CorpusRepository:
         )
         return [_to_passage(row) for row in self.session.scalars(query)]
 
+    def searchable_passage_ids(self) -> set[str]:
+        """Ids of the active essays' sentence passages: the rows an index holds (``CorpusSnapshot``)."""
+        query = (
+            select(PassageRow.id)
+            .join(EssayRow, EssayRow.id == PassageRow.essay_id)
+            .where(EssayRow.status == ESSAY_ACTIVE, PassageRow.kind == "sentence")
+        )
+        return set(self.session.scalars(query))
+
     def quote_spans(self) -> dict[str, list[QuoteSpan]]:
         """Quote spans of active essays by essay id, in body order; essays without spans are absent."""
         query = (
@@ -213,17 +224,7 @@ def _check_offsets(essay: Essay, passages: Sequence[Passage], spans: Sequence[Qu
 
 
 def _passage_values(p: Passage) -> dict[str, Any]:
-    return {
-        "id": p.id,
-        "essay_id": p.essay_id,
-        "seq": p.seq,
-        "paragraph": p.paragraph,
-        "section": p.section,
-        "start": p.start,
-        "end": p.end,
-        "text": p.text,
-        "kind": p.kind,
-    }
+    return dataclasses.asdict(p)
 
 
 def _span_values(essay_id: str, s: QuoteSpan) -> dict[str, Any]:
@@ -232,17 +233,7 @@ def _span_values(essay_id: str, s: QuoteSpan) -> dict[str, Any]:
 
 def essay_meta(row: EssayRow) -> EssayMeta:
     """The metadata of a stored essay."""
-    return EssayMeta(
-        id=row.id,
-        title=row.title,
-        authors=tuple(row.authors),
-        aliases=tuple(row.aliases),
-        subtitle=row.subtitle,
-        publication=row.publication,
-        date=row.date,
-        url=row.url,
-        notes=row.notes,
-    )
+    return from_row(EssayMeta, row, authors=tuple(row.authors), aliases=tuple(row.aliases))
 
 
 def _to_essay(row: EssayRow) -> Essay:
@@ -250,14 +241,4 @@ def _to_essay(row: EssayRow) -> Essay:
 
 
 def _to_passage(row: PassageRow) -> Passage:
-    return Passage(
-        id=row.id,
-        essay_id=row.essay_id,
-        seq=row.seq,
-        paragraph=row.paragraph,
-        section=row.section,
-        start=row.start,
-        end=row.end,
-        text=row.text,
-        kind=cast(PassageKind, row.kind),
-    )
+    return from_row(Passage, row)

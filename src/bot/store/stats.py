@@ -68,8 +68,6 @@ class Stats:
     questions: int
     found: int
     not_found: int  # contradicted answers included: their verdict is "not found"
-    found_share: float  # of who-said answers with a verdict
-    not_found_share: float
     errors: int  # interactions of any command that failed
     top_essays: tuple[QuotedEssay, ...]
     top_passages: tuple[QuotedPassage, ...]
@@ -79,6 +77,16 @@ class Stats:
     thumbs_down: int
     down_by_reason: Mapping[str, int]  # every reason, then NO_REASON; zeros included
     contradicted: int = 0  # not found, and an essay says otherwise (logged as "contradicted")
+
+    @property
+    def found_share(self) -> float:
+        """Found answers among the who-said answers with a verdict."""
+        return self.found / (self.found + self.not_found) if self.found + self.not_found else 0.0
+
+    @property
+    def not_found_share(self) -> float:
+        """Not-found answers among the who-said answers with a verdict."""
+        return self.not_found / (self.found + self.not_found) if self.found + self.not_found else 0.0
 
 
 def compute_stats(session: Session, window: Window, *, now: datetime, top: int = 5) -> Stats:
@@ -110,8 +118,6 @@ def compute_stats(session: Session, window: Window, *, now: datetime, top: int =
             _count_if(is_who & (InteractionRow.verdict == "contradicted")),
         ).where(*in_window)
     ).one()
-    questions, found, not_found = int(totals[0]), int(totals[1]), int(totals[2])
-    answered = found + not_found
 
     answered_ok = (is_question, InteractionRow.error.is_(None), InteractionRow.latency_ms.is_not(None))
     ms = InteractionRow.latency_ms
@@ -126,11 +132,9 @@ def compute_stats(session: Session, window: Window, *, now: datetime, top: int =
         window=window,
         since=since,
         until=now,
-        questions=questions,
-        found=found,
-        not_found=not_found,
-        found_share=found / answered if answered else 0.0,
-        not_found_share=not_found / answered if answered else 0.0,
+        questions=int(totals[0]),
+        found=int(totals[1]),
+        not_found=int(totals[2]),
         errors=int(totals[3]),
         top_essays=essays,
         top_passages=passages,

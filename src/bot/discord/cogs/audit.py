@@ -66,8 +66,8 @@ class AuditCog(commands.Cog):
         """/audit undo entry: moderators; corpus-wide entries only for the bot's owners."""
         async with self.client.recorder.entry(interaction, "audit_undo", {"entry": entry}) as log_entry:
             guild_id = await moderator_guild(interaction, "/audit undo")
-            engine, gid, actor = (
-                (await self.client.app_for(guild_id)).engine,
+            library, gid, actor = (
+                (await self.client.app_for(guild_id)).library,
                 str(guild_id),
                 str(interaction.user.id),
             )
@@ -77,21 +77,22 @@ class AuditCog(commands.Cog):
             )
             manage_guild = interaction.permissions.manage_guild
 
+            def allowed(row: AuditRow | None) -> None:
+                if row is not None and row.guild_id is None and not owner:
+                    raise CurationError(
+                        f"Entry #{entry} changed the shared corpus: only the bot's owners can undo it."
+                    )
+                if (
+                    row is not None
+                    and row.action == "settings.set"
+                    and row.guild_id == gid
+                    and not manage_guild
+                ):
+                    raise CurationError("Undoing a settings change needs the Manage Server permission.")
+
             def revert() -> AuditLine:
-                with session_scope(engine) as session:
-                    row = session.get(AuditRow, entry)
-                    if row is not None and row.guild_id is None and not owner:
-                        raise CurationError(
-                            f"Entry #{entry} changed the shared corpus: only the bot's owners can undo it."
-                        )
-                    if (
-                        row is not None
-                        and row.action == "settings.set"
-                        and row.guild_id == gid
-                        and not manage_guild
-                    ):
-                        raise CurationError("Undoing a settings change needs the Manage Server permission.")
-                    return AuditLine.of(audit.undo(session, entry, actor=actor, guild_id=gid))
+                # The library's undo publishes a new index generation when the entry changed the corpus.
+                return AuditLine.of(library.undo(entry, actor=actor, guild_id=gid, allowed=allowed))
 
             undone = await self.client.service.run(revert)
             log_entry.verdict = "undone"

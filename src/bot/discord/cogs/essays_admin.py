@@ -109,7 +109,7 @@ class EssaysAdmin(commands.Cog):
         upload = await self.client.service.run(read_upload, data, file.filename, max_bytes=max_bytes)
         # A duplicate is refused before the owner spends time on the details form.
         app = await self.client.app_for(interaction.guild_id)
-        await self.client.service.run(app.check_new_essay, upload.essay)
+        await self.client.service.run(app.library.check_new_essay, upload.essay)
         return upload
 
     async def _add_confirmed(self, interaction: discord.Interaction, preview: Preview) -> str:
@@ -121,7 +121,7 @@ class EssaysAdmin(commands.Cog):
             await require_owner(self.client, interaction, "Adding an essay")
             actor = str(interaction.user.id)
             app = await self.client.app_for(interaction.guild_id)
-            report = await self.client.service.run(app.add_essays, [preview.prepared], actor=actor)
+            report = await self.client.service.run(app.library.add_essays, [preview.prepared], actor=actor)
             entry.verdict = "added"
             label = _label(essay.meta)
             await self._modlog(
@@ -149,7 +149,7 @@ class EssaysAdmin(commands.Cog):
                 async with self.client.recorder.entry(press, "essays_remove_confirm", {"essay": meta.id}):
                     await require_owner(self.client, press, "Removing an essay")
                     actor = str(press.user.id)
-                    await self.client.service.run(app.remove_essay_by, meta.id, actor=actor)
+                    await self.client.service.run(app.library.remove_essay_by, meta.id, actor=actor)
                     await self._modlog(press, f"🗑️ <@{actor}> removed {_label(meta)} from {self._library()}.")
                     return (
                         f"🗑️ Removed {_label(meta)}: it no longer appears in answers, {where}. "
@@ -187,7 +187,7 @@ class EssaysAdmin(commands.Cog):
             await defer(interaction, ephemeral=True)
             actor = str(interaction.user.id)
             app = await self.client.app_for(interaction.guild_id)
-            meta = await self.client.service.run(app.restore_essay_by, essay, actor=actor)
+            meta = await self.client.service.run(app.library.restore_essay_by, essay, actor=actor)
             entry.verdict = "restored"
             await send_text(interaction, f"♻️ Restored {_label(meta)}: it is back in answers.")
             await self._modlog(interaction, f"♻️ <@{actor}> restored {_label(meta)} to {self._library()}.")
@@ -223,7 +223,9 @@ class EssaysAdmin(commands.Cog):
             await defer(interaction, ephemeral=True)
             actor = str(interaction.user.id)
             app = await self.client.app_for(interaction.guild_id)
-            before, after = await self.client.service.run(app.edit_essay, essay, actor=actor, **changes)
+            before, after = await self.client.service.run(
+                app.library.edit_essay, essay, actor=actor, **changes
+            )
             entry.verdict = "edited"
             detail = describe_edit(before, after)
             await send_text(interaction, f"✏️ Edited {_label(after)}: {detail}. Answers show it now.")
@@ -245,7 +247,7 @@ class EssaysAdmin(commands.Cog):
         if not await may_edit(self.client, interaction):
             return []
         app = await self.client.app_for(interaction.guild_id)
-        return essay_choices(await self.client.service.run(app.removed_essays), current)
+        return essay_choices(await self.client.service.run(app.library.removed_essays), current)
 
     async def _active(self, interaction: discord.Interaction, essay_id: str) -> EssayMeta:
         for meta in await self.client.service.essays(guild_id=interaction.guild_id):

@@ -175,7 +175,7 @@ async def show_preview(
 ) -> None:
     """Prepare the essay off the event loop and show what would be stored, with Confirm and Cancel."""
     result = await client.service.run(
-        (await client.app_for(interaction.guild_id)).preview_essay, essay, warnings
+        (await client.app_for(interaction.guild_id)).library.preview_essay, essay, warnings
     )
 
     async def confirm(press: discord.Interaction) -> str:
