@@ -215,7 +215,7 @@ def who_said(
             from bot.cli.batch import WhoSaidLine
 
             line = WhoSaidLine.model_validate(obj)
-            return app.who_said(line.query, author=line.author or author, top_k=line.top or top).to_json()
+            return app.who_said(line.query, line.author or author, top_k=line.top or top).to_json()
 
         _run_batch(ctx, batch, answer_line)
         return
@@ -224,7 +224,7 @@ def who_said(
     app = _app(ctx, show_progress=not as_json)
     started = time.perf_counter()
     try:
-        answer = app.who_said(query, author=author, top_k=top)
+        answer = app.who_said(query, author, top_k=top)
     except EssaybotError as exc:
         app.log_interaction(
             command="who-said",

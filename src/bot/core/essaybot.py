@@ -11,11 +11,12 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answer.calibration import Calibration
 from bot.answer.compare import Search, build_positions, build_side
-from bot.answer.sides import author_groups, resolve_side
+from bot.answer.sides import Target, author_groups, resolve_side
 from bot.answer.types import CompareAnswer, PositionsAnswer, WhoSaidAnswer
 from bot.answer.verify import SupportModel, Verification, Verifier
 from bot.answer.who_said import build_answer, claim_of
@@ -36,9 +37,9 @@ from bot.errors import BadQueryError, UnknownSideError
 from bot.paths import seeds_dir
 from bot.search.dense import set_threads
 from bot.search.embedder import Embedder, Vectors
-from bot.search.hybrid import Retriever, SearchResult
+from bot.search.hybrid import FusionWeights, Retriever, SearchResult
 from bot.search.index_store import IndexStore, Manifest, StaleIndexError
-from bot.search.query import clean_input, parse_query
+from bot.search.query import ParsedQuery, ParsedTopic, parse_query, parse_topic
 from bot.search.snapshot import CorpusSnapshot, snapshot_of
 from bot.store.db import make_engine, session_scope, upgrade
 from bot.store.interactions import ANSWER_VERDICTS, failure_summary
@@ -46,6 +47,14 @@ from bot.store.repo import CorpusRepository, InteractionLog
 from bot.textnorm import normalize
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NamedTarget:
+    """A compare side: the name as the user typed it (shown in the answer) and what it resolved to."""
+
+    name: str
+    target: Target
 
 
 class Essaybot(LibraryMixin):
@@ -205,11 +214,27 @@ class Essaybot(LibraryMixin):
         with session_scope(self.engine) as session:
             return load_curation(session, guild_id)
 
+    def parse(self, raw: str) -> ParsedQuery:
+        """Validate and parse a who-said question (BadQueryError with the user's message)."""
+        return parse_query(raw, max_chars=self.settings.max_query_chars)
+
+    def parse_topic(self, raw: str) -> ParsedTopic:
+        """Validate a compare or positions topic (BadQueryError with the user's message)."""
+        return parse_topic(raw, max_chars=self.settings.max_query_chars)
+
+    def resolve(self, name: str) -> Target:
+        """An author or essay name as this corpus knows it (UnknownSideError / AmbiguousSideError)."""
+        return resolve_side(name, self.essays())
+
+    def named(self, name: str) -> NamedTarget:
+        """A compare side: the name as typed, and what it resolves to in this corpus."""
+        return NamedTarget(name, self.resolve(name))
+
     def who_said(
         self,
-        raw: str,
+        query: ParsedQuery | str,
+        target: Target | str | None = None,
         *,
-        author: str | None = None,
         top_k: int | None = None,
         query_vector: Vectors | None = None,
         guild_id: str | None = None,
@@ -217,13 +242,16 @@ class Essaybot(LibraryMixin):
     ) -> WhoSaidAnswer:
         """Who in the corpus said this? Honest about "nobody". ``guild_id`` applies its curation.
 
-        ``support`` replaces the shipped support model: cross-validation measures each fold's fit
-        through this very path.
+        A shell parses the question and resolves the author filter once and passes them on; a raw
+        string (the CLI, evaluation, benchmarks) is parsed or resolved here. ``support`` replaces the
+        shipped support model: cross-validation measures each fold's fit through this very path.
         """
-        query = parse_query(raw, max_chars=self.settings.max_query_chars)
+        query = self.parse(query) if isinstance(query, str) else query
         k = top_k or self.settings.top_k
         with self._lock:
             r, verifier = self.retriever(), self.verifier()
+        if isinstance(target, str):  # an empty author filter is no filter, as it always was
+            target = resolve_side(target, (e.meta for e in r.snapshot.essays.values())) if target else None
         if support is not None:
             verifier = Verifier(verifier.snapshot, verifier.vectors, support)
         cur = self.curation(guild_id)
@@ -244,8 +272,7 @@ class Essaybot(LibraryMixin):
                 overrides=cur.overrides(normalize(claim_of(query))),
             )
 
-        if author:
-            target = resolve_side(author, (e.meta for e in r.snapshot.essays.values()))
+        if target is not None:
             answer = answer_from(set(target.essay_ids), target.label)
             if answer.verdict == "found" and answer.results[0].match != "paraphrase":
                 return cur.apply_answer(answer)  # the author's very words: nothing elsewhere can outrank them
@@ -262,9 +289,9 @@ class Essaybot(LibraryMixin):
             return cur.apply_answer(answer)
         return cur.apply_answer(answer_from())
 
-    def verification(self, raw: str) -> Verification:
+    def verification(self, query: ParsedQuery | str) -> Verification:
         """The verifier's reading of a question's candidates, as ``who_said`` makes it (for tuning)."""
-        query = parse_query(raw, max_chars=self.settings.max_query_chars)
+        query = self.parse(query) if isinstance(query, str) else query
         with self._lock:
             r, verifier = self.retriever(), self.verifier()
         qv = r.embed([query.text])
@@ -274,42 +301,55 @@ class Essaybot(LibraryMixin):
         return verifier.check(claim_of(query), hits, qv)
 
     def compare(
-        self, a: str, b: str, topic: str, *, top_k: int = 3, guild_id: str | None = None
+        self,
+        a: NamedTarget | str,
+        b: NamedTarget | str,
+        topic: ParsedTopic | str,
+        *,
+        top_k: int = 3,
+        guild_id: str | None = None,
+        weights: FusionWeights | None = None,
     ) -> CompareAnswer:
-        """Both sides' best distinct passages on a topic."""
+        """Both sides' best distinct passages on a topic.
+
+        ``weights`` replaces the calibrated topic fusion (``essaybot eval --tune`` fits it this way).
+        """
         r = self.retriever()
         metas = [e.meta for e in r.snapshot.essays.values()]
-        side_a, side_b = resolve_side(a, metas), resolve_side(b, metas)
-        if side_a.essay_ids == side_b.essay_ids:
+        side_a = NamedTarget(a, resolve_side(a, metas)) if isinstance(a, str) else a
+        side_b = NamedTarget(b, resolve_side(b, metas)) if isinstance(b, str) else b
+        if side_a.target.essay_ids == side_b.target.essay_ids:
             raise UnknownSideError(
-                f"{a!r} and {b!r} are the same author or essay: compare two different ones."
+                f"{side_a.name!r} and {side_b.name!r} are the same author or essay: "
+                "compare two different ones."
             )
-        topic = clean_input(topic, max_chars=self.settings.max_query_chars)
+        topic = self.parse_topic(topic) if isinstance(topic, str) else topic
         cur = self.curation(guild_id)
-        search = self._topic_search(r, topic, cur)
+        search = self._topic_search(r, topic.text, cur, weights or self.calibration.topic_fusion)
         answer = CompareAnswer(
-            topic=topic,
-            a=build_side(a, side_a, search, r.snapshot, self.calibration, top_k),
-            b=build_side(b, side_b, search, r.snapshot, self.calibration, top_k),
+            topic=topic.text,
+            a=build_side(side_a.name, side_a.target, search, r.snapshot, self.calibration, top_k),
+            b=build_side(side_b.name, side_b.target, search, r.snapshot, self.calibration, top_k),
         )
         answer.a.passages, answer.b.passages = cur.apply(answer.a.passages), cur.apply(answer.b.passages)
         return answer
 
-    def positions(self, topic: str, *, guild_id: str | None = None) -> PositionsAnswer:
+    def positions(self, topic: ParsedTopic | str, *, guild_id: str | None = None) -> PositionsAnswer:
         """Each author's best passage on a topic."""
         r = self.retriever()
-        topic = clean_input(topic, max_chars=self.settings.max_query_chars)
+        topic = self.parse_topic(topic) if isinstance(topic, str) else topic
         if not author_groups(e.meta for e in r.snapshot.essays.values()):
             raise BadQueryError("The corpus is empty: ingest some essays first.")
         cur = self.curation(guild_id)
-        answer = build_positions(topic, self._topic_search(r, topic, cur), r.snapshot, self.calibration)
+        search = self._topic_search(r, topic.text, cur, self.calibration.topic_fusion)
+        answer = build_positions(topic.text, search, r.snapshot, self.calibration)
         for position in answer.positions:
             if position.passage is not None:
                 kept = cur.apply([position.passage])
                 position.passage = kept[0] if kept else None
         return answer
 
-    def _topic_search(self, r: Retriever, topic: str, cur: Curation) -> Search:
+    def _topic_search(self, r: Retriever, topic: str, cur: Curation, weights: FusionWeights) -> Search:
         """Search restricted to given essays, embedding the topic once for every side."""
         qv = r.embed([topic])
 
@@ -319,7 +359,7 @@ class Essaybot(LibraryMixin):
                 k=k + len(cur.hidden),
                 essay_ids=ids,
                 query_vector=qv,
-                weights=self.calibration.topic_fusion,
+                weights=weights,
             )
             if cur.hidden:
                 result.hits = cur.visible(result.hits)[:k]
