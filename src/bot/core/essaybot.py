@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from bot.core.ingest import (
     ingest,
     write_index,
 )
+from bot.core.interactions import Entry, Recorder, elapsed_ms
 from bot.core.library import LibraryMixin
 from bot.corpus.models import EssayMeta
 from bot.cpus import available_cpus
@@ -42,8 +42,8 @@ from bot.search.index_store import IndexStore, Manifest, StaleIndexError
 from bot.search.query import ParsedQuery, ParsedTopic, parse_query, parse_topic
 from bot.search.snapshot import CorpusSnapshot, snapshot_of
 from bot.store.db import make_engine, session_scope, upgrade
-from bot.store.interactions import ANSWER_VERDICTS, failure_summary
-from bot.store.repo import CorpusRepository, InteractionLog
+from bot.store.interactions import ANSWER_VERDICTS
+from bot.store.repo import CorpusRepository
 from bot.textnorm import normalize
 
 log = logging.getLogger(__name__)
@@ -378,25 +378,13 @@ class Essaybot(LibraryMixin):
         passage_ids: Sequence[str],
         started: float,
         error: str | None = None,
-        source: str = "cli",
     ) -> None:
-        """Record one interaction; a logging failure never breaks an answer.
+        """Record one interaction through the core's recorder; a logging failure never breaks an answer.
 
         ``verdict`` of a who-said answer is ``store.interactions.logged_verdict(answer)``.
         """
-        try:
-            with session_scope(self.engine) as session:
-                InteractionLog(session).record(
-                    source=source,
-                    command=command,
-                    options=options,
-                    verdict=verdict,
-                    passage_ids=list(passage_ids),
-                    latency_ms=int((time.perf_counter() - started) * 1000),
-                    error=error,
-                    # Which fit produced a verdict, so answers can be compared across calibrations.
-                    calibration=self.calibration.id if verdict in ANSWER_VERDICTS else None,
-                )
-        except Exception as exc:
-            # One line, without the SQL parameters (they hold the user's question).
-            log.warning("could not record the %s interaction: %s", command, failure_summary(exc))
+        entry = Entry(command=command, options=options, verdict=verdict, passage_ids=list(passage_ids))
+        entry.error = error
+        # Which fit produced a verdict, so answers can be compared across calibrations.
+        entry.calibration = self.calibration.id if verdict in ANSWER_VERDICTS else None
+        Recorder(self.engine, source="cli").write(entry, latency_ms=elapsed_ms(started))
