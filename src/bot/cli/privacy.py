@@ -39,23 +39,12 @@ def forget_user(ctx: click.Context, user_id: str) -> None:
 
 def _forget(ctx: click.Context, user_id: str) -> None:
     from bot.cli.main import _ensure_dir, out
-    from bot.core.corpora import database_urls
-    from bot.core.privacy import UserRefs
-    from bot.store.db import make_engine, session_scope, upgrade
-    from bot.store.interactions import InteractionLog
+    from bot.core.privacy import UserRefs, every_database, forget_user
 
     uid = parse_user_id(user_id)
     settings = ctx.obj.settings()
     _ensure_dir(settings.data_dir)
     # Both forms, so that rows logged before hash_user_ids was switched are found too.
     refs = UserRefs(settings.data_dir, hashed=settings.hash_user_ids).candidates(uid)
-    deleted = 0
-    for url in database_urls(settings):  # per-guild corpora (corpus_scope) each log in their own database
-        engine = make_engine(url)
-        try:
-            upgrade(engine)
-            with session_scope(engine) as session:
-                deleted += InteractionLog(session).forget_user(refs)
-        finally:
-            engine.dispose()
+    deleted = forget_user(every_database(settings), refs)
     out.print(f"deleted {deleted} logged row{'s' if deleted != 1 else ''} for Discord user {uid}")

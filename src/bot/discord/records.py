@@ -16,10 +16,8 @@ from typing import Any, Literal
 import discord
 
 from bot.core.interactions import Entry, Recorder, describe, elapsed_ms, log_failure
-from bot.core.privacy import UserRefs
-from bot.store.db import session_scope
+from bot.core.privacy import UserRefs, forget_user, purge_older_than
 from bot.store.models import utcnow
-from bot.store.repo import InteractionLog
 
 from .service import AnswerService
 
@@ -101,26 +99,12 @@ class DiscordRecorder:
     async def forget(self, user_id: int) -> int:
         """Delete a member's own logged rows in every database (``/privacy forget-me``); how many went."""
         refs = self.user_refs.candidates(user_id)
-
-        def delete() -> int:
-            deleted = 0
-            for app in self.service.corpora.all():
-                with session_scope(app.engine) as session:
-                    deleted += InteractionLog(session).forget_user(refs)
-            return deleted
-
-        return await self.service.run(delete)
+        corpora = self.service.corpora
+        return await self.service.run(lambda: forget_user([app.engine for app in corpora.all()], refs))
 
     async def purge(self, now: datetime | None = None) -> int:
         """Delete rows older than the retention period."""
         days = self.service.app.settings.retention_days
         cutoff = (now or utcnow()) - timedelta(days=days)
-
-        def purge() -> int:
-            purged = 0
-            for app in self.service.corpora.all():
-                with session_scope(app.engine) as session:
-                    purged += InteractionLog(session).purge_older_than(cutoff)
-            return purged
-
-        return await self.service.run(purge)
+        corpora = self.service.corpora
+        return await self.service.run(lambda: purge_older_than([app.engine for app in corpora.all()], cutoff))
