@@ -16,7 +16,7 @@ from typing import Any, Literal
 import discord
 
 from bot.core.interactions import Entry, Recorder, describe, elapsed_ms, log_failure
-from bot.core.privacy import UserRefs, forget_user, purge_older_than
+from bot.core.privacy import UserRefs, every_database, forget_user, purge_older_than
 from bot.store.models import utcnow
 
 from .service import AnswerService
@@ -99,12 +99,13 @@ class DiscordRecorder:
     async def forget(self, user_id: int) -> int:
         """Delete a member's own logged rows in every database (``/privacy forget-me``); how many went."""
         refs = self.user_refs.candidates(user_id)
-        corpora = self.service.corpora
-        return await self.service.run(lambda: forget_user([app.engine for app in corpora.all()], refs))
+        # Each server's database is opened directly: deleting rows needs no model, index or seeding.
+        settings = self.service.app.settings
+        return await self.service.run(lambda: forget_user(every_database(settings), refs))
 
     async def purge(self, now: datetime | None = None) -> int:
         """Delete rows older than the retention period."""
         days = self.service.app.settings.retention_days
         cutoff = (now or utcnow()) - timedelta(days=days)
-        corpora = self.service.corpora
-        return await self.service.run(lambda: purge_older_than([app.engine for app in corpora.all()], cutoff))
+        settings = self.service.app.settings
+        return await self.service.run(lambda: purge_older_than(every_database(settings), cutoff))
