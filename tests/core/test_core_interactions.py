@@ -72,3 +72,17 @@ def test_a_locked_database_costs_one_warning_and_never_the_question(
 def test_describe_names_the_error_in_one_short_line() -> None:
     assert describe(BadQueryError("too long\nsecond line")) == "BadQueryError: too long"
     assert len(describe(ValueError("x" * 900))) == 500
+
+
+def test_entry_logs_a_failing_body_with_its_error_and_raises_it(engine: Engine) -> None:
+    recorder = Recorder(engine, source="cli")
+    with pytest.raises(BadQueryError), recorder.entry("positions", {"topic": "?!" + "x" * 5000}):
+        raise BadQueryError("The query is empty")
+    with recorder.entry("positions", {"topic": "sanctions"}) as entry:
+        entry.verdict = "found"
+    with session_scope(engine) as session:
+        failed, answered = InteractionLog(session).get(1), InteractionLog(session).get(2)
+    assert failed is not None and answered is not None
+    assert failed.error == "BadQueryError: The query is empty" and failed.verdict is None
+    assert len(failed.options["topic"]) == 2000  # whatever was typed, the log keeps a bounded copy
+    assert answered.error is None and answered.verdict == "found" and answered.latency_ms is not None

@@ -11,7 +11,6 @@ import json
 import logging
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -207,7 +206,6 @@ def who_said(
 ) -> None:
     """Which author and essay said QUERY (a quote or a claim)?"""
     from bot.cli.render import print_who_said
-    from bot.store.interactions import logged_verdict
 
     if batch is not None:
 
@@ -222,26 +220,10 @@ def who_said(
     if query is None:
         raise EssaybotError("give a QUERY (or --batch FILE)")
     app = _app(ctx, show_progress=not as_json)
-    started = time.perf_counter()
-    try:
+    with app.recorded("who-said", {"query": query, "author": author}) as entry:
         answer = app.who_said(query, author, top_k=top)
-    except EssaybotError as exc:
-        app.log_interaction(
-            command="who-said",
-            options={"query": query[:200], "author": author},
-            verdict=None,
-            passage_ids=[],
-            started=started,
-            error=str(exc),
-        )
-        raise
-    app.log_interaction(
-        command="who-said",
-        options={"query": query, "author": author},
-        verdict=logged_verdict(answer),
-        passage_ids=[q.passage_id for q in answer.results],
-        started=started,
-    )
+        entry.describe_answer(answer, app.calibration.id)
+        entry.passage_ids = [q.passage_id for q in answer.results]
     if as_json:
         _emit_json(answer.to_json())
     else:
@@ -284,15 +266,9 @@ def compare(
             'compare needs A, B and TOPIC, e.g. essaybot compare Mason ICL "the Zelensky government"'
         )
     app = _app(ctx, show_progress=not as_json)
-    started = time.perf_counter()
-    answer = app.compare(a, b, topic, top_k=top)
-    app.log_interaction(
-        command="compare",
-        options={"a": a, "b": b, "topic": topic},
-        verdict=None,
-        passage_ids=[q.passage_id for s in (answer.a, answer.b) for q in s.passages],
-        started=started,
-    )
+    with app.recorded("compare", {"a": a, "b": b, "topic": topic}) as entry:
+        answer = app.compare(a, b, topic, top_k=top)
+        entry.describe_compare(answer)
     if as_json:
         _emit_json(answer.to_json())
     else:
@@ -309,7 +285,9 @@ def positions(ctx: click.Context, topic: str, as_json: bool) -> None:
     from bot.cli.render import print_positions
 
     app = _app(ctx, show_progress=not as_json)
-    answer = app.positions(topic)
+    with app.recorded("positions", {"topic": topic}) as entry:
+        answer = app.positions(topic)
+        entry.describe_positions(answer)
     if as_json:
         _emit_json(answer.to_json())
     else:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.answer.calibration import Calibration
 from bot.answer.compare import Search, build_positions, build_side
@@ -27,7 +29,7 @@ from bot.core.ingest import (
     ingest,
     write_index,
 )
-from bot.core.interactions import Entry, Recorder, elapsed_ms
+from bot.core.interactions import Entry, Recorder
 from bot.core.library import LibraryMixin
 from bot.corpus.models import EssayMeta
 from bot.cpus import available_cpus
@@ -42,7 +44,6 @@ from bot.search.index_store import IndexStore, Manifest, StaleIndexError
 from bot.search.query import ParsedQuery, ParsedTopic, parse_query, parse_topic
 from bot.search.snapshot import CorpusSnapshot, snapshot_of
 from bot.store.db import make_engine, session_scope, upgrade
-from bot.store.interactions import ANSWER_VERDICTS
 from bot.store.repo import CorpusRepository
 from bot.textnorm import normalize
 
@@ -369,22 +370,10 @@ class Essaybot(LibraryMixin):
 
     # -- interaction log ----------------------------------------------------------------------
 
-    def log_interaction(
-        self,
-        *,
-        command: str,
-        options: dict[str, object],
-        verdict: str | None,
-        passage_ids: Sequence[str],
-        started: float,
-        error: str | None = None,
-    ) -> None:
-        """Record one interaction through the core's recorder; a logging failure never breaks an answer.
+    def recorded(self, command: str, options: dict[str, Any]) -> AbstractContextManager[Entry]:
+        """Time a command of the CLI and log it in this instance's database, failures included.
 
-        ``verdict`` of a who-said answer is ``store.interactions.logged_verdict(answer)``.
+        The body describes its answer on the entry (``entry.describe_answer`` and the like); a failure
+        is logged with its error and raised again. A logging failure never breaks an answer.
         """
-        entry = Entry(command=command, options=options, verdict=verdict, passage_ids=list(passage_ids))
-        entry.error = error
-        # Which fit produced a verdict, so answers can be compared across calibrations.
-        entry.calibration = self.calibration.id if verdict in ANSWER_VERDICTS else None
-        Recorder(self.engine, source="cli").write(entry, latency_ms=elapsed_ms(started))
+        return Recorder(self.engine, source="cli").entry(command, options)

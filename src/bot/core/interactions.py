@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -20,9 +22,12 @@ from bot.store.interactions import InteractionLog, failure_summary, logged_verdi
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from bot.answer.types import WhoSaidAnswer
+    from bot.answer.types import CompareAnswer, PositionsAnswer, WhoSaidAnswer
 
 log = logging.getLogger(__name__)
+
+# Longest text kept of an option (a question, a topic): enough to read it, bounded whatever was typed.
+MAX_OPTION_CHARS = 2000
 
 
 @dataclass
@@ -42,6 +47,18 @@ class Entry:
     def describe_answer(self, answer: WhoSaidAnswer, calibration: str) -> None:
         """Log a who-said answer's verdict (``found``, ``not_found`` or ``contradicted``) and calibration."""
         self.verdict, self.calibration = logged_verdict(answer), calibration
+
+    def describe_compare(self, answer: CompareAnswer) -> None:
+        """Log a compare answer: ``found`` (both sides), ``partial`` (one) or ``none``, and its passages."""
+        quotes = [*answer.a.passages, *answer.b.passages]
+        self.verdict = "found" if answer.a.passages and answer.b.passages else "partial" if quotes else "none"
+        self.passage_ids = [q.passage_id for q in quotes]
+
+    def describe_positions(self, answer: PositionsAnswer) -> None:
+        """Log a positions answer: ``found`` when any author has a passage on the topic, else ``none``."""
+        quotes = [p.passage for p in answer.positions if p.passage is not None]
+        self.verdict = "found" if quotes else "none"
+        self.passage_ids = [q.passage_id for q in quotes]
 
 
 class Recorder:
@@ -66,7 +83,9 @@ class Recorder:
                 row_id = repo.record(
                     source=self.source,
                     command=entry.command,
-                    options=entry.options,
+                    options={
+                        k: v[:MAX_OPTION_CHARS] if isinstance(v, str) else v for k, v in entry.options.items()
+                    },
                     verdict=entry.verdict,
                     passage_ids=entry.passage_ids,
                     latency_ms=latency_ms,
@@ -84,6 +103,19 @@ class Recorder:
         entry.row_id = row_id
         return row_id
 
+    @contextmanager
+    def entry(self, command: str, options: dict[str, Any]) -> Iterator[Entry]:
+        """Time a command body and log it on the way out; a failure is logged with its error, then raised."""
+        started = time.perf_counter()
+        entry = Entry(command=command, options=options)
+        try:
+            yield entry
+        except Exception as exc:
+            entry.error = describe(exc)
+            raise
+        finally:
+            self.write(entry, latency_ms=elapsed_ms(started))
+
     def vote(
         self,
         row_id: int,
@@ -100,6 +132,10 @@ class Recorder:
             return FeedbackRepository(session).vote(
                 row_id, user_ref, vote, reason=reason, passage_id=passage_id, now=now, detail=detail
             )
+
+
+def _bounded(value: Any) -> Any:
+    return value[:MAX_OPTION_CHARS] if isinstance(value, str) else value
 
 
 def elapsed_ms(started: float | None) -> int | None:

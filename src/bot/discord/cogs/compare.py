@@ -50,11 +50,7 @@ class CompareCog(commands.Cog):
             side_b = await service.resolve_named(b, guild_id=interaction.guild_id)
             await defer(interaction, ephemeral=visibility == "ephemeral")
             answer = await service.answer_compare(side_a, side_b, parsed, guild_id=interaction.guild_id)
-            quotes = [*answer.a.passages, *answer.b.passages]
-            entry.verdict = (
-                "found" if answer.a.passages and answer.b.passages else "partial" if quotes else "none"
-            )
-            entry.passage_ids = [q.passage_id for q in quotes]
+            entry.describe_compare(answer)
             view = CompareView(self.client, interaction, interaction.user.id, answer, visibility=visibility)
             rendered = render.compare(answer, visibility=visibility)
             entry.message_id = await send(

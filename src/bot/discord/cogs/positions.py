@@ -40,9 +40,7 @@ class PositionsCog(commands.Cog):
             parsed = self.client.service.topic(topic)
             await defer(interaction, ephemeral=visibility == "ephemeral")
             answer = await self.client.service.answer_positions(parsed, guild_id=interaction.guild_id)
-            quotes = [p.passage for p in answer.positions if p.passage is not None]
-            entry.verdict = "found" if quotes else "none"
-            entry.passage_ids = [q.passage_id for q in quotes]
+            entry.describe_positions(answer)
             view = PositionsView(self.client, interaction, interaction.user.id, answer, visibility=visibility)
             entry.message_id = await send(
                 interaction, view.page(), ephemeral=visibility == "ephemeral", view=view
