@@ -50,29 +50,36 @@ def user_refs_in(database: Path) -> list[str | None]:
     return sorted(r.user_ref or "" for r in refs if r is not None)
 
 
-async def test_forget_me_opens_each_servers_database_without_building_its_library(
-    recorder: DiscordRecorder,
-) -> None:
+@pytest.fixture
+def guild_db(recorder: DiscordRecorder) -> Path:
+    """A server's own database on disk, with questions logged, whose library was not opened since."""
+    database = recorder.service.corpora.guild_dir(GUILD) / "essaybot.db"
+    log_questions(recorder, database)
+    return database
+
+
+def assert_library_not_built(recorder: DiscordRecorder) -> None:
+    """No instance for the server, so no seeded essays and no index."""
     corpora = recorder.service.corpora
-    guild_db = corpora.guild_dir(GUILD) / "essaybot.db"
-    log_questions(recorder, guild_db)
-    log_questions(recorder, recorder.service.app.settings.data_dir / "essaybot.db")
-    assert await recorder.forget(USER) == 2
-    other = recorder.user_refs.ref(OTHER)
-    assert user_refs_in(guild_db) == [other]
-    assert user_refs_in(recorder.service.app.settings.data_dir / "essaybot.db") == [other]
-    # The server's library was not built: no instance, no seeded essays, no index.
     assert corpora.cached(GUILD) is None
     assert not (corpora.guild_dir(GUILD) / "index").exists()
 
 
-async def test_purge_opens_each_servers_database_without_building_its_library(
-    recorder: DiscordRecorder,
+async def test_forget_me_opens_each_servers_database_without_building_its_library(
+    recorder: DiscordRecorder, guild_db: Path
 ) -> None:
-    corpora = recorder.service.corpora
-    guild_db = corpora.guild_dir(GUILD) / "essaybot.db"
-    log_questions(recorder, guild_db)
+    main_db = recorder.service.app.settings.data_dir / "essaybot.db"
+    log_questions(recorder, main_db)
+    assert await recorder.forget(USER) == 2
+    other = recorder.user_refs.ref(OTHER)
+    assert user_refs_in(guild_db) == user_refs_in(main_db) == [other]
+    assert_library_not_built(recorder)
+
+
+async def test_purge_opens_each_servers_database_without_building_its_library(
+    recorder: DiscordRecorder, guild_db: Path
+) -> None:
     assert await recorder.purge(now=utcnow() + timedelta(days=89)) == 0
     assert await recorder.purge(now=utcnow() + timedelta(days=91)) == 2
     assert user_refs_in(guild_db) == []
-    assert corpora.cached(GUILD) is None and not (corpora.guild_dir(GUILD) / "index").exists()
+    assert_library_not_built(recorder)

@@ -109,10 +109,8 @@ class Recorder:
         started = time.perf_counter()
         entry = Entry(command=command, options=options)
         try:
-            yield entry
-        except Exception as exc:
-            entry.error = describe(exc)
-            raise
+            with noting_errors(entry):
+                yield entry
         finally:
             self.write(entry, latency_ms=elapsed_ms(started))
 
@@ -132,6 +130,16 @@ class Recorder:
             return FeedbackRepository(session).vote(
                 row_id, user_ref, vote, reason=reason, passage_id=passage_id, now=now, detail=detail
             )
+
+
+@contextmanager
+def noting_errors(entry: Entry) -> Iterator[Entry]:
+    """Note a failing command body's error on its entry, then let the error go on."""
+    try:
+        yield entry
+    except Exception as exc:
+        entry.error = describe(exc)
+        raise
 
 
 def _bounded(value: Any) -> Any:

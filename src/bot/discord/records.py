@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import discord
 
-from bot.core.interactions import Entry, Recorder, describe, elapsed_ms, log_failure
+from bot.core.interactions import Entry, Recorder, elapsed_ms, log_failure, noting_errors
 from bot.core.privacy import UserRefs, every_database, forget_user, purge_older_than
 from bot.store.models import utcnow
 
@@ -42,10 +42,8 @@ class DiscordRecorder:
         entry = Entry(command=command, options=options)
         interaction.extras[LOGGED] = True
         try:
-            yield entry
-        except Exception as exc:
-            entry.error = describe(exc)
-            raise
+            with noting_errors(entry):
+                yield entry
         finally:
             await self.write(interaction, entry, started)
 
