@@ -85,7 +85,7 @@ WHO_SAID_CASES: list[tuple[str, str | None, str, str | None, str | None]] = [
 
 @pytest.fixture(scope="module")
 def who_said_outputs(seeded_app: Essaybot) -> list[dict[str, Any]]:
-    return [seeded_app.who_said(q, a).to_json() for q, a, *_ in WHO_SAID_CASES]
+    return [seeded_app.who_said(q, author=a).to_json() for q, a, *_ in WHO_SAID_CASES]
 
 
 @pytest.mark.model

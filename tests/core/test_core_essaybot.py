@@ -43,7 +43,7 @@ def test_misquote_gets_a_near_verdict_with_the_original_words(seeded_app: Essayb
 
 
 def test_author_filter_that_misses_says_who_did_say_it(seeded_app: Essaybot) -> None:
-    answer = seeded_app.who_said("no truce in the class war", "ICL")
+    answer = seeded_app.who_said("no truce in the class war", author="ICL")
     assert answer.verdict == "not_found"
     assert answer.author_filter == "International Communist League"
     assert answer.found_elsewhere and answer.found_elsewhere[0].essay.id == MASON
@@ -52,7 +52,7 @@ def test_author_filter_that_misses_says_who_did_say_it(seeded_app: Essaybot) -> 
 
 
 def test_author_filter_that_hits(seeded_app: Essaybot) -> None:
-    answer = seeded_app.who_said("no truce in the class war", "Paul Mason")
+    answer = seeded_app.who_said("no truce in the class war", author="Paul Mason")
     assert answer.verdict == "found" and answer.results[0].essay.id == MASON
     assert answer.found_elsewhere == []
 

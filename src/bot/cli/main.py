@@ -213,7 +213,7 @@ def who_said(
             from bot.cli.batch import WhoSaidLine
 
             line = WhoSaidLine.model_validate(obj)
-            return app.who_said(line.query, line.author or author, top_k=line.top or top).to_json()
+            return app.who_said(line.query, author=line.author or author, top_k=line.top or top).to_json()
 
         _run_batch(ctx, batch, answer_line)
         return
@@ -221,7 +221,7 @@ def who_said(
         raise EssaybotError("give a QUERY (or --batch FILE)")
     app = _app(ctx, show_progress=not as_json)
     with app.recorded("who-said", {"query": query, "author": author}) as entry:
-        answer = app.who_said(query, author, top_k=top)
+        answer = app.who_said(query, author=author, top_k=top)
         entry.describe_answer(answer, app.calibration.id)
         entry.passage_ids = [q.passage_id for q in answer.results]
     if as_json:

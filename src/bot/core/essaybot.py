@@ -234,7 +234,7 @@ class Essaybot(LibraryMixin):
     def who_said(
         self,
         query: ParsedQuery | str,
-        target: Target | str | None = None,
+        author: Target | str | None = None,
         *,
         top_k: int | None = None,
         query_vector: Vectors | None = None,
@@ -243,14 +243,15 @@ class Essaybot(LibraryMixin):
     ) -> WhoSaidAnswer:
         """Who in the corpus said this? Honest about "nobody". ``guild_id`` applies its curation.
 
-        A shell parses the question and resolves the author filter once and passes them on; a raw
-        string (the CLI, evaluation, benchmarks) is parsed or resolved here. ``support`` replaces the
+        A shell parses the question and resolves the author (or essay) filter once and passes them on;
+        a raw string (the CLI, evaluation, benchmarks) is parsed or resolved here. ``support`` replaces the
         shipped support model: cross-validation measures each fold's fit through this very path.
         """
         query = self.parse(query) if isinstance(query, str) else query
         k = top_k or self.settings.top_k
         with self._lock:
             r, verifier = self.retriever(), self.verifier()
+        target = author
         if isinstance(target, str):  # an empty author filter is no filter, as it always was
             target = resolve_side(target, (e.meta for e in r.snapshot.essays.values())) if target else None
         if support is not None:

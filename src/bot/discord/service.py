@@ -83,13 +83,13 @@ class AnswerService:
     # -- answers: a raw string (a logged question asked again) is parsed or resolved by the core ----
 
     async def answer_who_said(
-        self, query: ParsedQuery | str, target: Target | str | None = None, *, guild_id: int | None = None
+        self, query: ParsedQuery | str, author: Target | str | None = None, *, guild_id: int | None = None
     ) -> WhoSaidAnswer:
         """Who said this? The query vector comes from the shared micro-batch; the guild's curation applies."""
         query = self.parse(query) if isinstance(query, str) else query
         vector = await self.batcher.embed(query.text)
         app = await self.app_for(guild_id)
-        return await self.run(app.who_said, query, target, query_vector=vector, guild_id=_gid(guild_id))
+        return await self.run(app.who_said, query, author, query_vector=vector, guild_id=_gid(guild_id))
 
     async def answer_compare(
         self,
