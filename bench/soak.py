@@ -60,15 +60,10 @@ def main() -> None:
         base = 0.0
         t0 = time.perf_counter()
         for n, q in enumerate(itertools.islice(itertools.cycle(queries), args.questions), 1):
-            started = time.perf_counter()
-            answer = app.who_said(q)
-            app.log_interaction(
-                command="who-said",
-                options={"query": q},
-                verdict=answer.verdict,
-                passage_ids=[r.passage_id for r in answer.results],
-                started=started,
-            )
+            with app.recorded("who-said", {"query": q}) as entry:
+                answer = app.who_said(q)
+                entry.describe_answer(answer, app.calibration.id)
+                entry.passage_ids = [r.passage_id for r in answer.results]
             if n == WARM_UP:
                 base = rss_mb()
                 print(f"after warm-up ({n} answers): {base:.0f} MB", flush=True)

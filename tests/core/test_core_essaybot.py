@@ -10,7 +10,9 @@ import pytest
 from bot.config import load_settings
 from bot.core.essaybot import Essaybot
 from bot.errors import AmbiguousSideError, BadQueryError, UnknownSideError
+from bot.search.hybrid import FusionWeights
 from bot.search.index_store import IndexStore
+from bot.search.query import ParsedQuery
 
 pytestmark = pytest.mark.model
 
@@ -60,6 +62,37 @@ def test_not_found_offers_closest_passages_only_as_such(seeded_app: Essaybot) ->
     assert answer.verdict == "not_found"
     assert answer.results == []
     assert answer.closest  # shown, labelled "not a match" by the renderers
+
+
+def test_a_parsed_question_and_a_resolved_author_are_taken_as_given(seeded_app: Essaybot) -> None:
+    raw, author = "lol who said no truce in the class war?", "Paul Mason"
+    query, target = seeded_app.parse(raw), seeded_app.resolve(author)
+    assert (query.text, target.label) == ("no truce in the class war", "Paul Mason")
+    assert seeded_app.who_said(query, target).to_json() == seeded_app.who_said(raw, author).to_json()
+    # The core searches the parsed text it is given: it does not parse the raw question again.
+    given = ParsedQuery(raw="unparseable ?!", text="no truce in the class war", quoted=False, question=False)
+    answer = seeded_app.who_said(given, target)
+    assert answer.verdict == "found" and answer.results[0].essay.id == MASON
+
+
+def test_compare_takes_resolved_sides_and_a_parsed_topic(seeded_app: Essaybot) -> None:
+    a, b = seeded_app.named("Mason"), seeded_app.named("ICL")
+    assert (a.name, a.target.essay_ids) == ("Mason", (MASON,))
+    topic = seeded_app.parse_topic("  the Zelensky   government ")
+    answer = seeded_app.compare(a, b, topic)
+    assert answer.topic == "the Zelensky government" and answer.a.query == "Mason"
+    assert answer.to_json() == seeded_app.compare("Mason", "ICL", "the Zelensky government").to_json()
+    assert seeded_app.positions(topic).to_json() == seeded_app.positions("the Zelensky government").to_json()
+
+
+def test_compare_weights_replace_the_calibrated_topic_fusion(seeded_app: Essaybot) -> None:
+    topic = "the Zelensky government"
+    calibrated = seeded_app.compare("Mason", "ICL", topic, weights=seeded_app.calibration.topic_fusion)
+    assert calibrated.to_json() == seeded_app.compare("Mason", "ICL", topic).to_json()
+    keyword_only = FusionWeights(sentence=0.0, keyword=0.0, keyword_paragraph=1.0)
+    other = seeded_app.compare("Mason", "ICL", topic, weights=keyword_only)
+    ids = [[q.passage_id for q in s.passages] for s in (other.a, other.b)]
+    assert ids != [[q.passage_id for q in s.passages] for s in (calibrated.a, calibrated.b)]
 
 
 @pytest.mark.parametrize("query", ["", "   ", "?!", "x" * 2001])

@@ -133,7 +133,7 @@ async def test_unexpected_error_gets_an_id(bot_env: BotEnv, monkeypatch: pytest.
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("index exploded")
 
-    monkeypatch.setattr(bot_env.client.service, "who_said", broken)
+    monkeypatch.setattr(bot_env.client.service, "answer_who_said", broken)
     interaction = await bot_env.who_said("Who said the chickens have come home to roost?")
     reply = await interaction.wait_message()
     assert reply.ephemeral and "error id" in reply.content

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,22 +10,17 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from bot.answer.compare import build_side
-from bot.answer.sides import resolve_side
-from bot.answer.types import CompareAnswer
 from bot.cli.common import handle_errors, open_app
 from bot.errors import EssaybotError
 from bot.evaluation.metrics import (
-    BASELINE_WEIGHTS,
     SYSTEMS,
-    System,
     Tally,
     WhoSaidScores,
+    compare_with,
     read_jsonl,
     score_compare,
     score_who_said,
 )
-from bot.search.hybrid import Retriever, SearchResult
 
 if TYPE_CHECKING:
     from bot.core.essaybot import Essaybot
@@ -47,37 +41,6 @@ def _split(files: tuple[Path, ...]) -> tuple[list[dict[str, Any]], list[dict[str
     return who, comp, speakers
 
 
-def compare_fn(app: Essaybot, system: System) -> Callable[[str, str, str], CompareAnswer]:
-    """A compare function that ranks with the given system (baselines never declare a side empty)."""
-    r: Retriever = app.retriever()
-    metas = [e.meta for e in r.snapshot.essays.values()]
-
-    def run(a: str, b: str, topic: str) -> CompareAnswer:
-        qv = r.embed([topic])
-        weights = app.calibration.topic_fusion if system == "full" else BASELINE_WEIGHTS[system]
-
-        def search(ids: set[str], k: int) -> SearchResult:
-            return r.search(
-                topic, k=k, essay_ids=ids, query_vector=qv, weights=weights, phrase=system == "full"
-            )
-
-        sides = [
-            build_side(
-                q,
-                resolve_side(q, metas),
-                search,
-                r.snapshot,
-                app.calibration,
-                3,
-                require_on_topic=system == "full",
-            )
-            for q in (a, b)
-        ]
-        return CompareAnswer(topic, sides[0], sides[1])
-
-    return run
-
-
 def evaluate(app: Essaybot, files: tuple[Path, ...]) -> dict[str, Any]:
     """Every metric for every system, as plain data."""
     who, comp, speaker_files = _split(files)
@@ -87,7 +50,7 @@ def evaluate(app: Essaybot, files: tuple[Path, ...]) -> dict[str, Any]:
         ws: WhoSaidScores = score_who_said(who, r, app.who_said, system)
         entry: dict[str, Any] = {"who_said": ws}
         if comp:
-            entry["compare"] = score_compare(comp, compare_fn(app, system))
+            entry["compare"] = score_compare(comp, compare_with(app, system))
         results["systems"][system] = entry
     if speaker_files:
         from bot.corpus.speakers_eval import evaluate_cases

@@ -7,7 +7,6 @@ shell) is added by ``bot.program``, so that neither shell imports the other.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
@@ -147,7 +146,6 @@ def who_said(
     """Which author and essay said QUERY (a quote or a claim)?"""
     from bot.cli.batch import WhoSaidLine
     from bot.cli.render import print_who_said
-    from bot.store.interactions import logged_verdict
 
     def ask(app: Essaybot, line: WhoSaidLine) -> WhoSaidAnswer:
         # A batch line's own author and top win over the options.
@@ -159,26 +157,10 @@ def who_said(
     if query is None:
         raise EssaybotError("give a QUERY (or --batch FILE)")
     app = open_app(ctx, show_progress=not as_json)
-    started = time.perf_counter()
-    try:
+    with app.recorded("who-said", {"query": query, "author": author}) as entry:
         answer = app.who_said(query, author=author, top_k=top)
-    except EssaybotError as exc:
-        app.log_interaction(
-            command="who-said",
-            options={"query": query[:200], "author": author},
-            verdict=None,
-            passage_ids=[],
-            started=started,
-            error=str(exc),
-        )
-        raise
-    app.log_interaction(
-        command="who-said",
-        options={"query": query, "author": author},
-        verdict=logged_verdict(answer),
-        passage_ids=[q.passage_id for q in answer.results],
-        started=started,
-    )
+        entry.describe_answer(answer, app.calibration.id)
+        entry.passage_ids = [q.passage_id for q in answer.results]
     _show(answer, as_json, print_who_said)
 
 
@@ -212,15 +194,9 @@ def compare(
             'compare needs A, B and TOPIC, e.g. essaybot compare Mason ICL "the Zelensky government"'
         )
     app = open_app(ctx, show_progress=not as_json)
-    started = time.perf_counter()
-    answer = app.compare(a, b, topic, top_k=top)
-    app.log_interaction(
-        command="compare",
-        options={"a": a, "b": b, "topic": topic},
-        verdict=None,
-        passage_ids=[q.passage_id for s in (answer.a, answer.b) for q in s.passages],
-        started=started,
-    )
+    with app.recorded("compare", {"a": a, "b": b, "topic": topic}) as entry:
+        answer = app.compare(a, b, topic, top_k=top)
+        entry.describe_compare(answer)
     _show(answer, as_json, print_compare)
 
 
@@ -233,7 +209,11 @@ def positions(ctx: click.Context, topic: str, as_json: bool) -> None:
     """The best passage of every author on TOPIC: a map of the debate."""
     from bot.cli.render import print_positions
 
-    _show(open_app(ctx, show_progress=not as_json).positions(topic), as_json, print_positions)
+    app = open_app(ctx, show_progress=not as_json)
+    with app.recorded("positions", {"topic": topic}) as entry:
+        answer = app.positions(topic)
+        entry.describe_positions(answer)
+    _show(answer, as_json, print_positions)
 
 
 @main.command()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli.common import context, database, discord_id, ensure_dir, handle_errors, out
+from bot.cli.common import context, discord_id, ensure_dir, handle_errors, out
 
 
 def parse_user_id(text: str) -> int:
@@ -24,17 +24,13 @@ def parse_user_id(text: str) -> int:
 @handle_errors
 def forget_user(ctx: click.Context, user_id: str) -> None:
     """Delete a Discord user's logged interactions and feedback (USER_ID: their numeric id)."""
-    from bot.core.corpora import database_urls
-    from bot.core.privacy import UserRefs
-    from bot.store.interactions import InteractionLog
+    from bot.core.privacy import UserRefs, every_database
+    from bot.core.privacy import forget_user as forget
 
     uid = parse_user_id(user_id)
     settings = context(ctx).settings()
     ensure_dir(settings.data_dir)
     # Both forms, so that rows logged before hash_user_ids was switched are found too.
     refs = UserRefs(settings.data_dir, hashed=settings.hash_user_ids).candidates(uid)
-    deleted = 0
-    for url in database_urls(settings):  # per-guild corpora (corpus_scope) each log in their own database
-        with database(url) as session:
-            deleted += InteractionLog(session).forget_user(refs)
+    deleted = forget(every_database(settings), refs)
     out.print(f"deleted {deleted} logged row{'s' if deleted != 1 else ''} for Discord user {uid}")

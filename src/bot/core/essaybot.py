@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine
 
 from bot.answer.calibration import Calibration
 from bot.answer.compare import Search, build_positions, build_side
-from bot.answer.sides import author_groups, resolve_side
+from bot.answer.sides import Target, author_groups, resolve_side
 from bot.answer.types import CompareAnswer, PositionsAnswer, WhoSaidAnswer
 from bot.answer.verify import SupportModel, Verification, Verifier
 from bot.answer.who_said import build_answer, claim_of
 from bot.config import Settings
 from bot.core.ingest import Progress
+from bot.core.interactions import Entry, Recorder
 from bot.core.library import Library
 from bot.corpus.models import EssayMeta
 from bot.cpus import available_cpus
@@ -31,16 +33,23 @@ from bot.errors import BadQueryError, UnknownSideError
 from bot.paths import DataDir
 from bot.search.dense import set_threads
 from bot.search.embedder import Embedder, Vectors
-from bot.search.hybrid import Retriever, SearchResult
+from bot.search.hybrid import FusionWeights, Retriever, SearchResult
 from bot.search.index_store import IndexStore, StaleIndexError
-from bot.search.query import clean_input, parse_query
+from bot.search.query import ParsedQuery, ParsedTopic, parse_query, parse_topic
 from bot.search.snapshot import CorpusSnapshot
 from bot.store.db import make_engine, session_scope, upgrade
-from bot.store.interactions import ANSWER_VERDICTS, failure_summary
-from bot.store.repo import CorpusRepository, InteractionLog
+from bot.store.repo import CorpusRepository
 from bot.textnorm import normalize
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NamedTarget:
+    """A compare side: the name as the user typed it (shown in the answer) and what it resolved to."""
+
+    name: str
+    target: Target
 
 
 class Essaybot:
@@ -161,11 +170,27 @@ class Essaybot:
         with session_scope(self.engine) as session:
             return load_curation(session, guild_id)
 
+    def parse(self, raw: str) -> ParsedQuery:
+        """Validate and parse a who-said question (BadQueryError with the user's message)."""
+        return parse_query(raw, max_chars=self.settings.max_query_chars)
+
+    def parse_topic(self, raw: str) -> ParsedTopic:
+        """Validate a compare or positions topic (BadQueryError with the user's message)."""
+        return parse_topic(raw, max_chars=self.settings.max_query_chars)
+
+    def resolve(self, name: str) -> Target:
+        """An author or essay name as this corpus knows it (UnknownSideError / AmbiguousSideError)."""
+        return resolve_side(name, self.essays())
+
+    def named(self, name: str) -> NamedTarget:
+        """A compare side: the name as typed, and what it resolves to in this corpus."""
+        return NamedTarget(name, self.resolve(name))
+
     def who_said(
         self,
-        raw: str,
+        query: ParsedQuery | str,
+        author: Target | str | None = None,
         *,
-        author: str | None = None,
         top_k: int | None = None,
         query_vector: Vectors | None = None,
         guild_id: str | None = None,
@@ -173,13 +198,17 @@ class Essaybot:
     ) -> WhoSaidAnswer:
         """Who in the corpus said this? Honest about "nobody". ``guild_id`` applies its curation.
 
-        ``support`` replaces the shipped support model: cross-validation measures each fold's fit
-        through this very path.
+        A shell parses the question and resolves the author (or essay) filter once and passes them on;
+        a raw string (the CLI, evaluation, benchmarks) is parsed or resolved here. ``support`` replaces the
+        shipped support model: cross-validation measures each fold's fit through this very path.
         """
-        query = parse_query(raw, max_chars=self.settings.max_query_chars)
+        query = self.parse(query) if isinstance(query, str) else query
         k = top_k or self.settings.top_k
         with self._lock:
             r, verifier = self.retriever(), self.verifier()
+        target = author
+        if isinstance(target, str):  # an empty author filter is no filter, as it always was
+            target = resolve_side(target, (e.meta for e in r.snapshot.essays.values())) if target else None
         if support is not None:
             verifier = Verifier(verifier.snapshot, verifier.vectors, support)
         cur = self.curation(guild_id)
@@ -200,8 +229,7 @@ class Essaybot:
                 overrides=cur.overrides(normalize(claim_of(query))),
             )
 
-        if author:
-            target = resolve_side(author, (e.meta for e in r.snapshot.essays.values()))
+        if target is not None:
             answer = answer_from(set(target.essay_ids), target.label)
             if answer.verdict == "found" and answer.results[0].match != "paraphrase":
                 return cur.apply_answer(answer)  # the author's very words: nothing elsewhere can outrank them
@@ -218,9 +246,9 @@ class Essaybot:
             return cur.apply_answer(answer)
         return cur.apply_answer(answer_from())
 
-    def verification(self, raw: str) -> Verification:
+    def verification(self, query: ParsedQuery | str) -> Verification:
         """The verifier's reading of a question's candidates, as ``who_said`` makes it (for tuning)."""
-        query = parse_query(raw, max_chars=self.settings.max_query_chars)
+        query = self.parse(query) if isinstance(query, str) else query
         with self._lock:
             r, verifier = self.retriever(), self.verifier()
         qv = r.embed([query.text])
@@ -230,42 +258,55 @@ class Essaybot:
         return verifier.check(claim_of(query), hits, qv)
 
     def compare(
-        self, a: str, b: str, topic: str, *, top_k: int = 3, guild_id: str | None = None
+        self,
+        a: NamedTarget | str,
+        b: NamedTarget | str,
+        topic: ParsedTopic | str,
+        *,
+        top_k: int = 3,
+        guild_id: str | None = None,
+        weights: FusionWeights | None = None,
     ) -> CompareAnswer:
-        """Both sides' best distinct passages on a topic."""
+        """Both sides' best distinct passages on a topic.
+
+        ``weights`` replaces the calibrated topic fusion (``essaybot eval --tune`` fits it this way).
+        """
         r = self.retriever()
         metas = [e.meta for e in r.snapshot.essays.values()]
-        side_a, side_b = resolve_side(a, metas), resolve_side(b, metas)
-        if side_a.essay_ids == side_b.essay_ids:
+        side_a = NamedTarget(a, resolve_side(a, metas)) if isinstance(a, str) else a
+        side_b = NamedTarget(b, resolve_side(b, metas)) if isinstance(b, str) else b
+        if side_a.target.essay_ids == side_b.target.essay_ids:
             raise UnknownSideError(
-                f"{a!r} and {b!r} are the same author or essay: compare two different ones."
+                f"{side_a.name!r} and {side_b.name!r} are the same author or essay: "
+                "compare two different ones."
             )
-        topic = clean_input(topic, max_chars=self.settings.max_query_chars)
+        topic = self.parse_topic(topic) if isinstance(topic, str) else topic
         cur = self.curation(guild_id)
-        search = self._topic_search(r, topic, cur)
+        search = self._topic_search(r, topic.text, cur, weights or self.calibration.topic_fusion)
         answer = CompareAnswer(
-            topic=topic,
-            a=build_side(a, side_a, search, r.snapshot, self.calibration, top_k),
-            b=build_side(b, side_b, search, r.snapshot, self.calibration, top_k),
+            topic=topic.text,
+            a=build_side(side_a.name, side_a.target, search, r.snapshot, self.calibration, top_k),
+            b=build_side(side_b.name, side_b.target, search, r.snapshot, self.calibration, top_k),
         )
         answer.a.passages, answer.b.passages = cur.apply(answer.a.passages), cur.apply(answer.b.passages)
         return answer
 
-    def positions(self, topic: str, *, guild_id: str | None = None) -> PositionsAnswer:
+    def positions(self, topic: ParsedTopic | str, *, guild_id: str | None = None) -> PositionsAnswer:
         """Each author's best passage on a topic."""
         r = self.retriever()
-        topic = clean_input(topic, max_chars=self.settings.max_query_chars)
+        topic = self.parse_topic(topic) if isinstance(topic, str) else topic
         if not author_groups(e.meta for e in r.snapshot.essays.values()):
             raise BadQueryError("The corpus is empty: ingest some essays first.")
         cur = self.curation(guild_id)
-        answer = build_positions(topic, self._topic_search(r, topic, cur), r.snapshot, self.calibration)
+        search = self._topic_search(r, topic.text, cur, self.calibration.topic_fusion)
+        answer = build_positions(topic.text, search, r.snapshot, self.calibration)
         for position in answer.positions:
             if position.passage is not None:
                 kept = cur.apply([position.passage])
                 position.passage = kept[0] if kept else None
         return answer
 
-    def _topic_search(self, r: Retriever, topic: str, cur: Curation) -> Search:
+    def _topic_search(self, r: Retriever, topic: str, cur: Curation, weights: FusionWeights) -> Search:
         """Search restricted to given essays, embedding the topic once for every side."""
         qv = r.embed([topic])
 
@@ -275,7 +316,7 @@ class Essaybot:
                 k=k + len(cur.hidden),
                 essay_ids=ids,
                 query_vector=qv,
-                weights=self.calibration.topic_fusion,
+                weights=weights,
             )
             if cur.hidden:
                 result.hits = cur.visible(result.hits)[:k]
@@ -285,34 +326,10 @@ class Essaybot:
 
     # -- interaction log ----------------------------------------------------------------------
 
-    def log_interaction(
-        self,
-        *,
-        command: str,
-        options: dict[str, object],
-        verdict: str | None,
-        passage_ids: Sequence[str],
-        started: float,
-        error: str | None = None,
-        source: str = "cli",
-    ) -> None:
-        """Record one interaction; a logging failure never breaks an answer.
+    def recorded(self, command: str, options: dict[str, Any]) -> AbstractContextManager[Entry]:
+        """Time a command of the CLI and log it in this instance's database, failures included.
 
-        ``verdict`` of a who-said answer is ``store.interactions.logged_verdict(answer)``.
+        The body describes its answer on the entry (``entry.describe_answer`` and the like); a failure
+        is logged with its error and raised again. A logging failure never breaks an answer.
         """
-        try:
-            with session_scope(self.engine) as session:
-                InteractionLog(session).record(
-                    source=source,
-                    command=command,
-                    options=options,
-                    verdict=verdict,
-                    passage_ids=list(passage_ids),
-                    latency_ms=int((time.perf_counter() - started) * 1000),
-                    error=error,
-                    # Which fit produced a verdict, so answers can be compared across calibrations.
-                    calibration=self.calibration.id if verdict in ANSWER_VERDICTS else None,
-                )
-        except Exception as exc:
-            # One line, without the SQL parameters (they hold the user's question).
-            log.warning("could not record the %s interaction: %s", command, failure_summary(exc))
+        return Recorder(self.engine, source="cli").entry(command, options)

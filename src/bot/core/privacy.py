@@ -1,4 +1,6 @@
-"""How a Discord user is identified in the interaction log: raw id or salted hash.
+"""What the interaction log holds about Discord users: how they are identified, and forgetting them.
+
+Both shells forget a user and purge old rows through :func:`forget_user` and :func:`purge_older_than`.
 
 With ``hash_user_ids`` (the default) the log holds ``HMAC-SHA256(salt, user id)``, truncated to 32
 hex characters (128 bits: no collisions among any realistic number of members). The salt is random,
@@ -16,10 +18,20 @@ import logging
 import os
 import secrets
 import stat
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.errors import DataDirError
 from bot.paths import DataDir
+from bot.store.db import make_engine, session_scope, upgrade
+from bot.store.interactions import InteractionLog
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -133,3 +145,37 @@ def _create_salt(path: Path) -> bytes:
             tmp.unlink()
     log.info("created a new user-id salt in %s", path)
     return salt
+
+
+def forget_user(engines: Iterable[Engine], user_refs: Sequence[str]) -> int:
+    """Delete the rows (and their feedback) logged under any of ``user_refs``; how many went."""
+    return _delete_in_each(engines, lambda log: log.forget_user(user_refs))
+
+
+def purge_older_than(engines: Iterable[Engine], cutoff: datetime) -> int:
+    """Delete the rows (and their feedback) logged before ``cutoff``; how many went."""
+    return _delete_in_each(engines, lambda log: log.purge_older_than(cutoff))
+
+
+def every_database(settings: Settings) -> Iterator[Engine]:
+    """The main database and every server's own one on disk, each migrated and then disposed of.
+
+    Only the database is opened: no embedding model, no index, no seeding.
+    """
+    from bot.core.corpora import database_urls  # imports the application core; this module stays light
+
+    for url in database_urls(settings):  # per-guild corpora (corpus_scope) each log in their own database
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+            yield engine
+        finally:
+            engine.dispose()
+
+
+def _delete_in_each(engines: Iterable[Engine], delete: Callable[[InteractionLog], int]) -> int:
+    deleted = 0
+    for engine in engines:
+        with session_scope(engine) as session:
+            deleted += delete(InteractionLog(session))
+    return deleted

@@ -23,7 +23,7 @@ from bot.core.privacy import UserRefs
 from bot.curation.settings import Effective, GuildSettings, GuildValues, effective
 from bot.discord.clock import Clock, system_clock
 from bot.discord.cooldown import MemberCooldowns
-from bot.discord.records import Recorder
+from bot.discord.records import DiscordRecorder
 from bot.discord.service import AnswerService
 from bot.discord.tree import EssaybotTree
 from bot.discord.views.base import ViewRegistry
@@ -68,7 +68,7 @@ class EssaybotClient(commands.Bot):
         self.service = AnswerService(app)
         self.corpora = self.service.corpora  # the guilds' own corpora when corpus_scope = "per_guild"
         self.cooldowns = MemberCooldowns(cfg.cooldown_rate, cfg.cooldown_seconds, clock)
-        self.recorder = Recorder(
+        self.recorder = DiscordRecorder(
             self.service, UserRefs(self.settings.data_dir, hashed=self.settings.hash_user_ids)
         )
         self.views = ViewRegistry(self)

@@ -13,14 +13,14 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
-from bot.answer.sides import Target, author_groups, resolve_side
+from bot.answer.sides import Target, author_groups
 from bot.answer.types import CompareAnswer, PositionsAnswer, WhoSaidAnswer
 from bot.core.corpora import Corpora
-from bot.core.essaybot import Essaybot
+from bot.core.essaybot import Essaybot, NamedTarget
 from bot.corpus.models import EssayMeta
 from bot.cpus import available_cpus
 from bot.discord.batcher import EmbedBatcher, Vectors
-from bot.search.query import ParsedQuery, clean_input, parse_query
+from bot.search.query import ParsedQuery, ParsedTopic
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -62,37 +62,50 @@ class AnswerService:
         return await self.run(self.corpora.for_guild, guild_id)
 
     # -- validation, on the loop: raises EssaybotError subclasses with the user's message ----------
+    # A cog parses and resolves once, before acknowledging, and passes the result on to the answer.
 
     def parse(self, raw: str) -> ParsedQuery:
         """Validate a who-said query (length, control characters, emptiness)."""
-        return parse_query(raw, max_chars=self.app.settings.max_query_chars)
+        return self.app.parse(raw)
 
-    def topic(self, raw: str) -> str:
+    def topic(self, raw: str) -> ParsedTopic:
         """Validate a compare or positions topic."""
-        return clean_input(raw, max_chars=self.app.settings.max_query_chars)
+        return self.app.parse_topic(raw)
 
-    async def resolve(self, side: str, *, guild_id: int | None = None) -> Target:
-        """An author or essay name as the corpus knows it (UnknownSideError / AmbiguousSideError)."""
-        metas = await self.essays(guild_id=guild_id)
-        return resolve_side(side, metas)
+    async def resolve(self, name: str, *, guild_id: int | None = None) -> Target:
+        """An author or essay name as the guild's corpus knows it (UnknownSideError / AmbiguousSideError)."""
+        return await self.run((await self.app_for(guild_id)).resolve, name)
 
-    # -- answers --------------------------------------------------------------------------------
+    async def resolve_named(self, name: str, *, guild_id: int | None = None) -> NamedTarget:
+        """A compare side: the name as typed and what it resolves to in the guild's corpus."""
+        return await self.run((await self.app_for(guild_id)).named, name)
 
-    async def who_said(
-        self, raw: str, *, author: str | None = None, guild_id: int | None = None
+    # -- answers: a raw string (a logged question asked again) is parsed or resolved by the core ----
+
+    async def answer_who_said(
+        self, query: ParsedQuery | str, author: Target | str | None = None, *, guild_id: int | None = None
     ) -> WhoSaidAnswer:
         """Who said this? The query vector comes from the shared micro-batch; the guild's curation applies."""
-        query = self.parse(raw)
+        query = self.parse(query) if isinstance(query, str) else query
         vector = await self.batcher.embed(query.text)
         app = await self.app_for(guild_id)
-        return await self.run(app.who_said, raw, author=author, query_vector=vector, guild_id=_gid(guild_id))
+        return await self.run(app.who_said, query, author, query_vector=vector, guild_id=_gid(guild_id))
 
-    async def compare(self, a: str, b: str, topic: str, *, guild_id: int | None = None) -> CompareAnswer:
+    async def answer_compare(
+        self,
+        a: NamedTarget | str,
+        b: NamedTarget | str,
+        topic: ParsedTopic | str,
+        *,
+        guild_id: int | None = None,
+    ) -> CompareAnswer:
         """Both sides' passages on a topic."""
         app = await self.app_for(guild_id)
         return await self.run(app.compare, a, b, topic, guild_id=_gid(guild_id))
 
-    async def positions(self, topic: str, *, guild_id: int | None = None) -> PositionsAnswer:
+    async def answer_positions(
+        self, topic: ParsedTopic | str, *, guild_id: int | None = None
+    ) -> PositionsAnswer:
         """Every author's best passage on a topic."""
         app = await self.app_for(guild_id)
         return await self.run(app.positions, topic, guild_id=_gid(guild_id))

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from bot.discord.records import LOGGED, describe
+from bot.core.interactions import describe
+from bot.discord.records import LOGGED
 from bot.discord.replies import send_error
 from bot.errors import EssaybotError
 

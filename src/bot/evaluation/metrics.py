@@ -12,14 +12,18 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from bot.answer.compare import build_side
 from bot.answer.quoting import quote_from_hit
 from bot.answer.types import CompareAnswer, Quote, WhoSaidAnswer
 from bot.errors import EssaybotError
-from bot.search.hybrid import FusionWeights, Hit, Retriever
+from bot.search.hybrid import FusionWeights, Hit, Retriever, SearchResult
 from bot.search.query import parse_query
 from bot.textnorm import normalize
+
+if TYPE_CHECKING:
+    from bot.core.essaybot import Essaybot
 
 System = Literal["bm25", "dense", "full"]
 SYSTEMS: tuple[System, ...] = ("bm25", "dense", "full")
@@ -140,6 +144,33 @@ def _speaker_ok(row: dict[str, Any], top: Quote | None) -> bool:
         return top.speaker_role == "reported view"
     want = normalize(row["speaker"])
     return top.speaker is not None and want in normalize(top.speaker)
+
+
+def compare_with(app: Essaybot, system: System) -> Callable[[str, str, str], CompareAnswer]:
+    """The compare of one system: the core's own for the full pipeline.
+
+    The baselines rank each side's passages with one signal and never declare a side empty, as plain
+    search engines don't; their sides are resolved by the core all the same.
+    """
+    if system == "full":
+        return app.compare
+    r, weights = app.retriever(), BASELINE_WEIGHTS[system]
+
+    def run(a: str, b: str, topic: str) -> CompareAnswer:
+        qv = r.embed([topic])
+
+        def search(ids: set[str], k: int) -> SearchResult:
+            return r.search(topic, k=k, essay_ids=ids, query_vector=qv, weights=weights, phrase=False)
+
+        a_side, b_side = (
+            build_side(
+                name, app.resolve(name), search, r.snapshot, app.calibration, 3, require_on_topic=False
+            )
+            for name in (a, b)
+        )
+        return CompareAnswer(topic, a_side, b_side)
+
+    return run
 
 
 def score_compare(rows: list[dict[str, Any]], compare: Callable[[str, str, str], CompareAnswer]) -> Tally:

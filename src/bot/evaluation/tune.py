@@ -7,7 +7,7 @@ Development use only (``essaybot eval --tune FILES [--write]``); the result is c
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import itertools
 import json
 from typing import Any
@@ -77,12 +77,12 @@ def tune_fusion(r: Retriever, rows: list[dict[str, Any]]) -> FusionWeights:
 
 
 def tune_topic_fusion(app: Any, rows: list[dict[str, Any]]) -> FusionWeights:
-    """Weights for compare and positions that maximise side-hit@3 on compare questions."""
-    from bot.answer.calibration import Calibration
-    from bot.cli.eval import compare_fn
+    """Weights for compare and positions that maximise side-hit@3 on compare questions.
+
+    Each candidate is scored through the core's own compare, given the weights to try.
+    """
     from bot.evaluation.metrics import score_compare
 
-    base: Calibration = app.calibration
     best: tuple[int, FusionWeights] | None = None
     coarse = (0.0, 0.25, 0.5, 0.75, 1.0)
     for ws, wk, wp in itertools.product(coarse, repeat=3):
@@ -90,11 +90,9 @@ def tune_topic_fusion(app: Any, rows: list[dict[str, Any]]) -> FusionWeights:
             continue
         total = ws + wk + wp
         w = FusionWeights(ws / total, wk / total, wp / total)
-        app.calibration = dataclasses.replace(base, topic_fusion=w)
-        hits = score_compare(rows, compare_fn(app, "full")).hits
+        hits = score_compare(rows, functools.partial(app.compare, weights=w)).hits
         if best is None or hits > best[0]:
             best = (hits, w)
-    app.calibration = base
     assert best is not None
     return best[1]
 

@@ -69,6 +69,14 @@ class ParsedQuery:
         return self.quoted or not self.question
 
 
+@dataclass(frozen=True)
+class ParsedTopic:
+    """A compare or positions topic, validated and tidied once."""
+
+    raw: str
+    text: str  # what is searched for, and shown as the answer's topic
+
+
 def clean_input(raw: str, *, max_chars: int = MAX_QUERY_CHARS) -> str:
     """Validate and tidy raw user text; raises :class:`BadQueryError` with a friendly message."""
     if len(raw) > max_chars:
@@ -97,3 +105,8 @@ def parse_query(raw: str, *, max_chars: int = MAX_QUERY_CHARS) -> ParsedQuery:
     if not any(ch.isalnum() for ch in stripped):
         stripped = _TRAILING.sub("", text).strip()  # the whole query was scaffolding: search it as is
     return ParsedQuery(raw=raw, text=stripped, quoted=False, question=question)
+
+
+def parse_topic(raw: str, *, max_chars: int = MAX_QUERY_CHARS) -> ParsedTopic:
+    """Validate a compare or positions topic (the same rules as a who-said query)."""
+    return ParsedTopic(raw=raw, text=clean_input(raw, max_chars=max_chars))

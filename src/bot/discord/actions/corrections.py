@@ -133,12 +133,12 @@ async def rerender(client: EssaybotClient, answer: PostedAnswer, guild_id: int) 
     """Ask the logged question again with the guild's current curation, rendered as a public answer."""
     o, service = answer.options, client.service
     if answer.command in WHO_SAID:
-        result = await service.who_said(str(o["query"]), author=o.get("author"), guild_id=guild_id)
+        result = await service.answer_who_said(str(o["query"]), o.get("author"), guild_id=guild_id)
         return render.who_said(result, 0, visibility="public")
     if answer.command == "compare":
-        both = await service.compare(str(o["a"]), str(o["b"]), str(o["topic"]), guild_id=guild_id)
+        both = await service.answer_compare(str(o["a"]), str(o["b"]), str(o["topic"]), guild_id=guild_id)
         return render.compare(both, visibility="public")
-    every = await service.positions(str(o["topic"]), guild_id=guild_id)
+    every = await service.answer_positions(str(o["topic"]), guild_id=guild_id)
     return render.positions(every, visibility="public")
 
 

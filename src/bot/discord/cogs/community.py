@@ -22,10 +22,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.interactions import Entry
 from bot.curation.community import DailyQuote, Shown, claim_daily
 from bot.curation.quiz import QuizQuestion, Standing, leaderboard, set_message, start_round
 from bot.discord.cogs.common import answer_visibility, check_question
-from bot.discord.records import Entry
 from bot.discord.render.common import (
     FOUND,
     NEUTRAL,

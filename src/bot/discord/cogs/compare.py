@@ -45,16 +45,12 @@ class CompareCog(commands.Cog):
             interaction, "compare", {"a": a, "b": b, "topic": topic}
         ) as entry:
             await check_question(self.client, interaction)
-            service.topic(topic)
-            await service.resolve(a, guild_id=interaction.guild_id)
-            await service.resolve(b, guild_id=interaction.guild_id)
+            parsed = service.topic(topic)
+            side_a = await service.resolve_named(a, guild_id=interaction.guild_id)
+            side_b = await service.resolve_named(b, guild_id=interaction.guild_id)
             await defer(interaction, ephemeral=visibility == "ephemeral")
-            answer = await service.compare(a, b, topic, guild_id=interaction.guild_id)
-            quotes = [*answer.a.passages, *answer.b.passages]
-            entry.verdict = (
-                "found" if answer.a.passages and answer.b.passages else "partial" if quotes else "none"
-            )
-            entry.passage_ids = [q.passage_id for q in quotes]
+            answer = await service.answer_compare(side_a, side_b, parsed, guild_id=interaction.guild_id)
+            entry.describe_compare(answer)
             view = CompareView(self.client, interaction, interaction.user.id, answer, visibility=visibility)
             rendered = render.compare(answer, visibility=visibility)
             entry.message_id = await send(

@@ -37,12 +37,10 @@ class PositionsCog(commands.Cog):
         visibility = await answer_visibility(self.client, interaction)
         async with self.client.recorder.entry(interaction, "positions", {"topic": topic}) as entry:
             await check_question(self.client, interaction)
-            self.client.service.topic(topic)
+            parsed = self.client.service.topic(topic)
             await defer(interaction, ephemeral=visibility == "ephemeral")
-            answer = await self.client.service.positions(topic, guild_id=interaction.guild_id)
-            quotes = [p.passage for p in answer.positions if p.passage is not None]
-            entry.verdict = "found" if quotes else "none"
-            entry.passage_ids = [q.passage_id for q in quotes]
+            answer = await self.client.service.answer_positions(parsed, guild_id=interaction.guild_id)
+            entry.describe_positions(answer)
             view = PositionsView(self.client, interaction, interaction.user.id, answer, visibility=visibility)
             entry.message_id = await send(
                 interaction, view.page(), ephemeral=visibility == "ephemeral", view=view

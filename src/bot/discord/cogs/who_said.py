@@ -145,11 +145,12 @@ class WhoSaidCog(commands.Cog):
         options: dict[str, Any] = {"query": raw[:2000], "author": author}
         async with self.client.recorder.entry(interaction, command, options) as entry:
             await check_question(self.client, interaction)
-            self.client.service.parse(raw)  # bad input fails here, privately, before the defer
-            if author:
-                await self.client.service.resolve(author, guild_id=interaction.guild_id)
+            query = self.client.service.parse(raw)  # bad input fails here, privately, before the defer
+            target = (
+                await self.client.service.resolve(author, guild_id=interaction.guild_id) if author else None
+            )
             await defer(interaction, ephemeral=visibility == "ephemeral")
-            answer = await self.client.service.who_said(raw, author=author, guild_id=interaction.guild_id)
+            answer = await self.client.service.answer_who_said(query, target, guild_id=interaction.guild_id)
             entry.verdict = answer.verdict
             entry.passage_ids = [q.passage_id for q in shown_quotes(answer)]
             view = AnswerView(

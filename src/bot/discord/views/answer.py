@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.answer.types import Quote, WhoSaidAnswer
-from bot.discord.records import Entry
+from bot.core.interactions import Entry
 from bot.discord.render import answers as render
 from bot.discord.replies import NO_MENTIONS, send, send_text
 from bot.discord.views.base import TimedView, delete_answer

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.answer.types import Quote
-from bot.discord.records import Entry
+from bot.core.interactions import Entry
 from bot.discord.replies import NO_MENTIONS
 from bot.discord.views.base import Handler, TimedView
 from bot.discord.views.review import watch_reports
