@@ -114,6 +114,7 @@ def write_index(
         corpus_hash=snap.corpus_hash,
         index_kind=choose_kind(len(snap), ann_threshold),
         calibration=calibration,
+        snapshot=snap,
     )
     return manifest, embedded
 
