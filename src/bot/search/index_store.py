@@ -8,11 +8,12 @@ a SHA-256 of each index file, so a file damaged on disk (zeroed, overwritten or 
 reported as stale and rebuilt instead of silently answering wrongly.
 
 Format 3 keeps the keyword and phrase indexes in the generation too (:mod:`bot.search.indexes`), so a
-start-up opens files instead of rebuilding them. Checksums cover every file; a loading process may
-verify them in the background (``verify="background"``) so that hashing does not read every page of
-a memory-mapped index before the first answer: a mismatch found then marks the generation damaged,
-and the next request for the retriever rebuilds it. A generation written by a newer release (a
-higher format) is refused with :class:`NewerIndexError`, never read and never rebuilt over.
+start-up opens files instead of rebuilding them. Checksums cover every file. With
+``verify="background"`` the memory-mapped keyword and phrase files are checked in a thread after
+loading, so that hashing does not read every page before the first answer: a mismatch found then
+marks the generation damaged, and the next request for the retriever rebuilds it. The FAISS file,
+which FAISS reads whole anyway, is always checked before it is read. A generation written by a newer
+release (a higher format) is refused with :class:`NewerIndexError`, never read and never rebuilt over.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import logging
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -112,13 +113,14 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify_checksums(folder: Path, manifest: Manifest) -> None:
+def verify_checksums(folder: Path, manifest: Manifest, names: Collection[str] | None = None) -> None:
     """Raise :class:`StaleIndexError` when a file of the generation differs from its recorded hash.
 
     A manifest without checksums (written by an older version) is accepted unverified.
 
-    It reads every byte of the generation: ``IndexStore.load(verify="background")`` runs it after
-    start-up instead, because hashing up front would touch every page of a memory-mapped index.
+    ``names`` restricts the check to those files (every file of the generation by default). It
+    reads every byte it checks: ``IndexStore.load(verify="background")`` checks the memory-mapped
+    files after start-up instead, because hashing them up front would touch every page.
     """
     if manifest.checksums is None:
         log.info(
@@ -127,7 +129,8 @@ def verify_checksums(folder: Path, manifest: Manifest) -> None:
         return
     if not isinstance(manifest.checksums, dict):
         raise StaleIndexError("index manifest unreadable: checksums is not a mapping")
-    for name in sorted({*INDEX_FILES, *manifest.checksums}):
+    wanted = {*INDEX_FILES, *manifest.checksums} if names is None else set(names)
+    for name in sorted(wanted):
         expected = manifest.checksums.get(name)
         try:
             actual = file_sha256(folder / name)
@@ -276,8 +279,10 @@ class IndexStore:
             raise StaleIndexError("; ".join(problems))
         # Before FAISS reads it: a damaged file can parse fine and still hold wrong vectors.
         integrity = IntegrityCheck()
+        # FAISS reads its file whole into memory anyway: checking it first costs one more read. The
+        # keyword and phrase files are memory-mapped: "background" checks them after start-up.
+        verify_checksums(folder, manifest, None if verify == "now" else INDEX_FILES)
         if verify == "now":
-            verify_checksums(folder, manifest)
             integrity.finished = True
         try:
             passage_ids = json.loads((folder / "passage_ids.json").read_text())
@@ -329,9 +334,11 @@ class IndexStore:
             raise StaleIndexError(str(exc)) from exc
 
     def _verify_later(self, folder: Path, manifest: Manifest, integrity: IntegrityCheck) -> None:
+        mapped = [name for name in manifest.checksums or {} if name not in INDEX_FILES]
+
         def check() -> None:
             try:
-                verify_checksums(folder, manifest)
+                verify_checksums(folder, manifest, mapped)
             except StaleIndexError as exc:
                 log.error("index generation %d is damaged (%s): it will be rebuilt", manifest.generation, exc)
                 self._damaged[manifest.generation] = str(exc)
