@@ -85,7 +85,8 @@ def measure(r: Retriever, app: Essaybot, texts: list[str], rounds: int, label: s
         f"{label}: {len(r.snapshot):,} passages | embed {embed:.1f} ms, FAISS flat k=10 {faiss_ms:.2f} ms"
         f" | retrieval {retrieval:.1f} ms (full scan {full:.1f} ms)"
         f" | (embed+retrieval)/bare = {(embed + retrieval) / bare:.2f}x"
-        f" (full scan {(embed + full) / bare:.2f}x)"
+        f" (full scan {(embed + full) / bare:.2f}x)",
+        flush=True,
     )
 
 
@@ -121,10 +122,12 @@ def main() -> None:
     parser.add_argument("--passages", type=int, default=50_000)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--kind", choices=["flat", "hnsw"], default="flat")
+    parser.add_argument("--data-dir", type=Path, help="reuse this data directory (seeds ingested once)")
+    parser.add_argument("--threads", type=int, default=1, help="FAISS and torch threads (1: steadier)")
     args = parser.parse_args()
     texts = questions()
     with tempfile.TemporaryDirectory() as tmp:
-        app = Essaybot(load_settings(None, data_dir=Path(tmp)))
+        app = Essaybot(load_settings(None, data_dir=args.data_dir or Path(tmp), threads=args.threads))
         app.ensure_ready()
         r = app.retriever()
         r.search(texts[0], k=15)  # warm-up
@@ -143,9 +146,14 @@ def main() -> None:
         t0 = time.perf_counter()
         opened = SearchIndexes.open(folder, snap, dense)
         opening = time.perf_counter() - t0
+        dense.save(folder / "sentences.faiss")
+        sizes = {p.name: p.stat().st_size for p in folder.rglob("*") if p.is_file()}
+        text_mb = sum(v for k, v in sizes.items() if k != "sentences.faiss") / 2**20
         print(
-            f"synthetic: write keyword+phrase files {written:.1f} s, build FAISS {kind} {dense_built:.1f} s,"
-            f" open keyword+phrase files {opening * 1000:.0f} ms"
+            f"synthetic: write keyword+phrase files {written:.1f} s ({text_mb:.0f} MB), build FAISS {kind}"
+            f" {dense_built:.1f} s ({sizes['sentences.faiss'] / 2**20:.0f} MB), open keyword+phrase files"
+            f" {opening * 1000:.0f} ms",
+            flush=True,
         )
         big = Retriever(snap, app.embedder, weights=app.calibration.fusion, indexes=opened)
         big.search(texts[0], k=15)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from bot.core.essaybot import Essaybot
-from bot.search import candidates
+from bot.search import candidates, hybrid
 from bot.search.hybrid import FusionWeights, Hit, Retriever
 from bot.search.query import parse_query
 
@@ -56,15 +57,31 @@ def test_candidates_rank_like_a_full_scan(
 ) -> None:
     w = WEIGHTS[weights]
     vectors = retriever.embed(questions())
+    fetches: list[int] = []
+
+    def counting(*args: Any) -> candidates.DenseFetch:
+        fetch = candidates.group_fetch(*args)
+
+        def counted(k: int) -> Any:
+            fetches.append(k)
+            return fetch(k)
+
+        return counted
+
+    grown = 0
     for text, qv in zip(questions(), vectors, strict=True):
         expected = full_scan(retriever, monkeypatch, text, k=15, query_vector=qv, weights=w)
         with monkeypatch.context() as patch:
             patch.setattr(candidates, "DENSE_FIRST", 1)  # start small: the bound must grow k
+            patch.setattr(hybrid, "group_fetch", counting)
+            fetches.clear()
             tight = retriever.search(text, k=15, query_vector=qv, weights=w).hits
+            grown += len(fetches) > 1
         default = retriever.search(text, k=15, query_vector=qv, weights=w).hits
         assert ranking(tight) == ranking(expected), text
         assert ranking(default) == ranking(expected), text
         assert np.allclose(scores(default), scores(expected), atol=1e-6)
+    assert grown, "no question needed a second fetch: the bound was never tested"
 
 
 def test_filtered_search_ranks_like_a_filtered_full_scan(

@@ -96,13 +96,7 @@ class Candidates:
 
     order: Rows  # candidate rows, best fused score first
     keyword_paragraphs: list[int]  # best paragraphs by keyword score, covering NEAR_ROWS rows
-    _signals: dict[int, tuple[float, float, float, float]]
-    _extra: Callable[[int], tuple[float, float, float, float]]
-
-    def signals_of(self, row: int) -> tuple[float, float, float, float]:
-        """(fused, dense, keyword, keyword_paragraph) of any allowed row."""
-        found = self._signals.get(row)
-        return found if found is not None else self._extra(row)
+    signals_of: Callable[[int], tuple[float, float, float, float]]  # (fused, dense, kw, kw_p) of a row
 
 
 def _top(values: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.intp]:
@@ -141,7 +135,10 @@ def gather(
         return fused, dense, kw, kwp
 
     negative = min(w.sentence, w.keyword, w.keyword_paragraph) < 0  # the bound needs weights >= 0
-    k = n_allowed if negative else max(DENSE_FIRST, need)
+    k = max(DENSE_FIRST, need)
+    if negative or k * GROWTH >= n_allowed:
+        # A list that large would be most of the rows anyway: fuse them all, with no second search.
+        k = n_allowed
     while True:
         d_rows, _, d_bound = fetch(k)
         parts: list[Rows] = [d_rows, np.asarray(extra_rows, dtype=np.int64)]
@@ -168,15 +165,14 @@ def gather(
             break
         k *= GROWTH
 
-    table = {
-        int(r): (float(fused[i]), float(dense[i]), float(kw[i]), float(kwp[i])) for i, r in enumerate(cand)
-    }
-
-    def extra(row: int) -> tuple[float, float, float, float]:
-        f, d, s, p = signals(np.asarray([row], dtype=np.int64))
+    def signals_of(row: int) -> tuple[float, float, float, float]:
+        i = int(np.searchsorted(cand, row))  # ``cand`` is sorted (np.unique)
+        if i < len(cand) and cand[i] == row:
+            return float(fused[i]), float(dense[i]), float(kw[i]), float(kwp[i])
+        f, d, s, p = signals(np.asarray([row], dtype=np.int64))  # a phrase match outside the lists
         return float(f[0]), float(d[0]), float(s[0]), float(p[0])
 
-    return Candidates(cand[order], _keyword_paragraphs(snap, paras, kwp_allowed), table, extra)
+    return Candidates(cand[order], _keyword_paragraphs(snap, paras, kwp_allowed), signals_of)
 
 
 def _keyword_paragraphs(snap: CorpusSnapshot, paras: Rows, scores: npt.NDArray[np.float32]) -> list[int]:

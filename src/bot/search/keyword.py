@@ -72,6 +72,7 @@ class KeywordIndex:
         vocab: dict[str, int] = getattr(bm25, "vocab_dict", None) or {}
         self._vocab = vocab
         self._indptr = np.asarray(bm25.scores["indptr"]) if n else np.zeros(1, dtype=np.int64)
+        self._df: dict[str, int] = {}  # terms already looked up (the vocabulary never changes)
 
     @classmethod
     def load(cls, folder: Path, texts: Callable[[int], str]) -> KeywordIndex:
@@ -111,10 +112,13 @@ class KeywordIndex:
 
     def document_frequency(self, token: str) -> int:
         """Number of documents holding ``token`` (the length of its posting list)."""
-        tid = self._vocab.get(token)
-        if tid is None or token == _PLACEHOLDER:
-            return 0
-        return int(self._indptr[tid + 1] - self._indptr[tid])
+        df = self._df.get(token)
+        if df is None:
+            tid = self._vocab.get(token)
+            absent = tid is None or token == _PLACEHOLDER
+            df = 0 if tid is None or absent else int(self._indptr[tid + 1] - self._indptr[tid])
+            self._df[token] = df
+        return df
 
     def coverage(self, query_tokens: Sequence[str], row: int) -> float:
         """Share of distinct query tokens that occur in document ``row`` (0..1)."""

@@ -57,6 +57,12 @@ class PhraseMatch:
     exact: bool
 
 
+@functools.lru_cache(maxsize=256)
+def _needle(query: str) -> str:
+    """The query as phrase matching compares it (exact and near share one normalisation)."""
+    return normalize(query).strip(" \"'.,;:!?")
+
+
 def write_phrase_table(connection: sqlite3.Connection, spans: Iterable[tuple[int, str]]) -> None:
     """Fill a new FTS5 trigram table with ``(key, original text)`` pairs (stored normalised)."""
     connection.execute(_SCHEMA)
@@ -132,7 +138,7 @@ class PhraseIndex:
 
     def exact(self, query: str, allowed: Callable[[int], bool] | None = None) -> list[PhraseMatch]:
         """Every occurrence of the normalised query, on word boundaries, in the (allowed) spans."""
-        needle = normalize(query).strip(" \"'.,;:!?")
+        needle = _needle(query)
         if len(needle) < EXACT_MIN_CHARS:
             return []
         pattern = re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)")
@@ -148,7 +154,7 @@ class PhraseIndex:
 
     def near(self, query: str, keys: Iterable[int]) -> list[PhraseMatch]:
         """Best approximate alignment of the query inside each of ``keys`` that aligns well enough."""
-        needle = normalize(query).strip(" \"'.,;:!?")
+        needle = _needle(query)
         if len(needle.split()) < NEAR_MIN_WORDS:
             return []
         found: list[PhraseMatch] = []
