@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from bot.search.dense import DenseIndex
 from bot.search.embedder import Vectors
 from bot.search.phrase import PhraseMatch
 from bot.search.snapshot import CorpusSnapshot
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # FAISS is imported by what searches, not by what only names these types
+    from bot.search.dense import DenseIndex
     from bot.search.hybrid import FusionWeights
 
 DENSE_FIRST = 256  # the first dense top-k; generous, so most questions need one FAISS search

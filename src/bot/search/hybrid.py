@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -22,10 +22,12 @@ import numpy.typing as npt
 from bot.corpus.models import Passage
 from bot.search.candidates import Candidates, DenseFetch, Query, gather, global_fetch, group_fetch
 from bot.search.embedder import Embedder, Vectors
-from bot.search.indexes import SearchIndexes
 from bot.search.keyword import tokenize
 from bot.search.phrase import PhraseMatch
 from bot.search.snapshot import CorpusSnapshot
+
+if TYPE_CHECKING:
+    from bot.search.indexes import SearchIndexes
 
 MatchKind = Literal["exact", "near", "paraphrase"]
 _CLASS_ORDER: dict[MatchKind, int] = {"exact": 0, "near": 1, "paraphrase": 2}
@@ -103,6 +105,9 @@ class Retriever:
     ):
         """Search ``indexes`` (a loaded generation's), or indexes built in memory from the vectors."""
         if indexes is None:
+            # Imported here: modules that only name a Retriever (the health check) never load FAISS.
+            from bot.search.indexes import SearchIndexes
+
             if sentence_vectors is None:
                 raise ValueError("a Retriever needs either its indexes or the sentence vectors")
             indexes = SearchIndexes.build(snapshot, sentence_vectors)
@@ -276,6 +281,7 @@ class Retriever:
         return SearchResult(hits)
 
     def _fill_coverage(self, hits: list[Hit], terms: list[str]) -> None:
+        self.indexes.paragraphs.prefetch([self.snapshot.paragraph_of[h.row] for h in hits])
         for h in hits:
             para = self.snapshot.paragraph_of[h.row]
             h.coverage = self.indexes.paragraphs.coverage(terms, para)

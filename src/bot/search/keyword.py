@@ -8,8 +8,9 @@ again only when a hit needs its coverage.
 
 from __future__ import annotations
 
-import functools
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -63,6 +64,9 @@ class KeywordIndex:
             # An empty placeholder keeps rows aligned for documents without a content word.
             bm25.index([doc or [_PLACEHOLDER] for doc in docs_tokens], show_progress=False)
         token_sets = [frozenset(doc) for doc in docs_tokens]
+        self._texts: Callable[[int], str] | None = None
+        self._cache: OrderedDict[int, frozenset[str]] = OrderedDict()
+        self._lock = threading.Lock()
         self._setup(bm25, len(documents), token_sets.__getitem__)
 
     def _setup(self, bm25: bm25s.BM25, n: int, text_tokens: Callable[[int], frozenset[str]]) -> None:
@@ -86,13 +90,37 @@ class KeywordIndex:
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"keyword index unreadable: {exc}") from exc
         index = cls.__new__(cls)
-
-        @functools.lru_cache(maxsize=_TOKEN_CACHE)
-        def token_set(row: int) -> frozenset[str]:
-            return frozenset(tokenize([texts(row)])[0])
-
-        index._setup(bm25, n, token_set)
+        index._texts = texts
+        index._cache = OrderedDict()
+        index._lock = threading.Lock()
+        index._setup(bm25, n, index._cached_tokens)
         return index
+
+    def _cached_tokens(self, row: int) -> frozenset[str]:
+        with self._lock:
+            found = self._cache.get(row)
+        if found is None:
+            found = frozenset(tokenize([self._texts(row)])[0]) if self._texts else frozenset()
+        return found
+
+    def prefetch(self, rows: Sequence[int]) -> None:
+        """Tokenise the documents ``rows`` in one call, ahead of :meth:`coverage` on them.
+
+        Only an index read back by :meth:`load` tokenises on demand (one built in memory keeps every
+        document's tokens); the most recent ``_TOKEN_CACHE`` documents stay tokenised.
+        """
+        if self._texts is None:
+            return
+        with self._lock:
+            missing = [r for r in dict.fromkeys(rows) if r not in self._cache]
+        tokens = tokenize([self._texts(r) for r in missing])
+        with self._lock:  # answers run in several threads
+            for row, doc in zip(missing, tokens, strict=True):
+                self._cache[row] = frozenset(doc)
+            for row in rows:
+                self._cache.move_to_end(row)
+            while len(self._cache) > _TOKEN_CACHE:
+                self._cache.popitem(last=False)
 
     def save(self, folder: Path) -> None:
         """Write the index into ``folder`` (bm25s's files: a vocabulary and a sparse score matrix)."""

@@ -34,7 +34,9 @@ NEAR_MIN_WORDS = 4
 EXACT_MIN_CHARS = 12
 # Normalised spans kept in memory between questions (a span is normalised again when evicted).
 _NORMALISED_CACHE = 4096
-_SCHEMA = "CREATE VIRTUAL TABLE spans USING fts5(norm, tokenize='trigram', content='')"
+# The normalised text is stored as well as indexed: candidates are compared without normalising their
+# paragraphs again (only a match's offsets need the map back to the original text).
+_SCHEMA = "CREATE VIRTUAL TABLE spans USING fts5(norm, tokenize='trigram')"
 
 
 @dataclass(frozen=True)
@@ -129,12 +131,21 @@ class PhraseIndex:
             end += 1  # keep a decomposed accent with its letter
         return span.start + mapping[n_start], span.start + end
 
-    def candidates(self, needle: str) -> list[int]:
-        """Keys of the spans whose normalised text may contain ``needle`` (a superset), ascending."""
+    def candidates(self, needle: str) -> list[tuple[int, str]]:
+        """(key, normalised text) of the spans that may contain ``needle`` (a superset), by key."""
         phrase = '"' + needle.replace('"', '""') + '"'
         with self._db_lock:
-            rows = self._db.execute("SELECT rowid FROM spans WHERE spans MATCH ? ORDER BY rowid", (phrase,))
-            return [int(key) for (key,) in rows.fetchall()]
+            rows = self._db.execute(
+                "SELECT rowid, norm FROM spans WHERE spans MATCH ? ORDER BY rowid", (phrase,)
+            ).fetchall()
+        return [(int(key), str(norm)) for key, norm in rows]
+
+    def _texts(self, keys: list[int]) -> dict[int, str]:
+        with self._db_lock:
+            rows = self._db.execute(
+                f"SELECT rowid, norm FROM spans WHERE rowid IN ({','.join('?' * len(keys))})", keys
+            ).fetchall()
+        return {int(key): str(norm) for key, norm in rows}
 
     def exact(self, query: str, allowed: Callable[[int], bool] | None = None) -> list[PhraseMatch]:
         """Every occurrence of the normalised query, on word boundaries, in the (allowed) spans."""
@@ -143,10 +154,9 @@ class PhraseIndex:
             return []
         pattern = re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)")
         found: list[PhraseMatch] = []
-        for key in self.candidates(needle):
+        for key, norm in self.candidates(needle):
             if allowed is not None and not allowed(key):
                 continue
-            _, norm, _ = self._normalised(key)
             for m in pattern.finditer(norm):
                 start, end = self._to_body(key, m.start(), m.end())
                 found.append(PhraseMatch(key, start, end, 100.0, True))
@@ -157,9 +167,11 @@ class PhraseIndex:
         needle = _needle(query)
         if len(needle.split()) < NEAR_MIN_WORDS:
             return []
+        wanted = list(dict.fromkeys(keys))
+        texts = self._texts(wanted) if wanted else {}
         found: list[PhraseMatch] = []
-        for key in keys:
-            _, norm, _ = self._normalised(key)
+        for key in wanted:
+            norm = texts.get(key, "")
             if not norm:
                 continue
             al = fuzz.partial_ratio_alignment(needle, norm, score_cutoff=NEAR_MIN_ALIGNMENT)
