@@ -26,7 +26,7 @@ from typing import IO, Any
 import numpy as np
 import pytest
 
-from bot.search.index_store import INDEX_FILES, file_sha256
+from bot.search.index_store import file_sha256, generation_files
 
 pytestmark = pytest.mark.model  # the data directories are clones of the seeded one (real model)
 
@@ -70,7 +70,7 @@ def current_generation(data_dir: Path) -> Path:
 def assert_generation_sound(folder: Path) -> None:
     """Every index file of the generation matches the checksum its manifest records."""
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["checksums"] == {name: file_sha256(folder / name) for name in INDEX_FILES}
+    assert manifest["checksums"] == {name: file_sha256(folder / name) for name in generation_files(folder)}
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,15 +12,20 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from bot.core.ingest import prepare
+from bot.corpus.loader import load_essay
+from bot.paths import seeds_dir
 from bot.search.index_store import (
     FORMAT_VERSION,
     INDEX_FILES,
     KEEP_GENERATIONS,
     IndexStore,
     Manifest,
+    NewerIndexError,
     StaleIndexError,
     file_sha256,
 )
+from bot.search.snapshot import CorpusSnapshot
 
 MODEL = "test-model"
 CORPUS = "hash-a"
@@ -129,15 +135,32 @@ def test_mismatch_is_stale(store: IndexStore, overrides: dict[str, str], reason:
         load(store, **overrides)
 
 
-def test_other_format_version_is_stale(store: IndexStore) -> None:
-    manifest = save(store)
-    store.publish(manifest)
+def set_format(store: IndexStore, version: int) -> None:
     path = store.root / "gen-000001" / "manifest.json"
     raw = json.loads(path.read_text())
-    raw["format"] = FORMAT_VERSION + 1
+    raw["format"] = version
     path.write_text(json.dumps(raw))
+
+
+def test_older_format_is_stale_and_its_vectors_are_reused(store: IndexStore) -> None:
+    manifest = save(store)
+    store.publish(manifest)
+    set_format(store, 2)  # format 2 had the same FAISS file: converting it does not re-embed
     with pytest.raises(StaleIndexError, match="format"):
         load(store)
+    assert sorted(store.previous_vectors(MODEL)) == ["p0", "p1", "p2", "p3"]
+    set_format(store, 1)
+    assert store.previous_vectors(MODEL) == {}
+
+
+def test_newer_format_is_refused_with_a_clear_message(store: IndexStore) -> None:
+    manifest = save(store)
+    store.publish(manifest)
+    set_format(store, FORMAT_VERSION + 1)
+    # Not stale: a stale index is rebuilt, which would overwrite the newer release's index.
+    with pytest.raises(NewerIndexError, match=f"format {FORMAT_VERSION + 1}.*newer essaybot") as caught:
+        load(store)
+    assert not isinstance(caught.value, StaleIndexError)
     assert store.previous_vectors(MODEL) == {}
 
 
@@ -356,3 +379,89 @@ def test_checksums_that_are_not_a_mapping_are_stale(store: IndexStore) -> None:
     path.write_text(json.dumps(raw))
     with pytest.raises(StaleIndexError, match="manifest unreadable"):
         load(store)
+
+
+# -- keyword and phrase indexes in the generation (format 3) ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_corpus() -> CorpusSnapshot:
+    essay = load_essay(seeds_dir() / "mason-2022-marxist-position.md")
+    return CorpusSnapshot([essay], prepare(essay).passages)
+
+
+def save_with_text(store: IndexStore, snap: CorpusSnapshot) -> Manifest:
+    ids = [p.id for p in snap.passages]
+    return save(store, n=len(ids), passage_ids=ids, snapshot=snap)
+
+
+def test_text_indexes_are_saved_checksummed_and_reopened(
+    store: IndexStore, small_corpus: CorpusSnapshot
+) -> None:
+    manifest = save_with_text(store, small_corpus)
+    store.publish(manifest)
+    assert manifest.text_indexes and manifest.paragraph_count == len(small_corpus.paragraphs)
+    assert manifest.checksums is not None
+    assert {"phrases.sqlite", "keyword-sentences/vocab.index.json"} <= set(manifest.checksums)
+    loaded = load(store, snapshot=small_corpus)
+    assert loaded.search is not None
+    [m] = loaded.search.phrases.exact("no truce in the class war")
+    assert small_corpus.paragraphs[m.key].essay_id == "mason-2022-marxist-position"
+
+
+def test_generation_without_text_indexes_builds_them_at_load(
+    store: IndexStore, small_corpus: CorpusSnapshot
+) -> None:
+    ids = [p.id for p in small_corpus.passages]
+    store.publish(save(store, n=len(ids), passage_ids=ids))  # saved without the corpus text
+    loaded = load(store, snapshot=small_corpus)
+    assert loaded.search is not None
+    assert len(loaded.search.paragraphs) == len(small_corpus.paragraphs)
+
+
+@pytest.mark.parametrize("name", ["phrases.sqlite", "keyword-paragraphs/data.csc.index.npy"])
+def test_damaged_text_index_is_stale(store: IndexStore, small_corpus: CorpusSnapshot, name: str) -> None:
+    store.publish(save_with_text(store, small_corpus))
+    path = store.root / "gen-000001" / name
+    path.write_bytes(bytes(path.stat().st_size))  # zeroed in place: same size
+    with pytest.raises(StaleIndexError, match="checksum mismatch"):
+        load(store, snapshot=small_corpus)
+
+
+@pytest.mark.parametrize("name", ["phrases.sqlite", "keyword-sentences/vocab.index.json"])
+def test_missing_text_index_is_stale_even_unverified(
+    store: IndexStore, small_corpus: CorpusSnapshot, name: str
+) -> None:
+    store.publish(save_with_text(store, small_corpus))
+    (store.root / "gen-000001" / name).unlink()
+    with pytest.raises(StaleIndexError):
+        load(store, snapshot=small_corpus, verify="background")
+
+
+def test_background_check_reports_damage_and_the_generation_is_not_reused(
+    store: IndexStore, small_corpus: CorpusSnapshot
+) -> None:
+    store.publish(save_with_text(store, small_corpus))
+    path = store.root / "gen-000001" / "keyword-sentences" / "data.csc.index.npy"
+    raw = bytearray(path.read_bytes())
+    raw[-4:] = b"\xff\xff\xff\x7f"  # one score changed: still a valid array, wrong ranking
+    path.write_bytes(bytes(raw))
+    loaded = load(store, snapshot=small_corpus, verify="background")  # serves at once
+    deadline = time.monotonic() + 30
+    while not loaded.integrity.finished and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert loaded.integrity.problem is not None and "checksum mismatch" in loaded.integrity.problem
+    assert loaded.search is not None and loaded.search.integrity.problem == loaded.integrity.problem
+    with pytest.raises(StaleIndexError, match="checksum mismatch"):
+        load(store, snapshot=small_corpus, verify="background")
+
+
+def test_background_check_of_a_sound_generation_finds_nothing(
+    store: IndexStore, small_corpus: CorpusSnapshot
+) -> None:
+    store.publish(save_with_text(store, small_corpus))
+    loaded = load(store, snapshot=small_corpus, verify="background")
+    deadline = time.monotonic() + 30
+    while not loaded.integrity.finished and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert loaded.integrity.finished and loaded.integrity.problem is None

@@ -110,3 +110,24 @@ def test_near_only_searches_the_given_rows(matcher: PhraseMatcher) -> None:
 
 def test_unrelated_words_are_not_a_near_match(matcher: PhraseMatcher) -> None:
     assert matcher.near("completely different words about something else", [0, 1, 2]) == []
+
+
+def test_lookup_candidates_are_a_superset_of_the_matches(matcher: PhraseMatcher) -> None:
+    # The trigram index folds case, so it may return a span the word-boundary check then refuses...
+    keys = [key for key, _ in matcher.candidates("warfare is not class war")]
+    assert keys == [1]
+    assert matcher.exact("warfare is not class war") == []
+    # ...and it never misses a span that holds the words.
+    assert [key for key, _ in matcher.candidates("movement must rebuild")] == [2]
+
+
+@pytest.mark.parametrize(
+    "query", ['"no truce" in "the" class war', "no truce OR class NEAR war AND *", "a'b\" ) ( ;--"]
+)
+def test_query_syntax_is_never_interpreted_by_the_phrase_index(matcher: PhraseMatcher, query: str) -> None:
+    assert matcher.exact(query) == []  # no SQL or FTS5 error, no match on operators
+
+
+def test_exact_is_restricted_to_allowed_spans(matcher: PhraseMatcher) -> None:
+    assert matcher.exact("no truce in the class war", lambda key: key != 1) == []
+    assert len(matcher.exact("no truce in the class war", lambda key: key == 1)) == 1

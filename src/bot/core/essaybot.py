@@ -34,7 +34,7 @@ from bot.paths import DataDir
 from bot.search.dense import set_threads
 from bot.search.embedder import Embedder, Vectors
 from bot.search.hybrid import FusionWeights, Retriever, SearchResult
-from bot.search.index_store import IndexStore, StaleIndexError
+from bot.search.index_store import IndexStore, LoadedIndex, StaleIndexError
 from bot.search.query import ParsedQuery, ParsedTopic, parse_query, parse_topic
 from bot.search.snapshot import CorpusSnapshot
 from bot.store.db import make_engine, session_scope, upgrade
@@ -125,12 +125,14 @@ class Essaybot:
         """The retriever for the newest index generation, rebuilding a stale or corrupt index."""
         with self._lock:
             current = self.store.current_generation()
-            if self._retriever is not None and current == self._generation:
+            if self._retriever is not None and current == self._generation and not self._retriever.damaged:
                 return self._retriever
             snap = self.library.snapshot()
-            vectors = self._load_or_rebuild(snap)
-            self._retriever = Retriever(snap, self.embedder, vectors, self.calibration.fusion)
-            self._verifier = Verifier(snap, vectors, self.calibration.support)
+            loaded = self._load_or_rebuild(snap)
+            self._retriever = Retriever(
+                snap, self.embedder, None, self.calibration.fusion, indexes=loaded.search
+            )
+            self._verifier = Verifier(snap, self._retriever.sentence_vectors, self.calibration.support)
             self._generation = self.store.current_generation()
             return self._retriever
 
@@ -141,16 +143,25 @@ class Essaybot:
             assert self._verifier is not None
             return self._verifier
 
-    def _load_or_rebuild(self, snap: CorpusSnapshot) -> Vectors:
+    def _load_or_rebuild(self, snap: CorpusSnapshot) -> LoadedIndex:
+        model, corpus_hash = self.embedder.model_name, snap.corpus_hash
         try:
-            loaded = self.store.load(
-                model=self.embedder.model_name, corpus_hash=snap.corpus_hash, calibration=self.calibration.id
+            return self.store.load(
+                model=model,
+                corpus_hash=corpus_hash,
+                calibration=self.calibration.id,
+                snapshot=snap,
+                verify="background",  # hashing every file first would defeat memory-mapping
             )
         except StaleIndexError as why:
             log.warning("rebuilding the index: %s", why)
             self.library.rebuild(snap)
-            loaded = self.store.load(model=self.embedder.model_name, corpus_hash=snap.corpus_hash)
-        return loaded.sentences.reconstruct_all()
+            return self.store.load(
+                model=self.embedder.model_name,
+                corpus_hash=snap.corpus_hash,
+                snapshot=snap,
+                verify="background",
+            )
 
     def counts(self) -> dict[str, int]:
         """Active essays, their passages, and removed essays."""

@@ -231,6 +231,7 @@ class Library:
             corpus_hash=snap.corpus_hash,
             index_kind=choose_kind(len(snap), self.settings.ann_threshold),
             calibration=self.calibration.id,
+            snapshot=snap,  # the keyword and phrase indexes go into the same generation
         )
         try:
             commit()

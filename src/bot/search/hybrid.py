@@ -4,22 +4,30 @@ Scores are fused linearly with weights tuned on the development sets (``bot/data
 written by ``essaybot eval --tune``). Exact and near quotations are found by phrase matching and
 always rank above paraphrases, whatever their fused score: a verbatim quote is the strongest evidence
 of who said something.
+
+Only candidates are fused: the dense top-k from FAISS, the best BM25 rows and paragraphs, and the
+phrase index's matches (:mod:`bot.search.candidates`). The candidate lists grow until the best
+fused scores provably exceed anything outside them, so the ranking equals fusing every passage.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from bot.corpus.models import Passage
+from bot.search.candidates import Candidates, DenseFetch, Query, gather, global_fetch, group_fetch
 from bot.search.embedder import Embedder, Vectors
-from bot.search.keyword import KeywordIndex, tokenize
-from bot.search.phrase import PhraseMatch, PhraseMatcher, Span
+from bot.search.keyword import tokenize
+from bot.search.phrase import PhraseMatch
 from bot.search.snapshot import CorpusSnapshot
+
+if TYPE_CHECKING:
+    from bot.search.indexes import SearchIndexes
 
 MatchKind = Literal["exact", "near", "paraphrase"]
 _CLASS_ORDER: dict[MatchKind, int] = {"exact": 0, "near": 1, "paraphrase": 2}
@@ -84,31 +92,40 @@ class SearchResult:
 
 
 class Retriever:
-    """Searches one corpus snapshot with its dense vectors."""
+    """Searches one corpus snapshot through its dense, keyword and phrase indexes."""
 
     def __init__(
         self,
         snapshot: CorpusSnapshot,
         embedder: Embedder,
-        sentence_vectors: Vectors,
+        sentence_vectors: Vectors | None = None,
         weights: FusionWeights | None = None,
+        *,
+        indexes: SearchIndexes | None = None,
     ):
+        """Search ``indexes`` (a loaded generation's), or indexes built in memory from the vectors."""
+        if indexes is None:
+            # Imported here: modules that only name a Retriever (the health check) never load FAISS.
+            from bot.search.indexes import SearchIndexes
+
+            if sentence_vectors is None:
+                raise ValueError("a Retriever needs either its indexes or the sentence vectors")
+            indexes = SearchIndexes.build(snapshot, sentence_vectors)
         self.snapshot = snapshot
         self.embedder = embedder
         self.weights = weights or FusionWeights()
-        self._sv = sentence_vectors
-        self._kw_sentence = KeywordIndex([p.text for p in snapshot.passages])
-        self._kw_paragraph = KeywordIndex(
-            [snapshot.paragraph_text(i) for i in range(len(snapshot.paragraphs))]
-        )
-        self._phrases = PhraseMatcher(
-            [Span(i, para.start, snapshot.paragraph_text(i)) for i, para in enumerate(snapshot.paragraphs)]
-        )
+        self.indexes = indexes
+        self._sv = indexes.dense.vectors()
 
     @property
     def sentence_vectors(self) -> Vectors:
         """The stored sentence vectors, row-aligned with the snapshot (the verifier builds windows)."""
         return self._sv
+
+    @property
+    def damaged(self) -> str | None:
+        """Why the generation's files failed their background checksum check, or None."""
+        return self.indexes.integrity.problem
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Embed queries in one batch (callers batch concurrent questions)."""
@@ -117,17 +134,13 @@ class Retriever:
     def signals(
         self, text: str, *, essay_ids: set[str] | None = None, query_vector: Vectors | None = None
     ) -> Signals:
-        """The three retrieval signals for every (allowed) passage, before fusion."""
+        """The three retrieval signals for every (allowed) passage, before fusion (for tuning)."""
         snap = self.snapshot
         qv = query_vector if query_vector is not None else self.embedder.encode_one(text)
         qv = qv.reshape(-1)
         terms = tokenize([text])[0]
-        rows = (
-            np.arange(len(snap))
-            if essay_ids is None
-            else np.array(snap.rows_for_essays(essay_ids), dtype=int)
-        )
-        para_rows = np.array(snap.paragraph_of, dtype=int)[rows] if len(rows) else np.zeros(0, dtype=int)
+        rows = np.arange(len(snap)) if essay_ids is None else snap.row_array(essay_ids)
+        para_rows = snap.paragraph_array[rows]
         if not len(rows):
             empty = np.zeros(0, dtype=np.float32)
             return Signals(terms, rows, para_rows, empty, empty, empty)
@@ -136,8 +149,20 @@ class Retriever:
             rows=rows,
             para_rows=para_rows,
             sentence=self._sv[rows] @ qv,
-            keyword=_unit_max(self._kw_sentence.scores(terms)[rows]),
-            keyword_paragraph=_unit_max(self._kw_paragraph.scores(terms)[para_rows]),
+            keyword=_unit_max(self.indexes.sentences.scores(terms)[rows]),
+            keyword_paragraph=_unit_max(self.indexes.paragraphs.scores(terms)[para_rows]),
+        )
+
+    def _query(self, text: str, query_vector: Vectors | None, phrase: bool) -> Query:
+        qv = query_vector if query_vector is not None else self.embedder.encode_one(text)
+        terms = tokenize([text])[0]
+        return Query(
+            text=text,
+            vector=np.asarray(qv, dtype=np.float32).reshape(-1),
+            terms=terms,
+            keyword=self.indexes.sentences.scores(terms),
+            keyword_paragraph=self.indexes.paragraphs.scores(terms),
+            exact=self.indexes.phrases.exact(text) if phrase else [],
         )
 
     def search(
@@ -151,33 +176,77 @@ class Retriever:
         weights: FusionWeights | None = None,
         phrase: bool = True,
     ) -> SearchResult:
-        """Rank passages for ``text``; restrict to ``essay_ids`` when given.
+        """Rank passages for ``text``; restrict to ``essay_ids`` when given (inside every index).
 
         ``weights`` and ``phrase=False`` exist for the evaluation's single-signal baselines.
         """
-        snap = self.snapshot
-        sig = self.signals(text, essay_ids=essay_ids, query_vector=query_vector)
-        terms, rows, para_rows = sig.terms, sig.rows, sig.para_rows
-        if not len(rows):
-            return SearchResult([])
-        s_sim, kw_s, kw_p = sig.sentence, sig.keyword, sig.keyword_paragraph
-        fused = sig.fuse(weights or self.weights)
+        q = self._query(text, query_vector, phrase)
+        allowed = None if essay_ids is None else self.snapshot.row_array(essay_ids)
+        fetch = group_fetch(self.indexes.dense, q.vector, allowed, None)
+        return self._rank(q, allowed, essay_ids, fetch, k, per_paragraph, weights or self.weights, phrase)
 
+    def search_groups(
+        self,
+        text: str,
+        groups: Mapping[str, Collection[str]],
+        *,
+        k: int = 5,
+        query_vector: Vectors | None = None,
+        per_paragraph: int = 1,
+        weights: FusionWeights | None = None,
+        phrase: bool = True,
+    ) -> dict[str, SearchResult]:
+        """The same as :meth:`search` restricted to each group of essays, from one candidate pass.
+
+        The query is embedded, scored by BM25 and looked up in the phrase index once; one dense
+        search serves every group whose best rows it holds, and only a group it cannot rank exactly
+        gets a filtered search of its own. For /positions: every author's best passages at once.
+        """
+        q = self._query(text, query_vector, phrase)
+        shared = global_fetch(self.indexes.dense, q.vector, max(k * 4, 20, NEAR_CANDIDATES))
+        results = {}
+        for label, essays in groups.items():
+            ids = set(essays)
+            allowed = self.snapshot.row_array(ids)
+            fetch = group_fetch(self.indexes.dense, q.vector, allowed, shared)
+            results[label] = self._rank(
+                q, allowed, ids, fetch, k, per_paragraph, weights or self.weights, phrase
+            )
+        return results
+
+    def _rank(
+        self,
+        q: Query,
+        allowed: npt.NDArray[np.int64] | None,
+        essay_ids: set[str] | None,
+        fetch: DenseFetch,
+        k: int,
+        per_paragraph: int,
+        w: FusionWeights,
+        phrase: bool,
+    ) -> SearchResult:
+        snap = self.snapshot
+        if not len(snap) or (allowed is not None and not len(allowed)):
+            return SearchResult([])
+        need = max(k * 4, 20, NEAR_CANDIDATES)
+        exact = [m for m in q.exact if essay_ids is None or snap.paragraphs[m.key].essay_id in essay_ids]
+        exact_rows = [r for m in exact if (r := self._row_at(m)) is not None]
+        c = gather(snap, self._sv, q, allowed, fetch, w, need, exact_rows)
         by_row: dict[int, Hit] = {}
 
-        def hit_for(i: int) -> Hit:
-            row = int(rows[i])
+        def hit_for(row: int) -> Hit:
             if row not in by_row:
                 p = snap.passages[row]
+                score, dense, kw, kwp = c.signals_of(row)
                 by_row[row] = Hit(
                     row=row,
                     passage=p,
-                    score=float(fused[i]),
-                    dense=float(s_sim[i]),
-                    keyword=float(kw_s[i]),
-                    keyword_paragraph=float(kw_p[i]),
-                    coverage=self._kw_paragraph.coverage(terms, int(para_rows[i])),
-                    weighted_coverage=self._kw_paragraph.weighted_coverage(terms, int(para_rows[i])),
+                    score=score,
+                    dense=dense,
+                    keyword=kw,
+                    keyword_paragraph=kwp,
+                    coverage=0.0,  # filled for the hits returned
+                    weighted_coverage=0.0,
                     match_start=p.start,
                     match_end=p.end,
                     quote_start=p.start,
@@ -185,23 +254,17 @@ class Retriever:
                 )
             return by_row[row]
 
-        index_of = {int(r): i for i, r in enumerate(rows)}
-        allowed_paras = {int(pr) for pr in para_rows}
         # Phrase evidence: exact everywhere, near on the most promising paragraphs.
-        exact = [m for m in self._phrases.exact(text) if m.key in allowed_paras] if phrase else []
-        order = np.argsort(-fused)
-        kw_order = np.argsort(-kw_p)
         near_paras: list[int] = []
-        for i in [*order[:NEAR_CANDIDATES], *kw_order[:NEAR_CANDIDATES]]:
-            pr = int(para_rows[i])
+        for pr in [*(snap.paragraph_of[r] for r in c.order[:NEAR_CANDIDATES]), *c.keyword_paragraphs]:
             if pr not in near_paras:
                 near_paras.append(pr)
-        near = [] if exact or not phrase else self._phrases.near(text, near_paras)
+        near = [] if exact or not phrase else self.indexes.phrases.near(q.text, near_paras)
         for m in [*exact, *near]:
             row = self._row_at(m)
-            if row is None or row not in index_of:
+            if row is None:
                 continue
-            hit = hit_for(index_of[row])
+            hit = hit_for(row)
             kind: MatchKind = "exact" if m.exact else "near"
             if _CLASS_ORDER[kind] < _CLASS_ORDER[hit.match] or (
                 kind == hit.match and m.score > hit.alignment
@@ -209,11 +272,20 @@ class Retriever:
                 hit.match, hit.alignment = kind, m.score
                 hit.match_start, hit.match_end = m.start, m.end
                 hit.quote_start, hit.quote_end = self._sentences_covering(m)
-        for i in order[: max(k * 4, 20)]:
-            hit_for(int(i))
+        for row in c.order[: max(k * 4, 20)]:
+            hit_for(int(row))
 
         ranked = sorted(by_row.values(), key=lambda h: (_CLASS_ORDER[h.match], -h.score))
-        return SearchResult(_limit_per_paragraph(ranked, snap, per_paragraph)[:k])
+        hits = _limit_per_paragraph(ranked, snap, per_paragraph)[:k]
+        self._fill_coverage(hits, q.terms)
+        return SearchResult(hits)
+
+    def _fill_coverage(self, hits: list[Hit], terms: list[str]) -> None:
+        self.indexes.paragraphs.prefetch([self.snapshot.paragraph_of[h.row] for h in hits])
+        for h in hits:
+            para = self.snapshot.paragraph_of[h.row]
+            h.coverage = self.indexes.paragraphs.coverage(terms, para)
+            h.weighted_coverage = self.indexes.paragraphs.weighted_coverage(terms, para)
 
     def _row_at(self, m: PhraseMatch) -> int | None:
         for row in self.snapshot.paragraphs[m.key].rows:
@@ -248,3 +320,6 @@ def _limit_per_paragraph(hits: list[Hit], snap: CorpusSnapshot, per_paragraph: i
             kept.append(h)
             seen[para] = seen.get(para, 0) + 1
     return kept
+
+
+__all__ = ["Candidates", "FusionWeights", "Hit", "Retriever", "SearchResult", "Signals"]

@@ -6,6 +6,14 @@ one, and a running bot notices a new generation by re-reading ``CURRENT``. Files
 corpus, the model or the format are reported as stale and rebuilt, never trusted. The manifest records
 a SHA-256 of each index file, so a file damaged on disk (zeroed, overwritten or cut short) is also
 reported as stale and rebuilt instead of silently answering wrongly.
+
+Format 3 keeps the keyword and phrase indexes in the generation too (:mod:`bot.search.indexes`), so a
+start-up opens files instead of rebuilding them. Checksums cover every file. With
+``verify="background"`` the memory-mapped keyword and phrase files are checked in a thread after
+loading, so that hashing does not read every page before the first answer: a mismatch found then
+marks the generation damaged, and the next request for the retriever rebuilds it. The FAISS file,
+which FAISS reads whole anyway, is always checked before it is read. A generation written by a newer
+release (a higher format) is refused with :class:`NewerIndexError`, never read and never rebuilt over.
 """
 
 from __future__ import annotations
@@ -17,22 +25,29 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Iterator
+import threading
+from collections.abc import Collection, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
 from bot.search.dense import DenseIndex, IndexKind
 from bot.search.embedder import Vectors
+from bot.search.indexes import IndexFileError, IntegrityCheck, SearchIndexes
+from bot.search.snapshot import CorpusSnapshot
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: sentence vectors only
+FORMAT_VERSION = 3  # 2: sentence vectors only; 3: + keyword and phrase indexes, every file checksummed
+# Generations of these formats hold sentence vectors this release can reuse when converting them.
+_VECTOR_FORMATS = (2, 3)
 KEEP_GENERATIONS = 2
 _GEN_PREFIX = "gen-"
-# The files of a generation besides its manifest; each one's SHA-256 goes into the manifest.
+# The files every generation has besides its manifest; format 3 adds the keyword and phrase files.
+# Each file's SHA-256 goes into the manifest, keyed by its path inside the generation.
 INDEX_FILES = ("sentences.faiss", "passage_ids.json")
 _HASH_CHUNK = 1 << 20  # 1 MiB reads: a large index is hashed without ever reading it whole into memory
 
@@ -50,9 +65,14 @@ class Manifest:
     index_kind: IndexKind
     calibration: str
     created_at: str
-    # SHA-256 (hex) of each file in INDEX_FILES. None in manifests written before checksums were
+    # SHA-256 (hex) of each file of the generation. None in manifests written before checksums were
     # recorded: such a generation still loads, unverified, rather than being thrown away as corrupt.
     checksums: dict[str, str] | None = None
+    # Format 3: paragraphs indexed, and whether the keyword and phrase files were written (a
+    # generation saved without the corpus text has only the dense files; its other indexes are
+    # then built in memory at load, as format 2 did).
+    paragraph_count: int | None = None
+    text_indexes: bool = False
 
 
 @dataclass
@@ -62,10 +82,26 @@ class LoadedIndex:
     manifest: Manifest
     passage_ids: list[str]
     sentences: DenseIndex
+    # Every index over the snapshot passed to ``load`` (None when no snapshot was passed).
+    search: SearchIndexes | None = None
+    integrity: IntegrityCheck | None = None
 
 
 class StaleIndexError(Exception):
     """The saved index does not match what is asked for (or cannot be read); rebuild it."""
+
+
+class NewerIndexError(Exception):
+    """The index was written by a newer release: refuse it rather than misread or overwrite it."""
+
+
+def generation_files(folder: Path) -> list[str]:
+    """Every file of a generation except its manifest, as sorted paths relative to the folder."""
+    return sorted(
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*")
+        if path.is_file() and path.name != "manifest.json"
+    )
 
 
 def file_sha256(path: Path) -> str:
@@ -77,14 +113,14 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify_checksums(folder: Path, manifest: Manifest) -> None:
+def verify_checksums(folder: Path, manifest: Manifest, names: Collection[str] | None = None) -> None:
     """Raise :class:`StaleIndexError` when a file of the generation differs from its recorded hash.
 
     A manifest without checksums (written by an older version) is accepted unverified.
 
-    This reads every byte of the index at load. The scale work will move verification to the
-    background after start (serve from the memory-mapped file, rebuild if the check then fails),
-    because hashing up front touches every page and so defeats memory-mapping a large index.
+    ``names`` restricts the check to those files (every file of the generation by default). It
+    reads every byte it checks: ``IndexStore.load(verify="background")`` checks the memory-mapped
+    files after start-up instead, because hashing them up front would touch every page.
     """
     if manifest.checksums is None:
         log.info(
@@ -93,7 +129,8 @@ def verify_checksums(folder: Path, manifest: Manifest) -> None:
         return
     if not isinstance(manifest.checksums, dict):
         raise StaleIndexError("index manifest unreadable: checksums is not a mapping")
-    for name in INDEX_FILES:
+    wanted = {*INDEX_FILES, *manifest.checksums} if names is None else set(names)
+    for name in sorted(wanted):
         expected = manifest.checksums.get(name)
         try:
             actual = file_sha256(folder / name)
@@ -108,6 +145,8 @@ class IndexStore:
 
     def __init__(self, root: Path):
         self.root = root
+        # Generations whose background checksum check failed in this process: never loaded again.
+        self._damaged: dict[int, str] = {}
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
@@ -143,8 +182,13 @@ class IndexStore:
         corpus_hash: str,
         index_kind: IndexKind,
         calibration: str,
+        snapshot: CorpusSnapshot | None = None,
     ) -> Manifest:
-        """Write a new generation beside the current one, unpublished. Call inside :meth:`lock`."""
+        """Write a new generation beside the current one, unpublished. Call inside :meth:`lock`.
+
+        With ``snapshot`` (the corpus the vectors embed), its keyword and phrase indexes are written
+        into the generation as well.
+        """
         generation = (self.current_generation() or 0) + 1
         final = self._gen_dir(generation)
         tmp = final.with_name(f"{final.name}.tmp-{os.getpid()}")
@@ -153,7 +197,9 @@ class IndexStore:
         try:
             DenseIndex.build(sentence_vectors, index_kind).save(tmp / "sentences.faiss")
             (tmp / "passage_ids.json").write_text(json.dumps(passage_ids))
-            checksums = {name: file_sha256(tmp / name) for name in INDEX_FILES}
+            if snapshot is not None:
+                SearchIndexes.write_text_indexes(tmp, snapshot)
+            checksums = {name: file_sha256(tmp / name) for name in generation_files(tmp)}
             manifest = Manifest(
                 format=FORMAT_VERSION,
                 generation=generation,
@@ -165,6 +211,8 @@ class IndexStore:
                 calibration=calibration,
                 created_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 checksums=checksums,
+                paragraph_count=len(snapshot.paragraphs) if snapshot is not None else None,
+                text_indexes=snapshot is not None,
             )
             (tmp / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2))
             shutil.rmtree(final, ignore_errors=True)
@@ -196,19 +244,28 @@ class IndexStore:
             if number <= generation - KEEP_GENERATIONS or ".tmp-" in path.name:
                 shutil.rmtree(path, ignore_errors=True)
 
-    def load(self, *, model: str, corpus_hash: str, calibration: str | None = None) -> LoadedIndex:
-        """Read the current generation, checking it against the expected model and corpus."""
+    def load(
+        self,
+        *,
+        model: str,
+        corpus_hash: str,
+        calibration: str | None = None,
+        snapshot: CorpusSnapshot | None = None,
+        verify: Literal["now", "background"] = "now",
+    ) -> LoadedIndex:
+        """Read the current generation, checking it against the expected model and corpus.
+
+        With ``snapshot`` (whose hash is ``corpus_hash``), the keyword and phrase indexes are opened
+        too (``LoadedIndex.search``). ``verify="background"`` checks the checksums in a thread after
+        returning; its outcome is ``LoadedIndex.integrity``.
+        """
         generation = self.current_generation()
         if generation is None:
             raise StaleIndexError("no index has been built yet")
         folder = self._gen_dir(generation)
-        try:
-            raw = json.loads((folder / "manifest.json").read_text())
-            manifest = Manifest(**raw)
-        except (OSError, ValueError, TypeError) as exc:
-            raise StaleIndexError(f"index manifest unreadable: {exc}") from exc
+        manifest = self._manifest(folder)
         problems = []
-        if manifest.format != FORMAT_VERSION:
+        if manifest.format < FORMAT_VERSION:
             problems.append(f"format {manifest.format} != {FORMAT_VERSION}")
         if manifest.model != model:
             problems.append(f"built with model {manifest.model!r}, configured {model!r}")
@@ -216,10 +273,17 @@ class IndexStore:
             problems.append("corpus changed since the index was built")
         if calibration is not None and manifest.calibration != calibration:
             problems.append("calibration changed")
+        if generation in self._damaged:
+            problems.append(self._damaged[generation])
         if problems:
             raise StaleIndexError("; ".join(problems))
         # Before FAISS reads it: a damaged file can parse fine and still hold wrong vectors.
-        verify_checksums(folder, manifest)
+        integrity = IntegrityCheck()
+        # FAISS reads its file whole into memory anyway: checking it first costs one more read. The
+        # keyword and phrase files are memory-mapped: "background" checks them after start-up.
+        verify_checksums(folder, manifest, None if verify == "now" else INDEX_FILES)
+        if verify == "now":
+            integrity.finished = True
         try:
             passage_ids = json.loads((folder / "passage_ids.json").read_text())
         except (OSError, ValueError) as exc:
@@ -231,7 +295,58 @@ class IndexStore:
         n = len(passage_ids)
         if len(sentences) != n or sentences.dimension != manifest.dimension:
             raise StaleIndexError("index files do not match their manifest")
-        return LoadedIndex(manifest, passage_ids, sentences)
+        search = None
+        if snapshot is not None:
+            search = self._open_search(folder, manifest, snapshot, sentences)
+            search.integrity = integrity
+        if verify == "background":
+            self._verify_later(folder, manifest, integrity)
+        return LoadedIndex(manifest, passage_ids, sentences, search, integrity)
+
+    def _manifest(self, folder: Path) -> Manifest:
+        try:
+            raw = json.loads((folder / "manifest.json").read_text())
+            version = raw.get("format") if isinstance(raw, dict) else None
+            if isinstance(version, int) and version > FORMAT_VERSION:
+                raise NewerIndexError(
+                    f"the index in {self.root} has format {version}, written by a newer essaybot; this "
+                    f"release reads format {FORMAT_VERSION} and older. Upgrade essaybot, or point it at "
+                    "another data directory (it will not read or overwrite this index)."
+                )
+            return Manifest(**raw)
+        except (OSError, ValueError, TypeError) as exc:
+            raise StaleIndexError(f"index manifest unreadable: {exc}") from exc
+
+    @staticmethod
+    def _open_search(
+        folder: Path, manifest: Manifest, snapshot: CorpusSnapshot, dense: DenseIndex
+    ) -> SearchIndexes:
+        if not manifest.text_indexes:
+            log.info("index generation %d has no keyword or phrase files: building them", manifest.generation)
+            built = SearchIndexes.build(snapshot, np.zeros((0, dense.dimension), dtype=np.float32))
+            built.dense = dense
+            return built
+        if manifest.paragraph_count != len(snapshot.paragraphs):
+            raise StaleIndexError("index files do not match their manifest")
+        try:
+            return SearchIndexes.open(folder, snapshot, dense)
+        except IndexFileError as exc:
+            raise StaleIndexError(str(exc)) from exc
+
+    def _verify_later(self, folder: Path, manifest: Manifest, integrity: IntegrityCheck) -> None:
+        mapped = [name for name in manifest.checksums or {} if name not in INDEX_FILES]
+
+        def check() -> None:
+            try:
+                verify_checksums(folder, manifest, mapped)
+            except StaleIndexError as exc:
+                log.error("index generation %d is damaged (%s): it will be rebuilt", manifest.generation, exc)
+                self._damaged[manifest.generation] = str(exc)
+                integrity.problem = str(exc)
+            finally:
+                integrity.finished = True
+
+        threading.Thread(target=check, name=f"index-check-{manifest.generation}", daemon=True).start()
 
     def previous_vectors(self, model: str) -> dict[str, Vectors]:
         """Vectors of the current generation by passage id, to skip re-embedding unchanged passages.
@@ -245,7 +360,7 @@ class IndexStore:
         folder = self._gen_dir(generation)
         try:
             manifest = Manifest(**json.loads((folder / "manifest.json").read_text()))
-            if manifest.model != model or manifest.format != FORMAT_VERSION:
+            if manifest.model != model or manifest.format not in _VECTOR_FORMATS:
                 return {}
             # Never reuse vectors from a damaged file: the rebuild after a checksum mismatch would
             # otherwise copy the damage into the new generation.

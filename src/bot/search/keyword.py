@@ -1,13 +1,18 @@
 """BM25 keyword search (bm25s, with the Snowball English stemmer).
 
-Cheap to build, so it is rebuilt in memory from the passages whenever an index generation loads,
-rather than persisted next to the FAISS files.
+An index generation stores both BM25 indexes beside the FAISS files (bm25s's own format, read back
+memory-mapped), so a start-up does not re-tokenise the library. Document frequencies come from the
+index itself (the length of each term's posting list), and the terms of a document are tokenised
+again only when a hit needs its coverage.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import bm25s
 import numpy as np
@@ -31,6 +36,8 @@ _EXTRA_STOPWORDS = {
     "someone",
     "anyone",
 }
+_PLACEHOLDER = "\x00"  # bm25s needs a token in every document; never produced by tokenize
+_TOKEN_CACHE = 4096  # documents whose token sets stay in memory after a hit needed them
 
 
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
@@ -51,18 +58,76 @@ class KeywordIndex:
     """BM25 over a fixed list of documents, addressed by their row number."""
 
     def __init__(self, documents: Sequence[str]):
-        self._docs_tokens = tokenize(documents)
-        self._token_sets = [frozenset(doc) for doc in self._docs_tokens]
-        self._bm25 = bm25s.BM25()
-        self._n = len(documents)
-        df: dict[str, int] = {}
-        for tokens in self._token_sets:
-            for t in tokens:
-                df[t] = df.get(t, 0) + 1
-        self._df = df
-        if self._n:
-            # bm25s needs at least one token per document; an empty placeholder keeps rows aligned.
-            self._bm25.index([doc or ["\x00"] for doc in self._docs_tokens], show_progress=False)
+        docs_tokens = tokenize(documents)
+        bm25 = bm25s.BM25()
+        if documents:
+            # An empty placeholder keeps rows aligned for documents without a content word.
+            bm25.index([doc or [_PLACEHOLDER] for doc in docs_tokens], show_progress=False)
+        token_sets = [frozenset(doc) for doc in docs_tokens]
+        self._texts: Callable[[int], str] | None = None
+        self._cache: OrderedDict[int, frozenset[str]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._setup(bm25, len(documents), token_sets.__getitem__)
+
+    def _setup(self, bm25: bm25s.BM25, n: int, text_tokens: Callable[[int], frozenset[str]]) -> None:
+        self._bm25 = bm25
+        self._n = n
+        self._token_set = text_tokens
+        vocab: dict[str, int] = getattr(bm25, "vocab_dict", None) or {}
+        self._vocab = vocab
+        self._indptr = np.asarray(bm25.scores["indptr"]) if n else np.zeros(1, dtype=np.int64)
+        self._df: dict[str, int] = {}  # terms already looked up (the vocabulary never changes)
+
+    @classmethod
+    def load(cls, folder: Path, texts: Callable[[int], str]) -> KeywordIndex:
+        """Read an index written by :meth:`save`, memory-mapped; ``texts`` gives a document's text.
+
+        Raises ``ValueError`` (or ``OSError``) when the files are missing or unreadable.
+        """
+        try:
+            bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False, verbosity=0)
+            n = int(bm25.scores["num_docs"])
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"keyword index unreadable: {exc}") from exc
+        index = cls.__new__(cls)
+        index._texts = texts
+        index._cache = OrderedDict()
+        index._lock = threading.Lock()
+        index._setup(bm25, n, index._cached_tokens)
+        return index
+
+    def _cached_tokens(self, row: int) -> frozenset[str]:
+        with self._lock:
+            found = self._cache.get(row)
+        if found is None:
+            found = frozenset(tokenize([self._texts(row)])[0]) if self._texts else frozenset()
+        return found
+
+    def prefetch(self, rows: Sequence[int]) -> None:
+        """Tokenise the documents ``rows`` in one call, ahead of :meth:`coverage` on them.
+
+        Only an index read back by :meth:`load` tokenises on demand (one built in memory keeps every
+        document's tokens); the most recent ``_TOKEN_CACHE`` documents stay tokenised.
+        """
+        if self._texts is None:
+            return
+        with self._lock:
+            missing = [r for r in dict.fromkeys(rows) if r not in self._cache]
+        tokens = tokenize([self._texts(r) for r in missing])
+        with self._lock:  # answers run in several threads
+            for row, doc in zip(missing, tokens, strict=True):
+                self._cache[row] = frozenset(doc)
+            for row in rows:
+                self._cache.move_to_end(row)
+            while len(self._cache) > _TOKEN_CACHE:
+                self._cache.popitem(last=False)
+
+    def save(self, folder: Path) -> None:
+        """Write the index into ``folder`` (bm25s's files: a vocabulary and a sparse score matrix)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        if not self._n:
+            raise ValueError("an empty keyword index is not saved")
+        self._bm25.save(str(folder), show_progress=False)
 
     def __len__(self) -> int:
         return self._n
@@ -73,16 +138,26 @@ class KeywordIndex:
             return np.zeros(self._n, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(list(query_tokens)), dtype=np.float32)
 
+    def document_frequency(self, token: str) -> int:
+        """Number of documents holding ``token`` (the length of its posting list)."""
+        df = self._df.get(token)
+        if df is None:
+            tid = self._vocab.get(token)
+            absent = tid is None or token == _PLACEHOLDER
+            df = 0 if tid is None or absent else int(self._indptr[tid + 1] - self._indptr[tid])
+            self._df[token] = df
+        return df
+
     def coverage(self, query_tokens: Sequence[str], row: int) -> float:
         """Share of distinct query tokens that occur in document ``row`` (0..1)."""
         distinct = set(query_tokens)
         if not distinct:
             return 0.0
-        return len(distinct & self._token_sets[row]) / len(distinct)
+        return len(distinct & self._token_set(row)) / len(distinct)
 
     def idf(self, token: str) -> float:
         """BM25-style inverse document frequency; a term absent from the corpus gets the maximum."""
-        df = self._df.get(token, 0)
+        df = self.document_frequency(token)
         return math.log((self._n - df + 0.5) / (df + 0.5) + 1.0)
 
     def weighted_coverage(self, query_tokens: Sequence[str], row: int) -> float:
@@ -95,4 +170,4 @@ class KeywordIndex:
         total = sum(self.idf(t) for t in distinct)
         if total <= 0:
             return 0.0
-        return sum(self.idf(t) for t in distinct & self._token_sets[row]) / total
+        return sum(self.idf(t) for t in distinct & self._token_set(row)) / total

@@ -2,14 +2,26 @@
 
 Quotes, dashes, case and whitespace are folded before comparing, so a quote typed with straight
 apostrophes still matches the essay's curly ones; every match is reported in original body offsets.
+
+Exact lookup goes through a SQLite FTS5 table with the trigram tokenizer over each span's normalised
+text. A trigram phrase query matches every text that contains the needle as a substring (and, because
+the tokenizer folds case, a few more), so the candidates it returns are a superset of the true matches;
+the word-boundary regex then confirms them. Lookup therefore stays exact while its cost follows the
+number of candidates, not the size of the library. The table lives in a file of the index generation
+(it switches atomically with ``CURRENT``, whatever database holds the corpus), or in memory for tests
+and for a library built without one.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import sqlite3
+import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from rapidfuzz import fuzz
 
@@ -20,6 +32,11 @@ NEAR_MIN_ALIGNMENT = 84.0
 # ...and be long enough that the alignment means something.
 NEAR_MIN_WORDS = 4
 EXACT_MIN_CHARS = 12
+# Normalised spans kept in memory between questions (a span is normalised again when evicted).
+_NORMALISED_CACHE = 4096
+# The normalised text is stored as well as indexed: candidates are compared without normalising their
+# paragraphs again (only a match's offsets need the map back to the original text).
+_SCHEMA = "CREATE VIRTUAL TABLE spans USING fts5(norm, tokenize='trigram')"
 
 
 @dataclass(frozen=True)
@@ -42,60 +59,142 @@ class PhraseMatch:
     exact: bool
 
 
-class PhraseMatcher:
-    """Searches a fixed set of spans for a query's words, exactly or approximately."""
+@functools.lru_cache(maxsize=256)
+def _needle(query: str) -> str:
+    """The query as phrase matching compares it (exact and near share one normalisation)."""
+    return normalize(query).strip(" \"'.,;:!?")
 
-    def __init__(self, spans: Sequence[Span]):
-        self._spans = list(spans)
-        self._norm: list[str] = []
-        self._maps: list[list[int]] = []
-        for span in self._spans:
-            norm, mapping = normalize_with_map(span.text)
-            self._norm.append(norm)
-            self._maps.append(mapping)
 
-    def _to_body(self, row: int, n_start: int, n_end: int) -> tuple[int, int]:
-        mapping = self._maps[row]
-        text = self._spans[row].text
+def write_phrase_table(connection: sqlite3.Connection, spans: Iterable[tuple[int, str]]) -> None:
+    """Fill a new FTS5 trigram table with ``(key, original text)`` pairs (stored normalised)."""
+    connection.execute(_SCHEMA)
+    connection.executemany(
+        "INSERT INTO spans(rowid, norm) VALUES (?, ?)", ((key, normalize(text)) for key, text in spans)
+    )
+    connection.commit()
+
+
+def write_phrase_file(path: Path, spans: Iterable[tuple[int, str]]) -> None:
+    """Write the phrase table of an index generation to ``path`` (which must not exist yet)."""
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA journal_mode=OFF")  # written once, aside, then published whole
+        write_phrase_table(connection, spans)
+        connection.execute("VACUUM")
+    finally:
+        connection.close()
+
+
+def open_phrase_file(path: Path) -> sqlite3.Connection:
+    """Open a generation's phrase table read-only; ``sqlite3.DatabaseError`` when it is unusable."""
+    if not path.is_file():
+        raise sqlite3.DatabaseError(f"no phrase table at {path.name}")
+    # immutable: a published generation never changes, so SQLite takes no locks on it.
+    connection = sqlite3.connect(
+        f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False
+    )
+    try:
+        connection.execute("SELECT rowid FROM spans WHERE spans MATCH '\"abc\"' LIMIT 1").fetchall()
+    except sqlite3.DatabaseError:
+        connection.close()
+        raise
+    return connection
+
+
+class PhraseIndex:
+    """Finds a query's words in a set of spans: exactly through FTS5, approximately with rapidfuzz."""
+
+    def __init__(self, connection: sqlite3.Connection, span_of: Callable[[int], Span]):
+        self._db = connection
+        self._db_lock = threading.Lock()  # one connection, shared by the answering threads
+        self._span_of = span_of
+        self._normalised = functools.lru_cache(maxsize=_NORMALISED_CACHE)(self._normalise)
+
+    @classmethod
+    def in_memory(cls, spans: Sequence[Span]) -> PhraseIndex:
+        """An index over ``spans`` held in memory (tests, and libraries built without a phrase file)."""
+        by_key = {span.key: span for span in spans}
+        connection = sqlite3.connect(":memory:", check_same_thread=False)
+        write_phrase_table(connection, ((span.key, span.text) for span in spans))
+        return cls(connection, by_key.__getitem__)
+
+    def _normalise(self, key: int) -> tuple[Span, str, list[int]]:
+        span = self._span_of(key)
+        norm, mapping = normalize_with_map(span.text)
+        return span, norm, mapping
+
+    def _to_body(self, key: int, n_start: int, n_end: int) -> tuple[int, int]:
+        span, _, mapping = self._normalised(key)
+        text = span.text
         end = mapping[n_end - 1] + 1
         while end < len(text) and unicodedata.combining(text[end]):
             end += 1  # keep a decomposed accent with its letter
-        base = self._spans[row].start
-        return base + mapping[n_start], base + end
+        return span.start + mapping[n_start], span.start + end
 
-    def exact(self, query: str) -> list[PhraseMatch]:
-        """Every occurrence of the normalised query, on word boundaries, in every span."""
-        needle = normalize(query).strip(" \"'.,;:!?")
+    def candidates(self, needle: str) -> list[tuple[int, str]]:
+        """(key, normalised text) of the spans that may contain ``needle`` (a superset), by key."""
+        phrase = '"' + needle.replace('"', '""') + '"'
+        with self._db_lock:
+            rows = self._db.execute(
+                "SELECT rowid, norm FROM spans WHERE spans MATCH ? ORDER BY rowid", (phrase,)
+            ).fetchall()
+        return [(int(key), str(norm)) for key, norm in rows]
+
+    def _texts(self, keys: list[int]) -> dict[int, str]:
+        with self._db_lock:
+            rows = self._db.execute(
+                f"SELECT rowid, norm FROM spans WHERE rowid IN ({','.join('?' * len(keys))})", keys
+            ).fetchall()
+        return {int(key): str(norm) for key, norm in rows}
+
+    def exact(self, query: str, allowed: Callable[[int], bool] | None = None) -> list[PhraseMatch]:
+        """Every occurrence of the normalised query, on word boundaries, in the (allowed) spans."""
+        needle = _needle(query)
         if len(needle) < EXACT_MIN_CHARS:
             return []
         pattern = re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)")
         found: list[PhraseMatch] = []
-        for row, norm in enumerate(self._norm):
-            if needle not in norm:  # cheap pre-check before the regex
+        for key, norm in self.candidates(needle):
+            if allowed is not None and not allowed(key):
                 continue
             for m in pattern.finditer(norm):
-                start, end = self._to_body(row, m.start(), m.end())
-                found.append(PhraseMatch(self._spans[row].key, start, end, 100.0, True))
+                start, end = self._to_body(key, m.start(), m.end())
+                found.append(PhraseMatch(key, start, end, 100.0, True))
         return found
 
-    def near(self, query: str, rows: Iterable[int]) -> list[PhraseMatch]:
-        """Best approximate alignment of the query inside each of ``rows`` that aligns well enough."""
-        needle = normalize(query).strip(" \"'.,;:!?")
+    def near(self, query: str, keys: Iterable[int]) -> list[PhraseMatch]:
+        """Best approximate alignment of the query inside each of ``keys`` that aligns well enough."""
+        needle = _needle(query)
         if len(needle.split()) < NEAR_MIN_WORDS:
             return []
+        wanted = list(dict.fromkeys(keys))
+        texts = self._texts(wanted) if wanted else {}
         found: list[PhraseMatch] = []
-        for row in rows:
-            norm = self._norm[row]
+        for key in wanted:
+            norm = texts.get(key, "")
             if not norm:
                 continue
             al = fuzz.partial_ratio_alignment(needle, norm, score_cutoff=NEAR_MIN_ALIGNMENT)
             if al is None:
                 continue
             n_start, n_end = _widen_to_words(norm, al.dest_start, al.dest_end)
-            start, end = self._to_body(row, n_start, n_end)
-            found.append(PhraseMatch(self._spans[row].key, start, end, float(al.score), False))
+            start, end = self._to_body(key, n_start, n_end)
+            found.append(PhraseMatch(key, start, end, float(al.score), False))
         found.sort(key=lambda m: -m.score)
         return found
+
+    def close(self) -> None:
+        """Release the SQLite connection."""
+        with self._db_lock:
+            self._db.close()
+
+
+class PhraseMatcher(PhraseIndex):
+    """A :class:`PhraseIndex` over a fixed list of spans held in memory."""
+
+    def __init__(self, spans: Sequence[Span]):
+        memory = PhraseIndex.in_memory(spans)
+        super().__init__(memory._db, memory._span_of)
 
 
 def _widen_to_words(text: str, start: int, end: int) -> tuple[int, int]:

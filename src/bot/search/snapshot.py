@@ -6,10 +6,14 @@ shared by every index: row ``i`` is passage ``i`` in the dense and keyword index
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
 
 from bot.corpus.models import Essay, EssayMeta, Passage, QuoteSpan
 
@@ -88,8 +92,28 @@ class CorpusSnapshot:
         return self.passages[lo].start, self.passages[hi].end
 
     def rows_for_essays(self, essay_ids: set[str]) -> list[int]:
-        """Rows of the passages that belong to the given essays."""
-        return [i for i, p in enumerate(self.passages) if p.essay_id in essay_ids]
+        """Rows of the passages that belong to the given essays, ascending."""
+        return [int(r) for r in self.row_array(essay_ids)]
+
+    def row_array(self, essay_ids: Iterable[str]) -> npt.NDArray[np.int64]:
+        """Rows of the given essays' passages as a sorted array (cost follows those essays' size)."""
+        parts = [self._essay_rows.get(e) for e in set(essay_ids)]
+        found = [p for p in parts if p is not None]
+        if not found:
+            return np.zeros(0, dtype=np.int64)
+        return np.sort(np.concatenate(found)) if len(found) > 1 else found[0]
+
+    @functools.cached_property
+    def _essay_rows(self) -> dict[str, npt.NDArray[np.int64]]:
+        rows: dict[str, list[int]] = {}
+        for i, p in enumerate(self.passages):
+            rows.setdefault(p.essay_id, []).append(i)
+        return {e: np.asarray(r, dtype=np.int64) for e, r in rows.items()}
+
+    @functools.cached_property
+    def paragraph_array(self) -> npt.NDArray[np.int64]:
+        """``paragraph_of`` as an array, for vectorised lookups."""
+        return np.asarray(self.paragraph_of, dtype=np.int64)
 
     @property
     def corpus_hash(self) -> str:

@@ -1,0 +1,191 @@
+"""Candidate rows for one question, and the proof that fusing only them ranks like fusing everything.
+
+The fused score is ``w_s·dense + w_k·keyword + w_p·keyword_paragraph`` with non-negative weights. A
+row outside the dense top-k, the keyword top-k and the keyword-paragraph top-k scores at most
+``w_s·d_k + w_k·s_k + w_p·p_k`` (each list's k-th value): Fagin's threshold bound. When the n-th
+best candidate beats that bound, the top n are exactly those of a full scan; otherwise k grows
+fourfold and the lists are fetched again, up to the whole (allowed) library. The dense lists come
+from FAISS (filtered inside the search), the keyword lists from bm25s's scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.search.embedder import Vectors
+from bot.search.phrase import PhraseMatch
+from bot.search.snapshot import CorpusSnapshot
+
+if TYPE_CHECKING:  # FAISS is imported by what searches, not by what only names these types
+    from bot.search.dense import DenseIndex
+    from bot.search.hybrid import FusionWeights
+
+DENSE_FIRST = 256  # the first dense top-k; generous, so most questions need one FAISS search
+SHARED_FIRST = 1024  # the first top-k of a search shared by groups (/positions)
+GROWTH = 4
+# FAISS and numpy sum a dot product in different orders: allow for that in the bound.
+SLACK = 1e-5
+NEAR_ROWS = 40  # rows whose paragraphs get a near-quote check, by paragraph keyword score
+
+Rows = npt.NDArray[np.int64]
+# Given k, the top-k allowed rows with their dense scores, and the best score any row left out can
+# have (None when no allowed row was left out).
+DenseFetch = Callable[[int], tuple[Rows, npt.NDArray[np.float32], float | None]]
+
+
+@dataclass(frozen=True)
+class Query:
+    """What one question contributes to every ranking: its vector, terms and whole-library scores."""
+
+    text: str
+    vector: Vectors  # 1-D
+    terms: list[str]
+    keyword: npt.NDArray[np.float32]  # BM25 of every sentence (unnormalised)
+    keyword_paragraph: npt.NDArray[np.float32]  # BM25 of every paragraph (unnormalised)
+    exact: list[PhraseMatch]  # exact phrase matches in the whole library
+
+
+@dataclass(frozen=True)
+class SharedDense:
+    """One unfiltered dense search, reused by every group of a grouped search."""
+
+    rows: Rows
+    scores: npt.NDArray[np.float32]
+    complete: bool  # it holds every row of the library
+
+
+def global_fetch(dense: DenseIndex, vector: Vectors, need: int) -> SharedDense:
+    """The dense top rows of the whole library, for :func:`group_fetch`."""
+    k = min(len(dense), max(SHARED_FIRST, need * GROWTH))
+    scores, ids = dense.search(vector[None], k)
+    keep = ids[0] >= 0
+    return SharedDense(ids[0][keep], scores[0][keep], k >= len(dense))
+
+
+def group_fetch(
+    dense: DenseIndex, vector: Vectors, allowed: Rows | None, shared: SharedDense | None
+) -> DenseFetch:
+    """Dense candidates of the allowed rows: first from ``shared`` if given, then filtered searches."""
+    n_allowed = len(dense) if allowed is None else len(allowed)
+    calls = [0]
+
+    def fetch(k: int) -> tuple[Rows, npt.NDArray[np.float32], float | None]:
+        calls[0] += 1
+        if shared is not None and calls[0] == 1:
+            keep = np.isin(shared.rows, allowed) if allowed is not None else slice(None)
+            bound = None if shared.complete else float(shared.scores[-1])
+            return shared.rows[keep], shared.scores[keep], bound
+        k = min(k, n_allowed)
+        scores, ids = dense.search(vector[None], k, allowed)
+        keep = ids[0] >= 0
+        rows, found = ids[0][keep], scores[0][keep]
+        left_out = k < n_allowed and len(found) > 0
+        return rows, found, float(found[-1]) if left_out else None
+
+    return fetch
+
+
+@dataclass
+class Candidates:
+    """The rows worth fusing for one question, best fused first, and their signals."""
+
+    order: Rows  # candidate rows, best fused score first
+    keyword_paragraphs: list[int]  # best paragraphs by keyword score, covering NEAR_ROWS rows
+    signals_of: Callable[[int], tuple[float, float, float, float]]  # (fused, dense, kw, kw_p) of a row
+
+
+def _top(values: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.intp]:
+    """Indices of the ``k`` largest values (unordered)."""
+    if k >= len(values):
+        return np.arange(len(values))
+    return np.argpartition(-values, k - 1)[:k]
+
+
+def gather(
+    snap: CorpusSnapshot,
+    vectors: Vectors,
+    q: Query,
+    allowed: Rows | None,
+    fetch: DenseFetch,
+    w: FusionWeights,
+    need: int,
+    extra_rows: list[int],
+) -> Candidates:
+    """Candidates whose top ``need`` fused rows equal those of fusing every allowed row."""
+    para_of = snap.paragraph_array
+    n_allowed = len(snap) if allowed is None else len(allowed)
+    kw_allowed = q.keyword if allowed is None else q.keyword[allowed]
+    top_s = float(kw_allowed.max())
+    paras = np.arange(len(snap.paragraphs)) if allowed is None else np.unique(para_of[allowed])
+    kwp_allowed = q.keyword_paragraph[paras]
+    top_p = float(kwp_allowed.max())
+
+    def signals(rows: Rows) -> tuple[npt.NDArray[np.float32], ...]:
+        # The very expressions of a full scan (normalised by the best allowed score), row by row.
+        dense = vectors[rows] @ q.vector
+        kw = q.keyword[rows] / top_s if top_s > 0 else q.keyword[rows]
+        kwp_rows = q.keyword_paragraph[para_of[rows]]
+        kwp = kwp_rows / top_p if top_p > 0 else kwp_rows
+        fused = w.sentence * dense + w.keyword * kw + w.keyword_paragraph * kwp
+        return fused, dense, kw, kwp
+
+    negative = min(w.sentence, w.keyword, w.keyword_paragraph) < 0  # the bound needs weights >= 0
+    k = max(DENSE_FIRST, need)
+    if negative or k * GROWTH >= n_allowed:
+        # A list that large would be most of the rows anyway: fuse them all, with no second search.
+        k = n_allowed
+    while True:
+        d_rows, _, d_bound = fetch(k)
+        parts: list[Rows] = [d_rows, np.asarray(extra_rows, dtype=np.int64)]
+        complete = d_bound is None
+        bound = w.sentence * d_bound if d_bound is not None else 0.0
+        if w.keyword > 0 and not complete:
+            idx = _top(kw_allowed, k)
+            complete = len(idx) >= n_allowed
+            parts.append(idx if allowed is None else allowed[idx])
+            kth = float(kw_allowed[idx].min()) if len(idx) else 0.0
+            bound += w.keyword * (kth / top_s if top_s > 0 else kth)
+        if w.keyword_paragraph > 0 and not complete:
+            idx = _top(kwp_allowed, k)
+            complete = len(idx) >= len(paras)
+            parts.extend(np.asarray(snap.paragraphs[int(p)].rows, dtype=np.int64) for p in paras[idx])
+            kth = float(kwp_allowed[idx].min()) if len(idx) else 0.0
+            bound += w.keyword_paragraph * (kth / top_p if top_p > 0 else kth)
+        cand = np.unique(np.concatenate(parts))
+        fused, dense, kw, kwp = signals(cand)
+        order = np.argsort(-fused)
+        if complete or k >= n_allowed:
+            break
+        if len(cand) >= need and float(fused[order[need - 1]]) > bound + SLACK:
+            break
+        k *= GROWTH
+
+    def signals_of(row: int) -> tuple[float, float, float, float]:
+        i = int(np.searchsorted(cand, row))  # ``cand`` is sorted (np.unique)
+        if i < len(cand) and cand[i] == row:
+            return float(fused[i]), float(dense[i]), float(kw[i]), float(kwp[i])
+        f, d, s, p = signals(np.asarray([row], dtype=np.int64))  # a phrase match outside the lists
+        return float(f[0]), float(d[0]), float(s[0]), float(p[0])
+
+    return Candidates(cand[order], _keyword_paragraphs(snap, paras, kwp_allowed), signals_of)
+
+
+def _keyword_paragraphs(snap: CorpusSnapshot, paras: Rows, scores: npt.NDArray[np.float32]) -> list[int]:
+    """Best paragraphs by keyword score (positive only), until they hold ``NEAR_ROWS`` rows."""
+    idx = _top(scores, NEAR_ROWS)
+    idx = idx[scores[idx] > 0]
+    idx = idx[np.argsort(-scores[idx], kind="stable")]
+    chosen: list[int] = []
+    rows = 0
+    for i in idx:
+        if rows >= NEAR_ROWS:
+            break
+        p = int(paras[i])
+        chosen.append(p)
+        rows += len(snap.paragraphs[p].rows)
+    return chosen
