@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -31,7 +31,6 @@ from bot.corpus.models import EDITABLE as EDITABLE  # re-exported: forms and cur
 from bot.corpus.models import Essay, EssayMeta
 from bot.corpus.prepare import PreparedEssay, prepare
 from bot.errors import CorpusError
-from bot.store.repo import CorpusRepository
 
 _FRONT_MATTER_ORDER = ("id", "title", "subtitle", "authors", "aliases", "publication", "date", "url", "notes")
 SNIPPET_CHARS = 80
@@ -166,7 +165,14 @@ def _front_matter_fields(meta: EssayMeta) -> dict[str, Any]:
     return {k: values[k] for k in _FRONT_MATTER_ORDER if values[k] is not None}
 
 
-def check_new(essay: Essay, repo: CorpusRepository) -> None:
+class StoredEssays(Protocol):
+    """What the duplicate check reads from the store (``store.repo.CorpusRepository``, a layer above)."""
+
+    def find_by_hash(self, content_hash: str) -> str | None: ...
+    def essay_status(self, essay_id: str) -> str | None: ...
+
+
+def check_new(essay: Essay, repo: StoredEssays) -> None:
     """Refuse an essay whose text is already stored (any status) or whose id is taken."""
     source = clip(essay.source or essay.id)
     twin = repo.find_by_hash(essay.content_hash)

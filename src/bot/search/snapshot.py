@@ -10,15 +10,12 @@ import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from bot.corpus.models import Essay, EssayMeta, Passage, QuoteSpan
-
-if TYPE_CHECKING:
-    from bot.store.repo import CorpusRepository
 
 WINDOW_RADIUS = 1  # sentences on each side of a passage when judging where a claim stands
 
@@ -128,6 +125,14 @@ class CorpusSnapshot:
         return h.hexdigest()
 
 
-def snapshot_of(repo: CorpusRepository) -> CorpusSnapshot:
+class ActiveCorpus(Protocol):
+    """What a snapshot reads from the store (``store.repo.CorpusRepository``, which sits above search)."""
+
+    def active_essays(self) -> list[Essay]: ...
+    def active_passages(self) -> list[Passage]: ...
+    def quote_spans(self) -> dict[str, list[QuoteSpan]]: ...
+
+
+def snapshot_of(repo: ActiveCorpus) -> CorpusSnapshot:
     """The active corpus as the database holds it."""
     return CorpusSnapshot(repo.active_essays(), repo.active_passages(), repo.quote_spans())
