@@ -153,6 +153,8 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=90, ge=1)
     hash_user_ids: bool = True
     corpus_scope: Literal["shared", "per_guild"] = "shared"
+    # per_guild: how many servers' libraries stay open in memory (least recently used closed first).
+    max_open_libraries: int = Field(default=16, ge=1)
     discord: DiscordSection = Field(default_factory=DiscordSection)
     # Env-only (DISCORD_TOKEN / DISCORD_TOKEN_FILE); repr=False on top of SecretStr's own masking.
     discord_token: SecretStr | None = Field(default=None, repr=False)

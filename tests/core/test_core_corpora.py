@@ -36,7 +36,7 @@ def test_shared_is_always_the_main_instance(
     corpora = Corpora(main)
     assert not corpora.per_guild
     assert corpora.for_guild(None) is corpora.for_guild(1) is corpora.for_guild("2") is main
-    assert corpora.all() == [main]
+    assert corpora.open_count == 0
     assert not (main.settings.data_dir / "guilds").exists()
     main.engine.dispose()
 
@@ -57,13 +57,14 @@ def test_per_guild_instances_are_separate_and_share_the_model(per_guild: Corpora
     essay = a.essays()[0].id
     a.library.remove_essay_by(essay, actor=CLI_ACTOR)
     assert essay not in {m.id for m in a.essays()} and essay in {m.id for m in main.essays()}
-    assert per_guild.exists(111) and per_guild.all() == [main, a]
+    assert per_guild.exists(111) and per_guild.open_count == 1
 
 
-def test_all_finds_guilds_on_disk_and_creation_is_once(per_guild: Corpora, seeded_app: Essaybot) -> None:
+def test_guilds_on_disk_reopen_and_creation_is_once(per_guild: Corpora, seeded_app: Essaybot) -> None:
     per_guild.for_guild(222)
-    fresh = Corpora(per_guild.main)  # e.g. after a restart: nothing built yet
-    assert [app.settings.data_dir.name for app in fresh.all()[1:]] == ["222"]
+    fresh = Corpora(per_guild.main)  # e.g. after a restart: nothing open yet
+    assert fresh.open_count == 0 and fresh.exists(222) and not fresh.exists(444)
+    assert fresh.for_guild(222).settings.data_dir.name == "222"
     built: list[Essaybot] = []
     threads = [threading.Thread(target=lambda: built.append(fresh.for_guild(333))) for _ in range(4)]
     for t in threads:
@@ -102,3 +103,24 @@ def test_opening_a_guilds_library_adopts_its_curation_from_the_main_database(per
     with session_scope(main.engine) as session:
         assert CuratedQuotes(session, "555").listing() == []
         assert PassageOverrides(session, "555").hidden_ids() == set()
+
+
+def test_open_libraries_are_capped_least_recently_used_first(
+    clone_seeded: Callable[[str], Path], seeded_app: Essaybot
+) -> None:
+    data_dir = clone_seeded("capped")
+    settings = load_settings(None, data_dir=data_dir, corpus_scope="per_guild", max_open_libraries=2)
+    corpora = Corpora(Essaybot(settings, embedder=seeded_app.embedder))
+    a, b = corpora.for_guild(1), corpora.for_guild(2)
+    removed = b.essays()[0].id
+    b.library.remove_essay_by(removed, actor=CLI_ACTOR)
+    assert corpora.for_guild(1) is a  # 1 is now the most recently used, so 2 goes first
+    c = corpora.for_guild(3)
+    assert corpora.open_count == 2
+    assert corpora.cached(2) is None and corpora.cached(1) is a and corpora.cached(3) is c
+    # A closed library reopens from its folder with what it held, without seeding it again.
+    again = corpora.for_guild(2)
+    assert again is not b and removed not in {m.id for m in again.essays()}
+    assert corpora.open_count == 2 and corpora.cached(1) is None  # 1 was the least recently used
+    corpora.close()
+    corpora.main.engine.dispose()

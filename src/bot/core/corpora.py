@@ -4,13 +4,16 @@ With ``corpus_scope = "shared"`` every guild, DM and the CLI use the main instan
 ``"per_guild"`` each guild gets a fully separate instance in ``<data_dir>/guilds/<guild id>/``: its
 own SQLite database (essays, curation, interaction log, settings...) and its own index, seeded with
 the configured seeds on first use. Every instance shares the main one's embedding model and
-calibration, so there is one model in memory however many guilds there are.
+calibration, so there is one model in memory however many guilds there are. At most
+``max_open_libraries`` guild instances stay open: the least recently used one is closed when another
+opens, so memory stays bounded however many servers the bot is in.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 from bot.config import Settings
@@ -26,7 +29,7 @@ class Corpora:
 
     def __init__(self, main: Essaybot) -> None:
         self.main = main
-        self._guilds: dict[str, Essaybot] = {}
+        self._guilds: OrderedDict[str, Essaybot] = OrderedDict()  # least recently used first
         self._lock = threading.Lock()  # guards the two dicts
         self._building: dict[str, threading.Lock] = {}  # one per guild: a slow seeding blocks no other guild
 
@@ -50,7 +53,12 @@ class Corpora:
         """The instance for ``guild_id`` if it needs no building (never blocks on seeding)."""
         if guild_id is None or not self.per_guild:
             return self.main
-        return self._guilds.get(checked_guild_id(guild_id))
+        gid = checked_guild_id(guild_id)
+        with self._lock:
+            found = self._guilds.get(gid)
+            if found is not None:
+                self._guilds.move_to_end(gid)
+            return found
 
     def for_guild(self, guild_id: int | str | None) -> Essaybot:
         """The instance that answers in ``guild_id`` (the main one outside guilds or when shared).
@@ -67,12 +75,32 @@ class Corpora:
             building = self._building.setdefault(gid, threading.Lock())
         # Two first questions in a new guild must not seed it twice.
         with building:
-            found = self._guilds.get(gid)
+            with self._lock:
+                found = self._guilds.get(gid)
             if found is None:
                 found = self._build(gid)
-                with self._lock:
-                    self._guilds[gid] = found
+                self._keep(gid, found)
             return found
+
+    def _keep(self, gid: str, app: Essaybot) -> None:
+        """Cache a newly opened guild instance, closing the least recently used beyond the cap."""
+        with self._lock:
+            self._guilds[gid] = app
+            self._guilds.move_to_end(gid)
+            closed = []
+            while len(self._guilds) > self.main.settings.max_open_libraries:
+                closed.append(self._guilds.popitem(last=False))
+        for old_gid, old in closed:
+            # A question still running on it finishes: disposing only closes pooled connections, and
+            # the instance itself is freed when the last reference goes.
+            log.info("guild %s: closing its library (max_open_libraries reached)", old_gid)
+            old.engine.dispose()
+
+    @property
+    def open_count(self) -> int:
+        """How many guild instances are open (never more than ``max_open_libraries``)."""
+        with self._lock:
+            return len(self._guilds)
 
     def _build(self, gid: str) -> Essaybot:
         main = self.main
@@ -83,16 +111,6 @@ class Corpora:
         # Curation older CLI versions wrote to the main database belongs here (a no-op once moved).
         adopt_misplaced_curation(main.settings, gid)
         return app
-
-    def all(self) -> list[Essaybot]:
-        """The main instance and every guild instance, built or only present on disk (for chores)."""
-        if not self.per_guild:
-            return [self.main]
-        # Every server folder, even one whose database is missing: building it seeds a new one.
-        for gid in DataDir(self.main.settings.data_dir).guild_ids(with_database=False):
-            self.for_guild(gid)
-        with self._lock:
-            return [self.main, *self._guilds.values()]
 
     def close(self) -> None:
         """Release every guild instance's database connections."""
