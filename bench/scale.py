@@ -71,6 +71,7 @@ COLUMNS = (
     "bare_p50/p95_ms",
     "ratio_p50",
     "recall@10",
+    "load_1m",
 )
 
 
@@ -94,11 +95,11 @@ def clauses(sentences: list[str]) -> list[tuple[int, str]]:
 
 
 def write_essays(folder: Path, count: int, seed: int = SEED, paragraphs: tuple[int, int] = PARAGRAPHS) -> int:
-    """Write ``count`` synthetic essays into ``folder``; returns how many sentences they hold."""
+    """Write ``count`` synthetic essays into ``folder``; returns their sentences, in order."""
     folder.mkdir(parents=True, exist_ok=True)
     pool = clauses(seed_sentences())
     seen: set[str] = set()
-    total = 0
+    written: list[str] = []
     for i in range(count):
         rng = random.Random(f"{seed}-{i}")
         blocks = []
@@ -114,7 +115,7 @@ def write_essays(folder: Path, count: int, seed: int = SEED, paragraphs: tuple[i
                     seen.add(text)
                     sentences.append(text)
             blocks.append(" ".join(sentences))
-            total += len(sentences)
+            written += sentences
         essay_id = f"synthetic-{i:05d}"
         front = {
             "id": essay_id,
@@ -126,7 +127,7 @@ def write_essays(folder: Path, count: int, seed: int = SEED, paragraphs: tuple[i
         head = "\n".join(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in front.items())
         body = "\n\n".join([f"Synthetic essay {i}", *blocks])
         (folder / f"{essay_id}.md").write_text(f"---\n{head}\n---\n{body}\n", encoding="utf-8")
-    return total
+    return written
 
 
 # -- the two measured processes ----------------------------------------------------------------------
@@ -144,15 +145,24 @@ def _bare_throughput(embedder: object, texts: list[str]) -> float:
     return len(texts) / (time.perf_counter() - t)
 
 
-def child_ingest(data_dir: Path, paths: list[Path], sample: int, profile: Path | None) -> None:
-    """Ingest ``paths`` into a fresh data directory; print one JSON line of figures."""
+def child_ingest(
+    data_dir: Path, paths: list[Path], sample: int, profile: Path | None, sample_file: Path | None
+) -> None:
+    """Ingest ``paths`` into a fresh data directory; print one JSON line of figures.
+
+    The bare throughput is measured on ``sample`` of the library's passages (from ``sample_file``,
+    one a line), before and after the ingest, and averaged: other load on the machine varies.
+    """
     from bot.config import load_settings
     from bot.core.essaybot import Essaybot
     from bot.search.dense import DenseIndex
     from bot.search.hybrid import Retriever
 
     app = Essaybot(load_settings(None, data_dir=data_dir))
-    texts = [p.text for e in load_corpus(paths) for p in prepare(e).passages if p.kind == "sentence"]
+    if sample_file is not None:
+        texts = sample_file.read_text(encoding="utf-8").splitlines()
+    else:
+        texts = [p.text for e in load_corpus(paths) for p in prepare(e).passages if p.kind == "sentence"]
     bare_texts = random.Random(SEED).sample(texts, min(sample, len(texts)))
     app.embedder.encode(bare_texts[:32])  # warm-up: first calls pay for lazy initialisation
     bare = [_bare_throughput(app.embedder, bare_texts)]
@@ -173,6 +183,7 @@ def child_ingest(data_dir: Path, paths: list[Path], sample: int, profile: Path |
     else:
         report = app.ingest(paths, progress=progress)
     seconds = time.perf_counter() - t
+    rss_ingest = _peak_rss_mb()  # before the index timing below builds the keyword indexes again
     bare.append(_bare_throughput(app.embedder, bare_texts))
     snap = app._db_snapshot()
     loaded = app.store.load(model=app.embedder.model_name, corpus_hash=snap.corpus_hash)
@@ -190,7 +201,7 @@ def child_ingest(data_dir: Path, paths: list[Path], sample: int, profile: Path |
         "bare_sps": sum(bare) / len(bare),
         "index_s": index_s,
         "index_kind": loaded.manifest.index_kind,
-        "rss_ingest_mb": _peak_rss_mb(),
+        "rss_ingest_mb": rss_ingest,
     }
     print(json.dumps(figures), flush=True)
 
@@ -310,11 +321,14 @@ def measure(size: str, args: argparse.Namespace, env: dict[str, str]) -> dict[st
     data_dir = folder / "data"
     shutil.rmtree(data_dir, ignore_errors=True)
     paths = [seeds_dir()]
+    sentences = seed_sentences()
     if size != "seeds":
         essays = folder / "essays"
         shutil.rmtree(essays, ignore_errors=True)
-        write_essays(essays, int(size), args.seed, tuple(args.paragraphs))
+        sentences += write_essays(essays, int(size), args.seed, tuple(args.paragraphs))
         paths.append(essays)
+    sample_file = folder / "sentences.txt"
+    sample_file.write_text("\n".join(sentences) + "\n", encoding="utf-8")
     # The size's own vector cache goes into the fresh data directory for the ingest, and back after.
     kept = work / "cache" / f"size-{size}-seed-{args.seed}.sqlite"
     index_dir = data_dir / "index"
@@ -323,6 +337,7 @@ def measure(size: str, args: argparse.Namespace, env: dict[str, str]) -> dict[st
         kept.rename(index_dir / CACHE_FILE)
     print(f"size {size}: ingesting", file=sys.stderr, flush=True)
     cmd = ["--child-ingest", str(data_dir), *map(str, paths), "--sample", str(args.sample)]
+    cmd += ["--sample-file", str(sample_file)]
     if args.profile:
         cmd += ["--profile-to", str(folder / "ingest.prof")]
     try:
@@ -333,6 +348,8 @@ def measure(size: str, args: argparse.Namespace, env: dict[str, str]) -> dict[st
             (index_dir / CACHE_FILE).rename(kept)
     print(f"size {size}: serving", file=sys.stderr, flush=True)
     row.update(_first_answer(data_dir, args, env))
+    # Other processes' load: the figures above are only comparable at similar load.
+    row["load_1m"] = os.getloadavg()[0]
     return row
 
 
@@ -358,7 +375,8 @@ def cells(row: dict[str, object]) -> list[str]:
         f"{r['who_p50']:.1f}/{r['who_p95']:.1f}",
         f"{r['bare_p50']:.1f}/{r['bare_p95']:.1f}",
         f"{r['who_p50'] / r['bare_p50']:.1f}x",
-        "exact" if recall is None else f"{recall:.3f} ({row['index_kind']})",
+        "exact" if recall is None else f"{recall:.3f}({row['index_kind']})",
+        f"{row.get('load_1m', float('nan')):.1f}",
     ]
 
 
@@ -414,11 +432,14 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile each ingest (size-*/ingest.prof)")
     parser.add_argument("--child-ingest", nargs="+", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--profile-to", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--sample-file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-baseline", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_ingest:
-        child_ingest(args.child_ingest[0], args.child_ingest[1:], args.sample, args.profile_to)
+        child_ingest(
+            args.child_ingest[0], args.child_ingest[1:], args.sample, args.profile_to, args.sample_file
+        )
         return
     if args.child_serve:
         child_serve(args.child_serve, args.rounds, args.warm_questions)
