@@ -35,6 +35,7 @@ from bot.curation.essays import ACTIONS as ESSAY_ACTIONS
 from bot.curation.essays import CORPUS_WRITE, EssayCuration
 from bot.paths import seeds_dir
 from bot.search.dense import choose_kind
+from bot.search.embed_cache import cache_path, encode_cached
 from bot.search.embedder import Embedder, Vectors
 from bot.search.index_store import IndexStore, Manifest, StaleIndexError
 from bot.search.snapshot import CorpusSnapshot, snapshot_of
@@ -251,15 +252,16 @@ class Library:
         for i, p in enumerate(snap.passages):
             if p.id in old:
                 vectors[i] = old[p.id]
-        # Batches of similar length waste little on padding: about 2x faster than document order.
-        todo.sort(key=lambda i: len(snap.passages[i].text))
-        batch = max(1, self.embedder.batch_size)
-        for lo in range(0, len(todo), batch):
-            rows = todo[lo : lo + batch]
-            vectors[rows] = self.embedder.encode([snap.passages[i].text for i in rows])
-            if progress:
-                progress("embedding", min(lo + batch, len(todo)), len(todo))
-        return vectors, len(todo)
+        # The cache keeps each embedded batch, so an interrupted ingest resumes where it stopped.
+        fresh, embedded = encode_cached(
+            self.embedder,
+            [snap.passages[i].text for i in todo],
+            cache_path(self.index_store.root),
+            progress=progress,
+            read=reuse,
+        )
+        vectors[todo] = fresh
+        return vectors, embedded
 
     def _corpus_change(self, change: Callable[[Session], T]) -> tuple[T, Manifest, int]:
         """Make an audited corpus change and publish the matching index generation.
