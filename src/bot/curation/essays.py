@@ -81,22 +81,27 @@ class EssayCuration:
 
     def remove(self, essay_id: str, *, actor: str, now: datetime | None = None) -> EssayMeta:
         """Tombstone an essay: kept, never answered, brought back by ``restore``."""
-        essay, status = self._find(essay_id)
-        if status == "removed":
-            raise CurationError(f"Essay {essay_id!r} is already removed.")
-        self.repo.remove_essay(essay_id)
-        after = essay_state(essay.meta, "removed")
-        self._record("essay.remove", essay_id, essay_state(essay.meta, status), after, actor, now)
-        return essay.meta
+        return self._move(essay_id, "removed", f"Essay {essay_id!r} is already removed.", actor, now)
 
     def restore(self, essay_id: str, *, actor: str, now: datetime | None = None) -> EssayMeta:
         """Bring a removed essay back into answers."""
-        essay, status = self._find(essay_id)
-        if status == "active":
-            raise CurationError(f"Essay {essay_id!r} is not removed: it is in the library.")
-        self.repo.restore_essay(essay_id)
-        after = essay_state(essay.meta, "active")
-        self._record("essay.restore", essay_id, essay_state(essay.meta, status), after, actor, now)
+        refusal = f"Essay {essay_id!r} is not removed: it is in the library."
+        return self._move(essay_id, "active", refusal, actor, now)
+
+    def _move(
+        self, essay_id: str, status: EssayStatus, refusal: str, actor: str, now: datetime | None
+    ) -> EssayMeta:
+        essay, before = self._find(essay_id)
+        if before == status:
+            raise CurationError(refusal)
+        if status == "removed":
+            self.repo.remove_essay(essay_id)
+        else:
+            self.repo.restore_essay(essay_id)
+        action = "essay.remove" if status == "removed" else "essay.restore"
+        self._record(
+            action, essay_id, essay_state(essay.meta, before), essay_state(essay.meta, status), actor, now
+        )
         return essay.meta
 
     def edit(
