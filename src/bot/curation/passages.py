@@ -32,7 +32,7 @@ def _state(row: PassageOverrideRow | None) -> dict[str, Any]:
     return {"hidden": row.hidden, "speaker": row.speaker, "role": row.role}
 
 
-class PassageOverrides(GuildRepository):
+class PassageOverrides(GuildRepository[str]):
     """Hide, unhide and attribute passages for one guild; each change is audited."""
 
     def get(self, passage_id: str) -> PassageOverrideRow | None:

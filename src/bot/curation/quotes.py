@@ -64,7 +64,7 @@ class QuoteLine:
     saved_at: datetime
 
 
-class CuratedQuotes(GuildRepository):
+class CuratedQuotes(GuildRepository[str]):
     """One guild's curated quotes."""
 
     def save(

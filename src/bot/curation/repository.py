@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
 from bot.curation.audit import record
 from bot.store.models import AuditRow
 
+G = TypeVar("G", bound=str | None)
 
-class GuildRepository:
-    """Reads and changes one guild's curation in ``session``."""
 
-    def __init__(self, session: Session, guild_id: str) -> None:
+class GuildRepository(Generic[G]):
+    """Reads and changes one guild's curation in ``session`` (``guild_id`` None: the shared corpus)."""
+
+    def __init__(self, session: Session, guild_id: G) -> None:
         self.session, self.guild_id = session, guild_id
 
     def _audit(

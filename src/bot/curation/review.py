@@ -73,7 +73,7 @@ class _Report:
     question: str | None
 
 
-class ReviewQueue(GuildRepository):
+class ReviewQueue(GuildRepository[str]):
     """One guild's review queue."""
 
     def dismissed_at(self) -> dict[str, datetime]:
@@ -160,6 +160,10 @@ class ReviewQueue(GuildRepository):
             )
         items.sort(key=lambda i: (-i.reports, -i.last_report_at.timestamp(), i.passage_id))
         return items
+
+    def contents(self) -> tuple[list[ReviewItem], list[VerdictReport]]:
+        """The reported passages (``items``) and the verdict reports (``verdict_reports``) together."""
+        return self.items(), self.verdict_reports()
 
     def verdict_reports(self) -> list[VerdictReport]:
         """Questions whose verdict members reported, most reported first; ruled-on reports left out."""

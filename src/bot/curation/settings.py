@@ -104,7 +104,7 @@ def effective(defaults: DiscordSection, values: GuildValues) -> Effective:
     )
 
 
-class GuildSettings(GuildRepository):
+class GuildSettings(GuildRepository[str]):
     """Read and change one guild's settings."""
 
     def values(self) -> GuildValues:

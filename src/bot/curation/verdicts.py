@@ -53,7 +53,7 @@ def _state(row: VerdictOverrideRow | None, claim: str, passage_id: str) -> dict[
     return {"claim": claim, "passage_id": passage_id, "verdict": row.verdict if row else None}
 
 
-class VerdictOverrides(GuildRepository):
+class VerdictOverrides(GuildRepository[str]):
     """Rule on claim–passage pairs for one guild; each change is audited."""
 
     def get(self, claim: str, passage_id: str) -> VerdictOverrideRow | None:

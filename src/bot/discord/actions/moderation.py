@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import discord
 from sqlalchemy.orm import Session
 
-from bot.curation.passages import PassageInfo, PassageOverrides, passage_infos, resolve_passage
-from bot.curation.quotes import CuratedQuotes, span_of_words
-from bot.curation.verdicts import RULING_WORDS, VerdictOverrides
+from bot.curation import moderation as curation
+from bot.curation.passages import PassageInfo
+from bot.curation.verdicts import RULING_WORDS
 from bot.discord.actions import modlog
 from bot.discord.checks import require_moderator
 from bot.discord.render import limits
@@ -64,13 +64,7 @@ async def set_hidden(interaction: discord.Interaction, ref: str, hidden: bool) -
     context = await require_moderator(interaction, "/passages hide" if hidden else "/passages unhide")
     gid, actor = context.gid, context.actor
 
-    def work(session: Session) -> tuple[bool, PassageInfo]:
-        info = resolve_passage(session, gid, ref)
-        repo = PassageOverrides(session, gid)
-        changed = repo.hide(info.id, actor=actor) if hidden else repo.unhide(info.id, actor=actor)
-        return changed, info
-
-    changed, info = await context.db(work)
+    changed, info = await context.db(lambda s: curation.set_hidden(s, gid, ref, hidden, actor=actor))
     if not changed:
         state = "hidden" if hidden else "shown"
         return Outcome(f"Nothing changed: {describe(info)} was already {state}.", info.id, False)
@@ -85,15 +79,7 @@ async def attribute(interaction: discord.Interaction, ref: str, speaker: str | N
     context = await require_moderator(interaction, "/passages attribute")
     gid, actor = context.gid, context.actor
 
-    def work(session: Session) -> tuple[bool, PassageInfo]:
-        info = resolve_passage(session, gid, ref)
-        who = None if role in ("own", "reset") else speaker
-        changed = PassageOverrides(session, gid).attribute(
-            info.id, who, None if role == "reset" else role, actor=actor
-        )
-        return changed, passage_infos(session, gid, [info.id])[0]
-
-    changed, info = await context.db(work)
+    changed, info = await context.db(lambda s: curation.attribute(s, gid, ref, speaker, role, actor=actor))
     if not changed:
         return Outcome(f"Nothing changed: {describe(info)} already has that attribution.", info.id, False)
     await modlog.post(context, f"🗣️ <@{actor}> set the speaker of {describe(info)} to {speaker_text(info)}")
@@ -113,14 +99,13 @@ async def save_quote(
     context = await require_moderator(interaction, "/quotes save")
     gid, actor = context.gid, context.actor
 
-    def work(session: Session) -> tuple[int, str, PassageInfo]:
-        info = resolve_passage(session, gid, ref)
-        span = span_of_words(info.text, info.start, start_words, end_words)
-        tag_list = [t for t in (tags or "").replace(";", ",").split(",") if t.strip()]
-        row = CuratedQuotes(session, gid).save(info.id, actor=actor, span=span, note=note, tags=tag_list)
-        return row.id, row.text, info
+    def save(session: Session) -> tuple[int, str, PassageInfo]:
+        row, info = curation.save_quote(
+            session, gid, ref, actor=actor, start_words=start_words, end_words=end_words, note=note, tags=tags
+        )
+        return row.id, row.text, info  # read inside the transaction: the row does not outlive it
 
-    quote_id, text, info = await context.db(work)
+    quote_id, text, info = await context.db(save)
     words = limits.truncate(escape(one_line(text)), 300)
     source = f"{escape(one_line(info.author_line))}, {italic(one_line(info.title))}"
     await modlog.post(context, f"⭐ <@{actor}> saved curated quote #{quote_id}: “{words}” — {source}")
@@ -145,13 +130,10 @@ async def rule_verdict(interaction: discord.Interaction, passage_id: str, claim:
     """Rule on a claim–passage pair in this server (``choice`` "reset" removes the ruling)."""
     context = await require_moderator(interaction, "A verdict override")
     gid, actor = context.gid, context.actor
-    verdict = None if choice == "reset" else choice
-
-    def work(session: Session) -> tuple[bool, PassageInfo]:
-        info = resolve_passage(session, gid, passage_id)
-        return VerdictOverrides(session, gid).rule(claim, info.id, verdict, actor=actor), info
-
-    changed, info = await context.db(work)
+    verdict = None if choice == curation.RESET else choice
+    changed, info = await context.db(
+        lambda s: curation.rule_verdict(s, gid, passage_id, claim, verdict, actor=actor)
+    )
     question = f"“{limits.truncate(escape(one_line(claim)), 200)}”"
     if not changed:
         return Outcome(f"Nothing changed: for {question}, {ruling_text(verdict)} already.", info.id, False)

@@ -41,12 +41,7 @@ ROLE_LABELS = {
 async def load_queue(scope: GuildScope) -> tuple[list[ReviewItem], list[VerdictReport]]:
     """The server's reported passages and its reports about verdicts, read on a worker thread."""
     gid = scope.gid
-
-    def load(session: Session) -> tuple[list[ReviewItem], list[VerdictReport]]:
-        queue = ReviewQueue(session, gid)
-        return queue.items(), queue.verdict_reports()
-
-    return await scope.db(load)
+    return await scope.db(lambda s: ReviewQueue(s, gid).contents())
 
 
 class ReviewView(TimedView):
