@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.curation.audit import CurationError, undoable
 from bot.curation.passages import author_line
-from bot.curation.quote_files import check_item, parse_time, relocate
+from bot.curation.quote_files import EXPORT_FIELDS, check_item, parse_time, relocate
 from bot.curation.repository import GuildRepository
 from bot.store.models import AuditRow, CuratedQuoteRow, EssayRow, PassageRow, utcnow
 from bot.textnorm import normalize, normalize_with_map
@@ -36,18 +36,8 @@ def clean_tags(tags: Iterable[str]) -> list[str]:
 
 def quote_json(row: CuratedQuoteRow) -> dict[str, Any]:
     """The export form of a curated quote (also what the audit log keeps)."""
-    return {
-        "id": row.id,
-        "essay_id": row.essay_id,
-        "passage_id": row.passage_id,
-        "start": row.start,
-        "end": row.end,
-        "text": row.text,
-        "note": row.note,
-        "tags": list(row.tags),
-        "saved_by": row.saved_by,
-        "saved_at": row.saved_at.isoformat(),
-    }
+    values = {name: getattr(row, name) for name in EXPORT_FIELDS}
+    return {**values, "tags": list(row.tags), "saved_at": row.saved_at.isoformat()}
 
 
 @dataclass(frozen=True)

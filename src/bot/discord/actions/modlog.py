@@ -22,7 +22,10 @@ async def post(scope: GuildScope, text: str) -> bool:
     at least one post went out.
     """
     host = scope.host
-    targets = [GuildScope(host, g.id) for g in host.guilds] if scope.guild_id is None else [scope]
+    # Fresh scopes, not an interaction's context: its settings may predate the change being reported
+    # (an undone settings change can move the mod-log channel itself).
+    guild_ids = [g.id for g in host.guilds] if scope.guild_id is None else [scope.guild_id]
+    targets = [GuildScope(host, gid) for gid in guild_ids]
     sent = False
     for target in targets:
         settings = await target.settings()
