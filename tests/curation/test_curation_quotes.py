@@ -12,13 +12,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bot.curation.audit import CLI_ACTOR, CurationError, recent, undo
-from bot.curation.quotes import (
-    CuratedQuotes,
-    export_csv,
-    export_document,
-    parse_import,
-    span_of_words,
-)
+from bot.curation.quote_files import export_csv, export_document, parse_import
+from bot.curation.quotes import CuratedQuotes, span_of_words
 from bot.store.db import make_engine, session_scope
 from bot.store.models import AuditRow, CuratedQuoteRow, PassageRow
 

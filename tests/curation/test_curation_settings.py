@@ -10,8 +10,15 @@ from sqlalchemy import Engine
 
 from bot.config import DiscordSection
 from bot.curation.audit import CurationError, recent, undo, undoable_actions
-from bot.curation.settings import DEFAULT_REVIEW_THRESHOLD, GuildSettings, GuildValues, effective
-from bot.discord.cogs.settings import Request, changes_for, describe
+from bot.curation.settings import (
+    DEFAULT_REVIEW_THRESHOLD,
+    GuildSettings,
+    GuildValues,
+    Request,
+    changes_for,
+    effective,
+)
+from bot.discord.render.settings_page import describe
 from bot.store.db import make_engine, session_scope, upgrade
 
 GUILD, OTHER_GUILD = "111", "222"

@@ -106,6 +106,8 @@ async def test_audit_lists_entries_and_undo_reverts_a_settings_change_and_a_hide
     # The hide's undo went to the mod-log (the settings undo removed the mod-log channel itself).
     notices = [m.content for m in bot_env.server.messages.values() if m.channel_id == OTHER_CHANNEL]
     assert any(f"#{hide_id}" in n and "undid" in n for n in notices)
+    # The settings undo is posted where the settings point after it: nowhere (read fresh, not cached).
+    assert not any(f"#{settings_id}" in n and "undid" in n for n in notices)
     shown = bot_env.text(await audit(bot_env, MOD, "show"))
     assert "undone by" in shown and "audit.undo" in shown
 

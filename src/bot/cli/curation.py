@@ -177,7 +177,8 @@ def quotes_remove(ctx: click.Context, quote_id: int, guild: str, yes: bool) -> N
 @handle_errors
 def quotes_export(ctx: click.Context, guild: str, fmt: str, output: Path | None) -> None:
     """The server's curated quotes as JSON (what ``quotes import`` reads) or CSV."""
-    from bot.curation.quotes import CuratedQuotes, export_csv, export_document
+    from bot.curation.quote_files import export_csv, export_document
+    from bot.curation.quotes import CuratedQuotes
 
     gid = _guild(guild)
     with _session(ctx, gid) as session:
@@ -201,7 +202,8 @@ def quotes_export(ctx: click.Context, guild: str, fmt: str, output: Path | None)
 def quotes_import(ctx: click.Context, file: Path, guild: str) -> None:
     """Import curated quotes from FILE, a ``quotes export`` JSON file ("-" for stdin); all or nothing."""
     from bot.curation.audit import CLI_ACTOR
-    from bot.curation.quotes import CuratedQuotes, parse_import
+    from bot.curation.quote_files import parse_import
+    from bot.curation.quotes import CuratedQuotes
 
     gid = _guild(guild)
     try:

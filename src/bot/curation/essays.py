@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from bot.corpus.models import Essay, EssayMeta
 from bot.corpus.prepare import PreparedEssay, prepare
 from bot.corpus.upload import EDITABLE, check_new, with_metadata
-from bot.curation.audit import CurationError, record, undoable
+from bot.curation.audit import CurationError, undoable
+from bot.curation.repository import GuildRepository
 from bot.store.models import AuditRow
 from bot.store.repo import CorpusRepository, EssayStatus
 
@@ -38,11 +39,11 @@ def essay_state(meta: EssayMeta, status: EssayStatus) -> dict[str, Any]:
     }
 
 
-class EssayCuration:
+class EssayCuration(GuildRepository[None]):
     """Changes to the shared corpus, each written to the audit log in the same transaction."""
 
     def __init__(self, session: Session) -> None:
-        self.session = session
+        super().__init__(session, None)
         self.repo = CorpusRepository(session)
 
     def _find(self, essay_id: str) -> tuple[Essay, EssayStatus]:
@@ -51,43 +52,36 @@ class EssayCuration:
             raise CurationError(f"There is no essay {essay_id!r}. Pick one from the autocomplete list.")
         return found
 
-    def _record(self, action: str, essay_id: str, before: Any, after: Any, actor: str, now: Any) -> AuditRow:
-        return record(
-            self.session,
-            guild_id=None,
-            actor=actor,
-            action=action,
-            target=essay_id,
-            before=before,
-            after=after,
-            now=now,
-        )
-
     def add(self, prepared: PreparedEssay, *, actor: str, now: datetime | None = None) -> AuditRow:
         """Store a new essay; refused when its text is already stored or its id is taken."""
         essay = prepared.essay
         check_new(essay, self.repo)
         self.repo.save_essay(essay, prepared.passages, prepared.spans)
-        return self._record("essay.add", essay.id, None, essay_state(essay.meta, "active"), actor, now)
+        after = essay_state(essay.meta, "active")
+        return self._audit("essay.add", essay.id, actor=actor, before=None, after=after, now=now)
 
     def remove(self, essay_id: str, *, actor: str, now: datetime | None = None) -> EssayMeta:
         """Tombstone an essay: kept, never answered, brought back by ``restore``."""
-        essay, status = self._find(essay_id)
-        if status == "removed":
-            raise CurationError(f"Essay {essay_id!r} is already removed.")
-        self.repo.remove_essay(essay_id)
-        after = essay_state(essay.meta, "removed")
-        self._record("essay.remove", essay_id, essay_state(essay.meta, status), after, actor, now)
-        return essay.meta
+        return self._move(essay_id, "removed", f"Essay {essay_id!r} is already removed.", actor, now)
 
     def restore(self, essay_id: str, *, actor: str, now: datetime | None = None) -> EssayMeta:
         """Bring a removed essay back into answers."""
-        essay, status = self._find(essay_id)
-        if status == "active":
-            raise CurationError(f"Essay {essay_id!r} is not removed: it is in the library.")
-        self.repo.restore_essay(essay_id)
-        after = essay_state(essay.meta, "active")
-        self._record("essay.restore", essay_id, essay_state(essay.meta, status), after, actor, now)
+        refusal = f"Essay {essay_id!r} is not removed: it is in the library."
+        return self._move(essay_id, "active", refusal, actor, now)
+
+    def _move(
+        self, essay_id: str, status: EssayStatus, refusal: str, actor: str, now: datetime | None
+    ) -> EssayMeta:
+        essay, before = self._find(essay_id)
+        if before == status:
+            raise CurationError(refusal)
+        if status == "removed":
+            self.repo.remove_essay(essay_id)
+        else:
+            self.repo.restore_essay(essay_id)
+        action = "essay.remove" if status == "removed" else "essay.restore"
+        old, new = essay_state(essay.meta, before), essay_state(essay.meta, status)
+        self._audit(action, essay_id, actor=actor, before=old, after=new, now=now)
         return essay.meta
 
     def edit(
@@ -102,7 +96,7 @@ class EssayCuration:
             raise CurationError("Nothing to change: the essay already has that metadata.")
         _rewrite(self.repo, edited)
         before, after = essay_state(essay.meta, status), essay_state(edited.meta, status)
-        self._record("essay.edit", essay_id, before, after, actor, now)
+        self._audit("essay.edit", essay_id, actor=actor, before=before, after=after, now=now)
         return essay.meta, edited.meta
 
 

@@ -12,7 +12,8 @@ from rapidfuzz import fuzz
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from bot.curation.audit import CurationError, record, undoable
+from bot.curation.audit import CurationError, undoable
+from bot.curation.repository import GuildRepository
 from bot.store.models import (
     ESSAY_ACTIVE,
     SPEAKER_ROLES,
@@ -31,11 +32,8 @@ def _state(row: PassageOverrideRow | None) -> dict[str, Any]:
     return {"hidden": row.hidden, "speaker": row.speaker, "role": row.role}
 
 
-class PassageOverrides:
+class PassageOverrides(GuildRepository[str]):
     """Hide, unhide and attribute passages for one guild; each change is audited."""
-
-    def __init__(self, session: Session, guild_id: str) -> None:
-        self.session, self.guild_id = session, guild_id
 
     def get(self, passage_id: str) -> PassageOverrideRow | None:
         """This guild's override of a passage, if any."""
@@ -70,16 +68,7 @@ class PassageOverrides:
         if after == before:
             return False
         self._apply(passage_id, after, actor, now)
-        record(
-            self.session,
-            guild_id=self.guild_id,
-            actor=actor,
-            action=action,
-            target=passage_id,
-            before=before,
-            after=after,
-            now=now,
-        )
+        self._audit(action, passage_id, actor=actor, before=before, after=after, now=now)
         return True
 
     def hide(self, passage_id: str, *, actor: str, now: datetime | None = None) -> bool:
@@ -138,14 +127,20 @@ _ID = re.compile(r"[0-9a-f]{8,16}")
 
 
 @dataclass(frozen=True)
-class PassageInfo:
-    """A passage as moderators pick it: its words, its essay, and this guild's decision about it."""
+class PassageText:
+    """A passage's words and the essay they are in, as moderators read them."""
 
-    id: str
     essay_id: str
     title: str
     authors: tuple[str, ...]
     text: str
+
+
+@dataclass(frozen=True)
+class PassageInfo(PassageText):
+    """A passage as moderators pick it: its words, its essay, and this guild's decision about it."""
+
+    id: str
     start: int
     end: int
     hidden: bool = False

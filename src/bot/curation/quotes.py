@@ -1,37 +1,27 @@
-"""Curated quotes per guild: save a passage or a span of it, list, remove (soft), export and import."""
+"""Curated quotes per guild: save a passage or a span of it, list, remove (soft), export and import
+(the files themselves: ``quote_files``)."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.curation.audit import CurationError, record, undoable
+from bot.curation.audit import CurationError, undoable
+from bot.curation.passages import author_line
+from bot.curation.quote_files import EXPORT_FIELDS, check_item, parse_time, relocate
+from bot.curation.repository import GuildRepository
 from bot.store.models import AuditRow, CuratedQuoteRow, EssayRow, PassageRow, utcnow
 from bot.textnorm import normalize, normalize_with_map
 
 MAX_TAGS = 10
 MAX_TAG_CHARS = 32
 MAX_NOTE_CHARS = 1000
-EXPORT_FIELDS = (
-    "id",
-    "essay_id",
-    "passage_id",
-    "start",
-    "end",
-    "text",
-    "note",
-    "tags",
-    "saved_by",
-    "saved_at",
-)
 
 
 def clean_tags(tags: Iterable[str]) -> list[str]:
@@ -46,25 +36,26 @@ def clean_tags(tags: Iterable[str]) -> list[str]:
 
 def quote_json(row: CuratedQuoteRow) -> dict[str, Any]:
     """The export form of a curated quote (also what the audit log keeps)."""
-    return {
-        "id": row.id,
-        "essay_id": row.essay_id,
-        "passage_id": row.passage_id,
-        "start": row.start,
-        "end": row.end,
-        "text": row.text,
-        "note": row.note,
-        "tags": list(row.tags),
-        "saved_by": row.saved_by,
-        "saved_at": row.saved_at.isoformat(),
-    }
+    values = {name: getattr(row, name) for name in EXPORT_FIELDS}
+    return {**values, "tags": list(row.tags), "saved_at": row.saved_at.isoformat()}
 
 
-class CuratedQuotes:
+@dataclass(frozen=True)
+class QuoteLine:
+    """A curated quote as lists show it, with its essay's title and authors."""
+
+    id: int
+    text: str
+    author_line: str
+    title: str
+    note: str | None
+    tags: tuple[str, ...]
+    saved_by: str
+    saved_at: datetime
+
+
+class CuratedQuotes(GuildRepository[str]):
     """One guild's curated quotes."""
-
-    def __init__(self, session: Session, guild_id: str) -> None:
-        self.session, self.guild_id = session, guild_id
 
     def save(
         self,
@@ -104,15 +95,8 @@ class CuratedQuotes:
         )
         self.session.add(row)
         self.session.flush()
-        record(
-            self.session,
-            guild_id=self.guild_id,
-            actor=actor,
-            action="quote.save",
-            target=f"quote #{row.id}",
-            before=None,
-            after=quote_json(row),
-            now=now,
+        self._audit(
+            "quote.save", f"quote #{row.id}", actor=actor, before=None, after=quote_json(row), now=now
         )
         return row
 
@@ -139,15 +123,8 @@ class CuratedQuotes:
         """Soft-delete a curated quote (``/audit undo`` brings it back)."""
         row = self.get(quote_id)
         row.removed_at = now or utcnow()
-        record(
-            self.session,
-            guild_id=self.guild_id,
-            actor=actor,
-            action="quote.remove",
-            target=f"quote #{row.id}",
-            before=quote_json(row),
-            after=None,
-            now=now,
+        self._audit(
+            "quote.remove", f"quote #{row.id}", actor=actor, before=quote_json(row), after=None, now=now
         )
         return row
 
@@ -167,6 +144,52 @@ class CuratedQuotes:
             if (author_essays is None or r.essay_id in author_essays) and (wanted is None or wanted in r.tags)
         ]
 
+    def tags(self) -> list[str]:
+        """Every tag of the live curated quotes, sorted."""
+        return sorted({t for q in self.listing() for t in q.tags})
+
+    def saved_from(self, passage_ids: Sequence[str]) -> dict[str, list[int]]:
+        """The live curated quotes saved from each of ``passage_ids``: passage id -> quote numbers."""
+        rows = self.session.execute(
+            select(CuratedQuoteRow.passage_id, CuratedQuoteRow.id).where(
+                CuratedQuoteRow.guild_id == self.guild_id,
+                CuratedQuoteRow.passage_id.in_(list(passage_ids)),
+                CuratedQuoteRow.removed_at.is_(None),
+            )
+        )
+        saved: dict[str, list[int]] = {}
+        for passage_id, quote_id in rows:
+            saved.setdefault(passage_id, []).append(quote_id)
+        return saved
+
+    def lines(self, *, author_essays: set[str] | None = None, tag: str | None = None) -> list[QuoteLine]:
+        """``listing`` as lists show it: with each essay's title and authors, detached from the session."""
+        return self._lines(self.listing(author_essays=author_essays, tag=tag))
+
+    def line(self, quote_id: int) -> QuoteLine:
+        """One live curated quote as lists show it."""
+        return self._lines([self.get(quote_id)])[0]
+
+    def _lines(self, rows: Sequence[CuratedQuoteRow]) -> list[QuoteLine]:
+        ids = {r.essay_id for r in rows}
+        essays = {e.id: e for e in self.session.scalars(select(EssayRow).where(EssayRow.id.in_(ids)))}
+        out = []
+        for r in rows:
+            essay = essays.get(r.essay_id)
+            out.append(
+                QuoteLine(
+                    id=r.id,
+                    text=r.text,
+                    author_line=author_line(essay.authors if essay else []),
+                    title=essay.title if essay else r.essay_id,
+                    note=r.note,
+                    tags=tuple(r.tags),
+                    saved_by=r.saved_by,
+                    saved_at=r.saved_at,
+                )
+            )
+        return out
+
     def export(self) -> list[dict[str, Any]]:
         """Every live curated quote in the export form, oldest first."""
         return [quote_json(r) for r in reversed(self.listing())]
@@ -175,7 +198,7 @@ class CuratedQuotes:
         self, items: Sequence[dict[str, Any]], *, actor: str, now: datetime | None = None
     ) -> tuple[int, int]:
         """Save exported quotes; (saved, skipped as already present). Bad items raise before any write."""
-        checked = [_check_item(i, n) for n, i in enumerate(items, start=1)]
+        checked = [check_item(i, n) for n, i in enumerate(items, start=1)]
         saved = skipped = 0
         for item in checked:
             passage = self.session.get(PassageRow, item["passage_id"])
@@ -197,37 +220,10 @@ class CuratedQuotes:
                 tags=item.get("tags") or (),
                 now=now,
                 saved_by=item.get("saved_by"),
-                saved_at=_parse_time(item.get("saved_at")),
+                saved_at=parse_time(item.get("saved_at")),
             )
             saved += 1
         return saved, skipped
-
-
-def _check_item(item: Any, n: int) -> dict[str, Any]:
-    if not isinstance(item, dict):
-        raise CurationError(f"Item {n} is not an object.")
-    for key, kind in (("passage_id", str), ("start", int), ("end", int)):
-        if not isinstance(item.get(key), kind) or isinstance(item.get(key), bool):
-            raise CurationError(f"Item {n}: {key!r} is missing or not a {kind.__name__}.")
-    if item.get("tags") is not None and not (
-        isinstance(item["tags"], list) and all(isinstance(t, str) for t in item["tags"])
-    ):
-        raise CurationError(f"Item {n}: 'tags' must be a list of strings.")
-    if item.get("note") is not None and not isinstance(item["note"], str):
-        raise CurationError(f"Item {n}: 'note' must be text.")
-    if item.get("text") is not None and not isinstance(item["text"], str):
-        raise CurationError(f"Item {n}: 'text' must be text.")
-    return item
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
 
 
 @undoable("quote.save")
@@ -245,10 +241,7 @@ def _restore(session: Session, row: AuditRow, actor: str) -> None:
     quote.removed_at = None
 
 
-# -- choosing words, and the export and import files ---------------------------------------------
-
-EXPORT_KIND = "curated_quotes"
-EXPORT_SCHEMA_VERSION = "1.0"
+# -- choosing words -------------------------------------------------------------------------------
 
 
 def span_of_words(text: str, offset: int, start_words: str | None, end_words: str | None) -> tuple[int, int]:
@@ -278,59 +271,3 @@ def span_of_words(text: str, offset: int, start_words: str | None, end_words: st
     while end < len(text) and unicodedata.combining(text[end]):
         end += 1  # keep accents that follow the last letter
     return offset + start, offset + end
-
-
-def export_document(guild_id: str, items: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """The JSON export file: what ``parse_import`` reads back."""
-    return {
-        "schema_version": EXPORT_SCHEMA_VERSION,
-        "kind": EXPORT_KIND,
-        "guild_id": guild_id,
-        "quotes": list(items),
-    }
-
-
-def export_csv(items: Sequence[dict[str, Any]]) -> str:
-    """The export as CSV (tags joined with "; "), for spreadsheets; import reads the JSON."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for item in items:
-        writer.writerow({**item, "tags": "; ".join(item.get("tags") or [])})
-    return buffer.getvalue()
-
-
-def parse_import(data: bytes) -> list[dict[str, Any]]:
-    """The quotes of an export file (the export object, or a bare list of quotes)."""
-    try:
-        parsed = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise CurationError(
-            "The file is not UTF-8 text: attach the .json file that /quotes export made."
-        ) from None
-    except ValueError as exc:
-        raise CurationError(f"The file is not valid JSON ({exc}).") from None
-    if isinstance(parsed, dict):
-        if parsed.get("kind") not in (None, EXPORT_KIND):
-            raise CurationError(f"This is a {parsed.get('kind')!r} file, not a curated quotes export.")
-        parsed = parsed.get("quotes")
-    if not isinstance(parsed, list):
-        raise CurationError(
-            "The file holds no list of quotes: attach the .json file that /quotes export made."
-        )
-    return parsed
-
-
-def relocate(body: str, passage: PassageRow, item: dict[str, Any]) -> tuple[int, int]:
-    """The span of an imported quote in today's body: its offsets, or its text found in its passage.
-
-    Offsets shift when an essay is re-imported with edits before the quote; the passage id (a hash of
-    the essay and the passage's words) and the quoted text do not.
-    """
-    start, end, text = item["start"], item["end"], item.get("text")
-    if not isinstance(text, str) or body[start:end] == text:
-        return start, end
-    at = body.find(text, passage.start, passage.end)
-    if at < 0:
-        raise CurationError(f"Item for passage {passage.id!r}: its text is no longer in that passage.")
-    return at, at + len(text)

@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.curation.audit import CurationError, record, undoable
-from bot.curation.passages import PassageOverrides
+from bot.curation.audit import CurationError, undoable
+from bot.curation.passages import PassageOverrides, PassageText
+from bot.curation.repository import GuildRepository
 from bot.curation.verdicts import SET as VERDICT_SET
 from bot.curation.verdicts import claim_key
 from bot.errors import EssaybotError
@@ -31,14 +32,10 @@ MAX_QUESTIONS = 3
 
 
 @dataclass(frozen=True)
-class ReviewItem:
+class ReviewItem(PassageText):
     """One reported passage with its open reports."""
 
     passage_id: str
-    essay_id: str
-    title: str
-    authors: tuple[str, ...]
-    text: str
     reports: int
     reasons: tuple[tuple[str, int], ...]  # (reason, count), most frequent first; NO_REASON when none given
     last_report_at: datetime
@@ -76,11 +73,8 @@ class _Report:
     question: str | None
 
 
-class ReviewQueue:
+class ReviewQueue(GuildRepository[str]):
     """One guild's review queue."""
-
-    def __init__(self, session: Session, guild_id: str) -> None:
-        self.session, self.guild_id = session, guild_id
 
     def dismissed_at(self) -> dict[str, datetime]:
         """The time of each passage's latest dismissal that was not undone."""
@@ -167,6 +161,10 @@ class ReviewQueue:
         items.sort(key=lambda i: (-i.reports, -i.last_report_at.timestamp(), i.passage_id))
         return items
 
+    def contents(self) -> tuple[list[ReviewItem], list[VerdictReport]]:
+        """The reported passages (``items``) and the verdict reports (``verdict_reports``) together."""
+        return self.items(), self.verdict_reports()
+
     def verdict_reports(self) -> list[VerdictReport]:
         """Questions whose verdict members reported, most reported first; ruled-on reports left out."""
         ruled: dict[str, datetime] = {}
@@ -231,15 +229,9 @@ class ReviewQueue:
         if not reports:
             raise CurationError("That passage has no open 👎 reports to dismiss.")
         counts = Counter(r.reason for r in reports)
-        return record(
-            self.session,
-            guild_id=self.guild_id,
-            actor=actor,
-            action=DISMISS,
-            target=passage_id,
-            before={"reports": len(reports), "reasons": dict(counts)},
-            after={"dismissed": True},
-            now=now,
+        before = {"reports": len(reports), "reasons": dict(counts)}
+        return self._audit(
+            DISMISS, passage_id, actor=actor, before=before, after={"dismissed": True}, now=now
         )
 
 

@@ -8,6 +8,7 @@ settings per interaction (one small query).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy.orm import Session
 
 from bot.config import DiscordSection
-from bot.curation.audit import CurationError, record, undoable
+from bot.curation.audit import CurationError, undoable
+from bot.curation.repository import GuildRepository
 from bot.store.models import AuditRow, GuildSettingsRow, utcnow
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -102,11 +104,8 @@ def effective(defaults: DiscordSection, values: GuildValues) -> Effective:
     )
 
 
-class GuildSettings:
+class GuildSettings(GuildRepository[str]):
     """Read and change one guild's settings."""
-
-    def __init__(self, session: Session, guild_id: str) -> None:
-        self.session, self.guild_id = session, guild_id
 
     def values(self) -> GuildValues:
         """The guild's overrides (all None when it changed nothing)."""
@@ -125,12 +124,10 @@ class GuildSettings:
             problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             raise CurationError(f"Invalid setting: {problems}.") from None
         self._write(after, actor, now)
-        record(
-            self.session,
-            guild_id=self.guild_id,
+        self._audit(
+            "settings.set",
+            ", ".join(sorted(changes)),
             actor=actor,
-            action="settings.set",
-            target=", ".join(sorted(changes)),
             before=before.model_dump(exclude_none=True),
             after=after.model_dump(exclude_none=True),
             now=now,
@@ -145,6 +142,107 @@ class GuildSettings:
         row.values = values.model_dump(exclude_none=True)
         row.updated_by, row.updated_at = actor, now or utcnow()
         self.session.flush()
+
+
+# -- /settings set: what a request changes ----------------------------------------------------------
+
+Visibility = Literal["public", "ephemeral"]
+# What "reset" puts back to the default, by the name members pick it by.
+RESET_FIELDS: dict[str, tuple[str, ...]] = {
+    "moderator roles": ("moderator_role_ids",),
+    "answer channels": ("answer_channel_ids",),
+    "answer visibility": ("answer_visibility",),
+    "who-said visibility": ("context_menu_visibility",),
+    "cooldown": ("cooldown_rate", "cooldown_seconds"),
+    "mod-log channel": ("modlog_channel_id",),
+    "review threshold": ("review_threshold",),
+    "quote-of-the-day channel": ("qotd_channel_id",),
+    "quote-of-the-day time": ("qotd_time",),
+    "quote-of-the-day time zone": ("qotd_timezone",),
+}
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a /settings set asks for (ids only, so that it can be applied off the event loop)."""
+
+    answer_visibility: Visibility | None = None
+    who_said_visibility: Visibility | None = None
+    cooldown_questions: int | None = None
+    cooldown_seconds: int | None = None
+    add_moderator_role: int | None = None
+    remove_moderator_role: int | None = None
+    add_answer_channel: int | None = None
+    remove_answer_channel: int | None = None
+    modlog_channel: int | None = None
+    review_threshold: int | None = None
+    qotd_channel: int | None = None
+    qotd_time: str | None = None
+    qotd_timezone: str | None = None
+    reset: str | None = None
+
+
+def changes_for(request: Request, current: Effective) -> dict[str, Any]:
+    """The ``GuildSettings.set`` changes a request makes over the current effective settings."""
+    changes: dict[str, Any] = {}
+    if request.reset is not None:
+        changes.update(dict.fromkeys(RESET_FIELDS[request.reset]))
+    direct = {
+        "answer_visibility": request.answer_visibility,
+        "context_menu_visibility": request.who_said_visibility,
+        "cooldown_rate": request.cooldown_questions,
+        "cooldown_seconds": None if request.cooldown_seconds is None else float(request.cooldown_seconds),
+        "modlog_channel_id": request.modlog_channel,
+        "review_threshold": request.review_threshold,
+        "qotd_channel_id": request.qotd_channel,
+        "qotd_time": request.qotd_time.strip() if request.qotd_time else None,
+        "qotd_timezone": request.qotd_timezone.strip() if request.qotd_timezone else None,
+    }
+    changes.update({k: v for k, v in direct.items() if v is not None})
+    roles = _edit_list(
+        current.moderator_role_ids,
+        request.add_moderator_role,
+        request.remove_moderator_role,
+        "<@&{}>",
+        "role",
+    )
+    if roles is not None:
+        changes["moderator_role_ids"] = roles
+    channels = _edit_list(
+        current.answer_channel_ids,
+        request.add_answer_channel,
+        request.remove_answer_channel,
+        "<#{}>",
+        "channel",
+    )
+    if channels is not None:
+        changes["answer_channel_ids"] = channels or None  # no channel left: every channel again
+    return changes
+
+
+def _edit_list(
+    current: list[int], add: int | None, remove: int | None, mention: str, what: str
+) -> list[int] | None:
+    if add is None and remove is None:
+        return None
+    ids = list(current)
+    if add is not None and add not in ids:
+        ids.append(add)
+    if remove is not None:
+        if remove not in ids:
+            raise CurationError(f"{mention.format(remove)} is not one of the {what}s in this setting.")
+        ids.remove(remove)
+    return ids
+
+
+def apply_request(
+    session: Session, guild_id: str, defaults: DiscordSection, request: Request, *, actor: str
+) -> tuple[GuildValues, GuildValues]:
+    """Apply a /settings set request over the guild's values (audited); the values before and after."""
+    repo = GuildSettings(session, guild_id)
+    before = repo.values()
+    changes = changes_for(request, effective(defaults, before))
+    return before, repo.set(actor=actor, **changes)
 
 
 @undoable("settings.set")

@@ -12,7 +12,7 @@ Every change is audited and undoable through ``bot.curation.audit``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from bot.answer.verify import Overrides, VerdictOverride
 from bot.answer.who_said import claim_of
-from bot.curation.audit import CurationError, record, undoable
+from bot.curation.audit import CurationError, undoable
+from bot.curation.repository import GuildRepository
 from bot.search.query import parse_query
 from bot.store.models import VERDICT_RULINGS, AuditRow, PassageRow, VerdictOverrideRow, utcnow
 from bot.textnorm import normalize
@@ -52,11 +53,8 @@ def _state(row: VerdictOverrideRow | None, claim: str, passage_id: str) -> dict[
     return {"claim": claim, "passage_id": passage_id, "verdict": row.verdict if row else None}
 
 
-class VerdictOverrides:
+class VerdictOverrides(GuildRepository[str]):
     """Rule on claim–passage pairs for one guild; each change is audited."""
-
-    def __init__(self, session: Session, guild_id: str) -> None:
-        self.session, self.guild_id = session, guild_id
 
     def get(self, claim: str, passage_id: str) -> VerdictOverrideRow | None:
         """The ruling on this folded claim and passage, if any."""
@@ -67,6 +65,11 @@ class VerdictOverrides:
                 VerdictOverrideRow.passage_id == passage_id,
             )
         ).first()
+
+    def rulings(self, claim: str, passage_ids: Sequence[str]) -> dict[str, str]:
+        """This guild's rulings on a folded claim for the given passages: passage id -> verdict."""
+        rows = {pid: self.get(claim, pid) for pid in passage_ids}
+        return {pid: row.verdict for pid, row in rows.items() if row is not None}
 
     def _apply(
         self, claim: str, passage_id: str, verdict: str | None, actor: str, now: datetime | None
@@ -103,16 +106,7 @@ class VerdictOverrides:
         if after == before:
             return False
         self._apply(claim, passage_id, verdict, actor, now)
-        record(
-            self.session,
-            guild_id=self.guild_id,
-            actor=actor,
-            action=SET,
-            target=f"{passage_id} {claim}",
-            before=before,
-            after=after,
-            now=now,
-        )
+        self._audit(SET, f"{passage_id} {claim}", actor=actor, before=before, after=after, now=now)
         return True
 
 

@@ -20,16 +20,15 @@ from discord.ext import commands
 
 from bot.core.essaybot import Essaybot
 from bot.core.privacy import UserRefs
-from bot.curation.settings import Effective, GuildSettings, GuildValues, effective
 from bot.discord.clock import Clock, system_clock
+from bot.discord.cogs import COGS
 from bot.discord.cooldown import MemberCooldowns
 from bot.discord.records import DiscordRecorder
+from bot.discord.registry import ViewRegistry
 from bot.discord.service import AnswerService
 from bot.discord.tree import EssaybotTree
-from bot.discord.views.base import ViewRegistry
 from bot.ops.heartbeat import write_heartbeat
 from bot.paths import DataDir
-from bot.store.db import session_scope
 
 log = logging.getLogger(__name__)
 
@@ -71,15 +70,13 @@ class EssaybotClient(commands.Bot):
         self.recorder = DiscordRecorder(
             self.service, UserRefs(self.settings.data_dir, hashed=self.settings.hash_user_ids)
         )
-        self.views = ViewRegistry(self)
+        self.views = ViewRegistry(clock)
         self.connected = False
         self.connected_once = False  # the runner resets its backoff after a session that worked
         self._chores: list[asyncio.Task[None]] = []
 
     async def setup_hook(self) -> None:
         """Load the cogs, sync commands if they changed, and start the chores."""
-        from bot.discord.cogs import COGS
-
         for cog in COGS:
             await self.add_cog(cog(self))
         await self.sync_commands()
@@ -143,25 +140,6 @@ class EssaybotClient(commands.Bot):
         else:
             log.info("application commands unchanged: no sync needed")
         return synced
-
-    async def guild_settings(self, guild_id: int | str | None) -> Effective:
-        """The settings that apply in a guild (its /settings over the config); defaults outside guilds."""
-        defaults = self.settings.discord
-        # A guild whose own corpus (per-guild mode) does not exist yet has set nothing: asking must not
-        # create it (the quote-of-the-day chore and the mod-log ask about every guild the bot is in).
-        if guild_id is None or not self.corpora.exists(guild_id):
-            return effective(defaults, GuildValues())
-        gid = str(guild_id)
-
-        def load() -> GuildValues:
-            with session_scope(self.corpora.for_guild(gid).engine) as session:
-                return GuildSettings(session, gid).values()
-
-        return effective(defaults, await self.service.run(load))
-
-    async def app_for(self, guild_id: int | str | None) -> Essaybot:
-        """The instance whose corpus and database serve ``guild_id`` (the main one when shared)."""
-        return await self.service.app_for(guild_id)
 
     def invite_url(self) -> str:
         """The URL that adds the bot to a server with exactly the scopes and permissions it needs."""

@@ -1,151 +1,18 @@
-"""The command tree's central error handler: short private replies, and an id for the unexpected.
-
-Errors a member can cause (bad query, unknown author, cooldown, missing permission) are answered
-with their own message. So are the ordinary troubles of a distributed system, logged in one line
-without a traceback: a command whose definition the member's Discord has not caught up with yet
-(for up to an hour after a global sync), an interaction that expired before we could acknowledge
-it (10062), Discord failing with a 5xx. Anything else is a bug: it is logged with a short id, and
-the member gets a generic reply that quotes the id, so a moderator can find the traceback.
-"""
+"""The command tree: every app command error goes to ``errors.report_error``, logged first when the
+command body never ran (a failed check, a bad option)."""
 
 from __future__ import annotations
-
-import contextlib
-import copy
-import logging
-import math
-import secrets
-from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 
 from bot.core.interactions import describe
+from bot.discord.context import Context
+from bot.discord.errors import report_error
 from bot.discord.records import LOGGED
-from bot.discord.replies import send_error
-from bot.errors import EssaybotError
-
-if TYPE_CHECKING:
-    from bot.discord.client import EssaybotClient
-
-log = logging.getLogger(__name__)
 
 
-OPTION_MAX_LENGTH = 6000  # Discord's ceiling on a string option's max_length
-
-
-def declare_max_length(command: app_commands.Command[Any, ..., Any], option: str, limit: int) -> None:
-    """Sync ``option`` with ``max_length`` = ``limit`` (at most Discord's 6000), so a member's Discord
-    stops them typing more than the bot accepts, instead of the bot refusing it after they send it.
-
-    Call it on the cog instance's own copy of the command, in the cog's ``__init__``: the parameter
-    objects are shared with the class's command, so the one changed here is a copy.
-    """
-    params = command._params  # discord.py keeps the declared options here; no public setter exists
-    param = copy.copy(params[option])
-    param.max_value = max(1, min(limit, OPTION_MAX_LENGTH))
-    params[option] = param
-
-
-class NotModerator(app_commands.CheckFailure):
-    """A member command's moderator-only action, or a moderator command, used by a member."""
-
-    def __init__(self, what: str = "This command") -> None:
-        super().__init__(f"{what} is for moderators (Manage Messages, or a moderator role).")
-
-
-class NotOwner(app_commands.CheckFailure):
-    """Someone pressed a button that belongs to another member."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(what)
-
-
-class Cooldown(app_commands.CommandOnCooldown):
-    """Too many questions too fast."""
-
-
-STALE_COMMAND = (
-    "This command was just updated and your Discord still has the old version. "
-    "Try again in a minute (reloading Discord with Ctrl+R fetches the new one at once)."
-)
-DISCORD_TROUBLE = "Discord did not take my answer just now (a problem on Discord's side). Please try again."
-UNKNOWN_INTERACTION = 10062  # Discord error code: the interaction expired before it was acknowledged
-
-
-def _original(error: BaseException) -> BaseException:
-    return getattr(error, "original", None) or error
-
-
-def is_stale_command(error: BaseException) -> bool:
-    """Whether the member's Discord sent a command this bot no longer has in that shape."""
-    return isinstance(_original(error), app_commands.CommandNotFound | app_commands.CommandSignatureMismatch)
-
-
-def user_message(error: BaseException) -> str | None:
-    """The message for an error the member caused, or None when it is a bug."""
-    original = getattr(error, "original", None) or error
-    if isinstance(original, EssaybotError):
-        return str(original)
-    if isinstance(original, app_commands.CommandOnCooldown):
-        wait = max(1, math.ceil(original.retry_after))
-        return f"Slow down a little: you can ask again in {wait} s."
-    if isinstance(original, app_commands.NoPrivateMessage):
-        return "This command works only in a server, not in direct messages."
-    if isinstance(original, app_commands.MissingPermissions | NotModerator):
-        return str(original) if isinstance(original, NotModerator) else str(NotModerator())
-    if isinstance(original, app_commands.CheckFailure) and str(original):
-        return str(original)
-    if isinstance(original, app_commands.TransformerError):
-        return f"I could not understand {original.value!r} for that option."
-    if is_stale_command(original):
-        return STALE_COMMAND
-    if isinstance(original, discord.DiscordServerError):
-        return DISCORD_TROUBLE
-    return None
-
-
-async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
-    """Answer a failed interaction privately, and log it when it is unexpected."""
-    original = _original(error)
-    if isinstance(original, discord.NotFound) and original.code == UNKNOWN_INTERACTION:
-        # Not acknowledged within Discord's 3 s (a slow start, a stalled loop, a late gateway event):
-        # the interaction is gone and there is no one to answer.
-        log.warning("interaction expired before it was acknowledged (10062) in %s", _where(interaction))
-        return
-    if interaction.type is discord.InteractionType.autocomplete:
-        # Suggestions cannot carry a message; an empty list is the only answer there is.
-        log.info("autocomplete failed in %s: %s", _where(interaction), type(original).__name__)
-        if not interaction.response.is_done():
-            with contextlib.suppress(discord.HTTPException):
-                await interaction.response.autocomplete([])
-        return
-    message = user_message(error)
-    if message is None:
-        error_id = secrets.token_hex(4)
-        log.error("unexpected error %s in %s", error_id, _where(interaction), exc_info=original)
-        message = f"Something went wrong on my side (error id `{error_id}`). A moderator can look it up."
-    elif is_stale_command(original):
-        # Normal for up to an hour after a global sync: Discord clients cache definitions.
-        log.warning("outdated command from Discord in %s: %s", _where(interaction), type(original).__name__)
-    elif isinstance(original, discord.DiscordServerError):
-        log.warning("Discord failed in %s: HTTP %s", _where(interaction), original.status)
-    await send_error(interaction, message)
-
-
-def _where(interaction: discord.Interaction) -> str:
-    command = interaction.command.qualified_name if interaction.command else _sent_name(interaction)
-    return f"{command} (guild {interaction.guild_id}, channel {interaction.channel_id})"
-
-
-def _sent_name(interaction: discord.Interaction) -> str:
-    """The command name Discord sent (a command this bot may not have), else the interaction type."""
-    data: dict[str, Any] = dict(interaction.data or {})
-    name = data.get("name") if interaction.type is not discord.InteractionType.component else None
-    return f"{name!s:.100} ({interaction.type.name})" if name else interaction.type.name
-
-
-class EssaybotTree(app_commands.CommandTree["EssaybotClient"]):
+class EssaybotTree(app_commands.CommandTree[discord.Client]):
     """Routes every command error to ``report_error`` and logs failures nobody logged yet."""
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
@@ -153,9 +20,9 @@ class EssaybotTree(app_commands.CommandTree["EssaybotClient"]):
         autocomplete = interaction.type is discord.InteractionType.autocomplete
         if not interaction.extras.get(LOGGED) and not autocomplete:  # suggestions are not logged
             # Failed before the command body ran (a check, a bad option): log it here.
-            client: EssaybotClient = interaction.client  # type: ignore[assignment]
+            recorder = Context.of(interaction).recorder
             name = interaction.command.qualified_name if interaction.command else "unknown"
-            entry = client.recorder.new_entry(name.replace(" ", "_").replace("-", "_"), {})
+            entry = recorder.new_entry(name.replace(" ", "_").replace("-", "_"), {})
             entry.error = describe(error)
-            await client.recorder.write(interaction, entry, started=None)
+            await recorder.write(interaction, entry, started=None)
         await report_error(interaction, error)

@@ -7,29 +7,19 @@ also writes the audit entry, and posts to the guild's mod-log.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
 
 import discord
-from discord import app_commands
 from sqlalchemy.orm import Session
 
-from bot.curation.passages import PassageInfo, PassageOverrides, passage_infos, resolve_passage
-from bot.curation.quotes import CuratedQuotes, span_of_words
-from bot.curation.verdicts import RULING_WORDS, VerdictOverrides
+from bot.curation import moderation as curation
+from bot.curation.passages import PassageInfo
+from bot.curation.verdicts import RULING_WORDS
 from bot.discord.actions import modlog
+from bot.discord.checks import require_moderator
 from bot.discord.render import limits
 from bot.discord.render.common import one_line
 from bot.discord.render.markdown import escape, italic
-from bot.discord.tree import NotModerator
-from bot.discord.views.base import is_moderator
-from bot.store.db import session_scope
-
-if TYPE_CHECKING:
-    from bot.discord.client import EssaybotClient
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -51,25 +41,6 @@ ROLES: dict[str, str] = {
 }
 
 
-async def require_moderator(interaction: discord.Interaction, what: str) -> str:
-    """The guild id (text) when a moderator uses ``what``; raises for everyone else, and outside guilds."""
-    if interaction.guild_id is None:
-        raise app_commands.NoPrivateMessage()
-    if not await is_moderator(interaction):
-        raise NotModerator(what)
-    return str(interaction.guild_id)
-
-
-async def in_session(client: EssaybotClient, guild_id: int | str, work: Callable[[Session], T]) -> T:
-    """Run ``work`` in one transaction on the guild's database (its own with per-guild corpora)."""
-
-    def run() -> T:
-        with session_scope(client.corpora.for_guild(guild_id).engine) as session:
-            return work(session)
-
-    return await client.service.run(run)
-
-
 def describe(info: PassageInfo, chars: int = 160) -> str:
     """`id` “words…” — Author, *Title* (markdown, escaped)."""
     words = limits.truncate(escape(one_line(info.text)), chars)
@@ -88,55 +59,34 @@ def speaker_text(info: PassageInfo) -> str:
 # -- actions ---------------------------------------------------------------------------------------
 
 
-async def set_hidden(
-    client: EssaybotClient, interaction: discord.Interaction, ref: str, hidden: bool
-) -> Outcome:
+async def set_hidden(interaction: discord.Interaction, ref: str, hidden: bool) -> Outcome:
     """Hide or unhide a passage (an id, or words only it contains); the reply for the moderator."""
-    gid = await require_moderator(interaction, "/passages hide" if hidden else "/passages unhide")
-    actor = str(interaction.user.id)
+    context = await require_moderator(interaction, "/passages hide" if hidden else "/passages unhide")
+    gid, actor = context.gid, context.actor
 
-    def work(session: Session) -> tuple[bool, PassageInfo]:
-        info = resolve_passage(session, gid, ref)
-        repo = PassageOverrides(session, gid)
-        changed = repo.hide(info.id, actor=actor) if hidden else repo.unhide(info.id, actor=actor)
-        return changed, info
-
-    changed, info = await in_session(client, gid, work)
+    changed, info = await context.db(lambda s: curation.set_hidden(s, gid, ref, hidden, actor=actor))
     if not changed:
         state = "hidden" if hidden else "shown"
         return Outcome(f"Nothing changed: {describe(info)} was already {state}.", info.id, False)
-    await modlog.post(client, gid, f"🙈 <@{actor}> {'hid' if hidden else 'unhid'} passage {describe(info)}")
+    await modlog.post(context, f"🙈 <@{actor}> {'hid' if hidden else 'unhid'} passage {describe(info)}")
     where = "never appears in" if hidden else "can appear again in"
     text = f"{'Hidden' if hidden else 'Unhidden'}: {describe(info)}. It {where} this server's answers."
     return Outcome(text, info.id, True)
 
 
-async def attribute(
-    client: EssaybotClient, interaction: discord.Interaction, ref: str, speaker: str | None, role: str
-) -> Outcome:
+async def attribute(interaction: discord.Interaction, ref: str, speaker: str | None, role: str) -> Outcome:
     """Override who speaks in a passage ("reset" removes the override); the reply for the moderator."""
-    gid = await require_moderator(interaction, "/passages attribute")
-    actor = str(interaction.user.id)
+    context = await require_moderator(interaction, "/passages attribute")
+    gid, actor = context.gid, context.actor
 
-    def work(session: Session) -> tuple[bool, PassageInfo]:
-        info = resolve_passage(session, gid, ref)
-        who = None if role in ("own", "reset") else speaker
-        changed = PassageOverrides(session, gid).attribute(
-            info.id, who, None if role == "reset" else role, actor=actor
-        )
-        return changed, passage_infos(session, gid, [info.id])[0]
-
-    changed, info = await in_session(client, gid, work)
+    changed, info = await context.db(lambda s: curation.attribute(s, gid, ref, speaker, role, actor=actor))
     if not changed:
         return Outcome(f"Nothing changed: {describe(info)} already has that attribution.", info.id, False)
-    await modlog.post(
-        client, gid, f"🗣️ <@{actor}> set the speaker of {describe(info)} to {speaker_text(info)}"
-    )
+    await modlog.post(context, f"🗣️ <@{actor}> set the speaker of {describe(info)} to {speaker_text(info)}")
     return Outcome(f"Attribution of {describe(info)}: {speaker_text(info)}.", info.id, True)
 
 
 async def save_quote(
-    client: EssaybotClient,
     interaction: discord.Interaction,
     ref: str,
     *,
@@ -146,20 +96,19 @@ async def save_quote(
     tags: str | None = None,
 ) -> str:
     """Save a passage, or the words from ``start_words`` to ``end_words`` in it, as a curated quote."""
-    gid = await require_moderator(interaction, "/quotes save")
-    actor = str(interaction.user.id)
+    context = await require_moderator(interaction, "/quotes save")
+    gid, actor = context.gid, context.actor
 
-    def work(session: Session) -> tuple[int, str, PassageInfo]:
-        info = resolve_passage(session, gid, ref)
-        span = span_of_words(info.text, info.start, start_words, end_words)
-        tag_list = [t for t in (tags or "").replace(";", ",").split(",") if t.strip()]
-        row = CuratedQuotes(session, gid).save(info.id, actor=actor, span=span, note=note, tags=tag_list)
-        return row.id, row.text, info
+    def save(session: Session) -> tuple[int, str, PassageInfo]:
+        row, info = curation.save_quote(
+            session, gid, ref, actor=actor, start_words=start_words, end_words=end_words, note=note, tags=tags
+        )
+        return row.id, row.text, info  # read inside the transaction: the row does not outlive it
 
-    quote_id, text, info = await in_session(client, gid, work)
+    quote_id, text, info = await context.db(save)
     words = limits.truncate(escape(one_line(text)), 300)
     source = f"{escape(one_line(info.author_line))}, {italic(one_line(info.title))}"
-    await modlog.post(client, gid, f"⭐ <@{actor}> saved curated quote #{quote_id}: “{words}” — {source}")
+    await modlog.post(context, f"⭐ <@{actor}> saved curated quote #{quote_id}: “{words}” — {source}")
     return f"⭐ Saved curated quote #{quote_id}: “{words}” — {source}. It now ranks first when it answers."
 
 
@@ -177,24 +126,19 @@ def ruling_text(verdict: str | None) -> str:
     return f"the moderators say it {RULING_WORDS[verdict]}" if verdict else "the verifier decides"
 
 
-async def rule_verdict(
-    client: EssaybotClient, interaction: discord.Interaction, passage_id: str, claim: str, choice: str
-) -> Outcome:
+async def rule_verdict(interaction: discord.Interaction, passage_id: str, claim: str, choice: str) -> Outcome:
     """Rule on a claim–passage pair in this server (``choice`` "reset" removes the ruling)."""
-    gid = await require_moderator(interaction, "A verdict override")
-    actor = str(interaction.user.id)
-    verdict = None if choice == "reset" else choice
-
-    def work(session: Session) -> tuple[bool, PassageInfo]:
-        info = resolve_passage(session, gid, passage_id)
-        return VerdictOverrides(session, gid).rule(claim, info.id, verdict, actor=actor), info
-
-    changed, info = await in_session(client, gid, work)
+    context = await require_moderator(interaction, "A verdict override")
+    gid, actor = context.gid, context.actor
+    verdict = None if choice == curation.RESET else choice
+    changed, info = await context.db(
+        lambda s: curation.rule_verdict(s, gid, passage_id, claim, verdict, actor=actor)
+    )
     question = f"“{limits.truncate(escape(one_line(claim)), 200)}”"
     if not changed:
         return Outcome(f"Nothing changed: for {question}, {ruling_text(verdict)} already.", info.id, False)
     text = f"Verdict for {question} on {describe(info)}: {ruling_text(verdict)}."
-    await modlog.post(client, gid, f"⚖️ <@{actor}> set the verdict for {question} on {describe(info)}: "
+    await modlog.post(context, f"⚖️ <@{actor}> set the verdict for {question} on {describe(info)}: "
                       f"{ruling_text(verdict)}")  # fmt: skip
     return Outcome(text, info.id, True)
 

@@ -1,78 +1,77 @@
-"""What every question command does first: channel check, cooldown, visibility, author autocomplete.
-
-All of it follows the guild's effective settings (``/settings`` over the config defaults), read once
-per interaction, so a change applies to the next question without a restart.
-"""
+"""What several cogs share: option limits, autocomplete of authors and passages, the answer visibility."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import copy
+from typing import Any
 
 import discord
 from discord import app_commands
 from rapidfuzz import fuzz, process
 
-from bot.curation.settings import Effective
+from bot.curation.passages import PassageInfo, find_passages
+from bot.discord.checks import is_moderator
+from bot.discord.context import Context
+from bot.discord.render import limits
 from bot.discord.render.answers import Visibility
-from bot.discord.tree import Cooldown
+from bot.discord.render.common import one_line
 
-if TYPE_CHECKING:
-    from bot.discord.client import EssaybotClient
-
-SETTINGS = "essaybot_settings"  # Interaction.extras: the guild's settings, loaded once per interaction
+OPTION_MAX_LENGTH = 6000  # Discord's ceiling on a string option's max_length
 
 
-class WrongChannel(app_commands.CheckFailure):
-    """A question asked in a channel where this server does not want the bot to answer."""
+def declare_max_length(command: app_commands.Command[Any, ..., Any], option: str, limit: int) -> None:
+    """Sync ``option`` with ``max_length`` = ``limit`` (at most Discord's 6000), so a member's Discord
+    stops them typing more than the bot accepts, instead of the bot refusing it after they send it.
 
-    def __init__(self, channel_ids: list[int]) -> None:
-        shown = ", ".join(f"<#{c}>" for c in channel_ids[:10])
-        more = f" and {len(channel_ids) - 10} more" if len(channel_ids) > 10 else ""
-        super().__init__(f"In this server I answer questions only in {shown}{more}. Ask me there!")
-
-
-async def settings_for(client: EssaybotClient, interaction: discord.Interaction) -> Effective:
-    """The effective settings of the interaction's guild (the defaults in DMs), cached on it."""
-    cached = interaction.extras.get(SETTINGS)
-    if isinstance(cached, Effective):
-        return cached
-    settings = await client.guild_settings(interaction.guild_id)
-    interaction.extras[SETTINGS] = settings
-    return settings
+    Call it on the cog instance's own copy of the command, in the cog's ``__init__``: the parameter
+    objects are shared with the class's command, so the one changed here is a copy.
+    """
+    params = command._params  # discord.py keeps the declared options here; no public setter exists
+    param = copy.copy(params[option])
+    param.max_value = max(1, min(limit, OPTION_MAX_LENGTH))
+    params[option] = param
 
 
-async def check_question(client: EssaybotClient, interaction: discord.Interaction) -> None:
-    """Refuse a question outside the guild's answer channels (``WrongChannel``) or too fast (``Cooldown``)."""
-    settings = await settings_for(client, interaction)
-    allowed = settings.answer_channel_ids
-    if interaction.guild_id is not None and allowed:
-        # A thread counts as its parent channel.
-        parent = getattr(interaction.channel, "parent_id", None)
-        if interaction.channel_id not in allowed and parent not in allowed:
-            raise WrongChannel(allowed)
-    await check_cooldown(client, interaction)
+def guild_group(name: str, description: str, permission: str) -> app_commands.Group:
+    """A command group for servers only, shown by default to members with ``permission`` (checked in
+    code again: server admins can show any command to anyone)."""
+    return app_commands.Group(
+        name=name,
+        description=description,
+        guild_only=True,
+        default_permissions=discord.Permissions(**{permission: True}),
+    )
 
 
-async def check_cooldown(client: EssaybotClient, interaction: discord.Interaction) -> None:
-    """Raise ``Cooldown`` (answered with the retry time) when the member asks too fast for this guild."""
-    settings = await settings_for(client, interaction)
-    rate, per = settings.cooldown_rate, settings.cooldown_seconds
-    retry = client.cooldowns.hit(interaction.user.id, guild_id=interaction.guild_id, rate=rate, per=per)
-    if retry is not None:
-        raise Cooldown(app_commands.Cooldown(rate, per), retry)
-
-
-async def answer_visibility(client: EssaybotClient, interaction: discord.Interaction) -> Visibility:
+async def answer_visibility(interaction: discord.Interaction) -> Visibility:
     """Where /who-said, /compare and /positions answers go by default in this guild."""
-    return (await settings_for(client, interaction)).answer_visibility
+    return (await Context.of(interaction).settings()).answer_visibility
 
 
-async def name_choices(
-    client: EssaybotClient, interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
+async def name_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     """Authors and essay titles of the guild's corpus matching what the member typed (at most 25)."""
-    names = await client.service.author_names(guild_id=interaction.guild_id)
+    service = Context.of(interaction).host.service
+    names = await service.author_names(guild_id=interaction.guild_id)
     if current.strip():
         ranked = process.extract(current, names, scorer=fuzz.WRatio, limit=25, score_cutoff=50)
         names = [name for name, _, _ in ranked]
     return [app_commands.Choice(name=name[:100], value=name[:100]) for name in names[:25]]
+
+
+def choice_label(info: PassageInfo) -> str:
+    """“words…” — Author, Title (plain text, at most 100 characters), marked when hidden."""
+    source = f" — {one_line(info.author_line)}, {one_line(info.title)}"
+    room = limits.SELECT_OPTION_LABEL - len(source) - 4 - (9 if info.hidden else 0)
+    words = limits.truncate(one_line(info.text), max(room, 30), markdown=False)
+    label = f"{'[hidden] ' if info.hidden else ''}“{words}”{source}"
+    return limits.truncate(label, 100, markdown=False)
+
+
+async def passage_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Passages whose words match what the moderator typed (nothing for anyone else)."""
+    if interaction.guild_id is None or not await is_moderator(interaction) or not current.strip():
+        return []
+    context = Context.of(interaction)
+    gid = context.gid
+    found = await context.db(lambda s: find_passages(s, gid, current, limit=25))
+    return [app_commands.Choice(name=choice_label(p), value=p.id) for p in found]

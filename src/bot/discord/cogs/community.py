@@ -16,35 +16,22 @@ import contextlib
 import logging
 import random
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.core.interactions import Entry
-from bot.curation.community import DailyQuote, Shown, claim_daily
-from bot.curation.quiz import QuizQuestion, Standing, leaderboard, set_message, start_round
-from bot.discord.cogs.common import answer_visibility, check_question
-from bot.discord.render.common import (
-    FOUND,
-    NEUTRAL,
-    Rendered,
-    attribution_title,
-    excerpt_markdown,
-    finish,
-    footer,
-    quote_url,
-    source_line,
-    summary_line,
-)
+from bot.curation.community import claim_daily
+from bot.curation.quiz import leaderboard, set_message, start_round
+from bot.discord.checks import check_question
+from bot.discord.cogs.common import answer_visibility
+from bot.discord.context import Context, GuildScope
+from bot.discord.host import Host
+from bot.discord.render.community_pages import daily_page, leaderboard_page
 from bot.discord.replies import NO_MENTIONS, send, send_text
-from bot.discord.views.quiz import QUOTE_BUDGET, QuizView
-from bot.store.db import session_scope
+from bot.discord.views.quiz import QuizView
 from bot.store.models import utcnow
-
-if TYPE_CHECKING:
-    from bot.discord.client import EssaybotClient
 
 log = logging.getLogger(__name__)
 
@@ -53,33 +40,6 @@ NO_QUOTES = (
     "There are no curated quotes to quiz on yet. Moderators can save some with /quotes save, "
     "or from an answer with **Moderate this answer**."
 )
-MEDALS = ("🥇", "🥈", "🥉")
-
-
-def daily_page(shown: Shown) -> Rendered:
-    """The quote of the day: the words, then who said them where (the title links to the sentence)."""
-    q = shown.quote
-    url = quote_url(q)
-    description = f"{excerpt_markdown(q, QUOTE_BUDGET, bold=False)}\n\n{source_line(q.essay, url)}"
-    embed = discord.Embed(title=attribution_title(q), url=url, description=description, colour=FOUND)
-    embed.set_author(name="Quote of the day")
-    embed.set_footer(text=footer(f"Curated quote #{shown.quote_id}", "/quiz start: guess who said one"))
-    return finish(f"📜 **Quote of the day:** {summary_line(q)}", [embed])
-
-
-def leaderboard_page(standings: list[Standing]) -> Rendered:
-    """The top players: right answers out of guesses."""
-    if not standings:
-        text = "Nobody has answered a quiz here yet. Start one with /quiz start."
-        return finish(text, [discord.Embed(title="Quiz leaderboard", description=text, colour=NEUTRAL)])
-    lines = [
-        f"{MEDALS[i] if i < len(MEDALS) else f'{i + 1}.'} <@{s.user_id}>: "
-        f"{s.correct} right out of {s.answered} {'guess' if s.answered == 1 else 'guesses'}"
-        for i, s in enumerate(standings)
-    ]
-    embed = discord.Embed(title="Quiz leaderboard", description="\n".join(lines), colour=FOUND)
-    embed.set_footer(text="Finished rounds only · /quiz start to play")
-    return finish(f"🏆 **Quiz leaderboard**: the top {len(standings)}", [embed])
 
 
 class CommunityCog(commands.Cog):
@@ -87,7 +47,7 @@ class CommunityCog(commands.Cog):
 
     quiz = app_commands.Group(name="quiz", description="Guess who said a curated quote", guild_only=True)
 
-    def __init__(self, client: EssaybotClient, *, rng: random.Random | None = None) -> None:
+    def __init__(self, client: Host, *, rng: random.Random | None = None) -> None:
         self.client = client
         self.rng = rng or random.Random()
         self._daily: asyncio.Task[None] | None = None
@@ -139,20 +99,12 @@ class CommunityCog(commands.Cog):
         return None
 
     async def _post_in(self, guild: discord.Guild, now: datetime) -> int:
-        settings = await self.client.guild_settings(guild.id)
+        scope = GuildScope(self.client, guild.id)
+        settings = await scope.settings()
         if settings.qotd_channel_id is None or self._channel(guild, settings.qotd_channel_id) is None:
             return 0
-        engine, defaults, gid = (
-            (await self.client.app_for(guild.id)).engine,
-            self.client.settings.discord,
-            str(guild.id),
-        )
-
-        def claim() -> DailyQuote | None:
-            with session_scope(engine) as session:
-                return claim_daily(session, gid, defaults, now)
-
-        daily = await self.client.service.run(claim)
+        defaults, gid = self.client.settings.discord, scope.gid
+        daily = await scope.db(lambda s: claim_daily(s, gid, defaults, now))
         if daily is None:
             return 0
         channel = self._channel(guild, daily.channel_id)  # the setting may have just changed
@@ -187,10 +139,10 @@ class CommunityCog(commands.Cog):
         self, interaction: discord.Interaction, players: app_commands.Range[int, 1, 100] | None = None
     ) -> None:
         """/quiz start [players]: a public round with one button per author."""
-        async with self.client.recorder.entry(interaction, "quiz", {"players": players}) as entry:
+        async with Context.of(interaction).entry("quiz", {"players": players}) as entry:
             if interaction.guild_id is None or interaction.channel_id is None:
                 raise app_commands.NoPrivateMessage()
-            await check_question(self.client, interaction)  # answer channels and cooldown
+            await check_question(interaction)  # answer channels and cooldown
             channel_id = interaction.channel_id
             running = self._rounds.get(channel_id)
             if channel_id in self._opening or (running is not None and not running.is_finished()):
@@ -208,18 +160,12 @@ class CommunityCog(commands.Cog):
     async def _open(
         self, interaction: discord.Interaction, channel_id: int, players: int | None, entry: Entry
     ) -> None:
-        engine, gid, now = (
-            (await self.client.app_for(interaction.guild_id)).engine,
-            str(interaction.guild_id),
-            utcnow(),
-        )
+        context = Context.of(interaction)
+        gid, now = context.gid, utcnow()
         duration = timedelta(seconds=self.client.settings.discord.view_timeout_seconds)
-
-        def open_round() -> QuizQuestion | None:
-            with session_scope(engine) as session:
-                return start_round(session, gid, str(channel_id), now=now, duration=duration, rng=self.rng)
-
-        question = await self.client.service.run(open_round)
+        question = await context.db(
+            lambda s: start_round(s, gid, str(channel_id), now=now, duration=duration, rng=self.rng)
+        )
         if question is None:
             entry.verdict = "no_quotes"
             await send_text(interaction, NO_QUOTES)
@@ -237,30 +183,15 @@ class CommunityCog(commands.Cog):
         view.register()
         if entry.message_id is not None:
             message_id = str(entry.message_id)
-
-            def remember() -> None:
-                with session_scope(engine) as session:
-                    set_message(session, question.round_id, message_id)
-
-            await self.client.service.run(remember)
+            await context.db(lambda s: set_message(s, question.round_id, message_id))
 
     @quiz.command(name="leaderboard", description="Who guessed right most often in this server's quizzes.")
     async def leaderboard(self, interaction: discord.Interaction) -> None:
         """/quiz leaderboard: shown as answers are (the server's answer visibility)."""
-        async with self.client.recorder.entry(interaction, "quiz_leaderboard", {}) as entry:
-            if interaction.guild_id is None:
-                raise app_commands.NoPrivateMessage()
-            engine, gid, now = (
-                (await self.client.app_for(interaction.guild_id)).engine,
-                str(interaction.guild_id),
-                utcnow(),
-            )
-
-            def board() -> list[Standing]:
-                with session_scope(engine) as session:
-                    return leaderboard(session, gid, now=now)
-
-            standings = await self.client.service.run(board)
+        context = Context.of(interaction)
+        async with context.entry("quiz_leaderboard", {}) as entry:
+            gid, now = context.gid, utcnow()  # outside servers: NoPrivateMessage
+            standings = await context.db(lambda s: leaderboard(s, gid, now=now))
             entry.verdict = str(len(standings))
-            visibility = await answer_visibility(self.client, interaction)
+            visibility = await answer_visibility(interaction)
             await send(interaction, leaderboard_page(standings), ephemeral=visibility == "ephemeral")

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.cogs.common import answer_visibility, check_question, name_choices
+from bot.discord.checks import check_question
+from bot.discord.cogs.common import answer_visibility, declare_max_length, name_choices
+from bot.discord.context import Context
+from bot.discord.host import Host
 from bot.discord.render import answers as render
 from bot.discord.replies import defer, send
-from bot.discord.tree import declare_max_length
 from bot.discord.views.panels import CompareView
-
-if TYPE_CHECKING:
-    from bot.discord.client import EssaybotClient
 
 
 class CompareCog(commands.Cog):
     """Side by side: what A and B wrote on a topic."""
 
-    def __init__(self, client: EssaybotClient) -> None:
+    def __init__(self, client: Host) -> None:
         self.client = client
         # Discord enforces the configured length while the member types (6000 is only the ceiling).
         declare_max_length(self.compare, "topic", client.settings.max_query_chars)
@@ -39,12 +36,10 @@ class CompareCog(commands.Cog):
         topic: app_commands.Range[str, 1, 6000],
     ) -> None:
         """/compare a b topic."""
-        visibility = await answer_visibility(self.client, interaction)
+        visibility = await answer_visibility(interaction)
         service = self.client.service
-        async with self.client.recorder.entry(
-            interaction, "compare", {"a": a, "b": b, "topic": topic}
-        ) as entry:
-            await check_question(self.client, interaction)
+        async with Context.of(interaction).entry("compare", {"a": a, "b": b, "topic": topic}) as entry:
+            await check_question(interaction)
             parsed = service.topic(topic)
             side_a = await service.resolve_named(a, guild_id=interaction.guild_id)
             side_b = await service.resolve_named(b, guild_id=interaction.guild_id)
@@ -60,8 +55,8 @@ class CompareCog(commands.Cog):
 
     @compare.autocomplete("a")
     async def _a(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await name_choices(self.client, interaction, current)
+        return await name_choices(interaction, current)
 
     @compare.autocomplete("b")
     async def _b(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await name_choices(self.client, interaction, current)
+        return await name_choices(interaction, current)

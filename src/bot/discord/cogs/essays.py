@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.cogs.essays_admin import EssaysAdmin
+from bot.discord.context import Context
+from bot.discord.host import Host
+from bot.discord.render.info import essays_page
 from bot.discord.replies import send
-from bot.discord.views.panels import EssaysView
+from bot.discord.views.base import PagedView
 
-if TYPE_CHECKING:
-    from bot.discord.client import EssaybotClient
+PER_PAGE = 5
 
 
 @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
@@ -25,7 +27,7 @@ class EssaysCog(
 ):
     """The library of essays: everyone lists it; the bot's owners change it (``EssaysAdmin``)."""
 
-    def __init__(self, client: EssaybotClient) -> None:
+    def __init__(self, client: Host) -> None:
         self.client = client
         super().__init__()
 
@@ -34,9 +36,10 @@ class EssaysCog(
     )
     async def list_essays(self, interaction: discord.Interaction) -> None:
         """/essays list."""
-        async with self.client.recorder.entry(interaction, "essays", {}) as entry:
+        async with Context.of(interaction).entry("essays", {}) as entry:
             essays = await self.client.service.essays(guild_id=interaction.guild_id)
             entry.verdict = str(len(essays))
-            view = EssaysView(self.client, interaction, interaction.user.id, essays)
+            page = functools.partial(essays_page, per_page=PER_PAGE)
+            view = PagedView(self.client, interaction, interaction.user.id, essays, PER_PAGE, page)
             entry.message_id = await send(interaction, view.page(), ephemeral=True, view=view)
             view.register()

@@ -14,26 +14,30 @@ the file, preparing the preview, embedding, publishing the index) runs on the wo
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TypeVar
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.essaybot import Essaybot
 from bot.corpus.models import EssayMeta
 from bot.corpus.upload import Preview, Upload, check_file, parse_changes, read_upload
 from bot.curation.audit import CurationError
 from bot.discord.actions import modlog
+from bot.discord.checks import is_moderator
+from bot.discord.context import Context, GuildScope
+from bot.discord.host import Host
 from bot.discord.render.answers import Rendered
 from bot.discord.render.common import one_line
 from bot.discord.render.limits import truncate
 from bot.discord.render.markdown import escape
 from bot.discord.replies import defer, send, send_text
-from bot.discord.views.base import is_moderator
 from bot.discord.views.essay_upload import SlowConfirmView, ask_or_preview
 
-if TYPE_CHECKING:
-    from bot.discord.client import EssaybotClient
+T = TypeVar("T")
+
 
 # Reading and parsing a large file can take a while; past this, answer "thinking…" first and offer
 # the details form behind a button, because Discord wants an answer within 3 seconds.
@@ -51,17 +55,20 @@ class NotBotOwner(app_commands.CheckFailure):
             super().__init__(f"{what} is for the bot's owners: the essay library is shared by every server.")
 
 
-async def may_edit(client: EssaybotClient, interaction: discord.Interaction) -> bool:
+async def may_edit(interaction: discord.Interaction) -> bool:
     """Owners always; with per-guild corpora, that server's moderators too (for their own library)."""
-    if interaction.user.id in client.settings.discord.owner_ids:
+    host = Context.of(interaction).host
+    if interaction.user.id in host.settings.discord.owner_ids:
         return True
-    return client.corpora.per_guild and interaction.guild_id is not None and await is_moderator(interaction)
+    return host.corpora.per_guild and interaction.guild_id is not None and await is_moderator(interaction)
 
 
-async def require_owner(client: EssaybotClient, interaction: discord.Interaction, what: str) -> None:
-    """Refuse anyone who may not change the library this command acts on (see ``may_edit``)."""
-    if not await may_edit(client, interaction):
-        raise NotBotOwner(what, per_guild=client.corpora.per_guild)
+async def require_owner(interaction: discord.Interaction, what: str) -> Context:
+    """The interaction's context, once its member may change the library it acts on (see ``may_edit``)."""
+    context = Context.of(interaction)
+    if not await may_edit(interaction):
+        raise NotBotOwner(what, per_guild=context.host.corpora.per_guild)
+    return context
 
 
 def _label(meta: EssayMeta) -> str:
@@ -71,7 +78,7 @@ def _label(meta: EssayMeta) -> str:
 class EssaysAdmin(commands.Cog):
     """The owners' subcommands of ``/essays``: a base of ``EssaysCog``, never loaded on its own."""
 
-    client: EssaybotClient
+    client: Host
 
     def _library(self) -> str:
         """How replies name the library a command changes."""
@@ -80,9 +87,15 @@ class EssaysAdmin(commands.Cog):
     async def _modlog(self, interaction: discord.Interaction, text: str) -> None:
         """Tell the servers that read the changed library: all of them, or only this one."""
         if not self.client.corpora.per_guild:
-            await modlog.post(self.client, None, text)
+            await modlog.post(GuildScope(self.client, None), text)
         elif interaction.guild_id is not None:  # a DM changes the main library, which no server reads
-            await modlog.post(self.client, interaction.guild_id, text)
+            await modlog.post(Context.of(interaction), text)
+
+    async def _apply(self, interaction: discord.Interaction, change: Callable[[Essaybot, str], T]) -> T:
+        """Acknowledge privately, then run ``change(app, actor)`` on this library, off the event loop."""
+        await defer(interaction, ephemeral=True)
+        context = Context.of(interaction)
+        return await context.run(change, await context.app(), context.actor)
 
     @app_commands.command(
         name="add", description="Owners or per-server mods: add an essay (.md with front matter, or .txt)."
@@ -91,8 +104,8 @@ class EssaysAdmin(commands.Cog):
     async def add_essay(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
         """/essays add file: validate, ask for missing details, preview, and add on Confirm."""
         options = {"file": file.filename[:100], "size": file.size}
-        async with self.client.recorder.entry(interaction, "essays_add", options) as entry:
-            await require_owner(self.client, interaction, "/essays add")
+        async with Context.of(interaction).entry("essays_add", options) as entry:
+            await require_owner(interaction, "/essays add")
             max_bytes = self.client.settings.max_upload_bytes
             check_file(file.filename, file.size, max_bytes=max_bytes)  # before downloading anything
             reading = asyncio.ensure_future(self._read(interaction, file, max_bytes))
@@ -108,20 +121,19 @@ class EssaysAdmin(commands.Cog):
         data = await file.read()
         upload = await self.client.service.run(read_upload, data, file.filename, max_bytes=max_bytes)
         # A duplicate is refused before the owner spends time on the details form.
-        app = await self.client.app_for(interaction.guild_id)
-        await self.client.service.run(app.library.check_new_essay, upload.essay)
+        context = Context.of(interaction)
+        await context.run((await context.app()).library.check_new_essay, upload.essay)
         return upload
 
     async def _add_confirmed(self, interaction: discord.Interaction, preview: Preview) -> str:
         """Confirm on the preview: store the essay and publish the index with it."""
         essay = preview.essay
-        async with self.client.recorder.entry(
-            interaction, "essays_add_confirm", {"essay": essay.id}
-        ) as entry:
-            await require_owner(self.client, interaction, "Adding an essay")
-            actor = str(interaction.user.id)
-            app = await self.client.app_for(interaction.guild_id)
-            report = await self.client.service.run(app.library.add_essays, [preview.prepared], actor=actor)
+        async with Context.of(interaction).entry("essays_add_confirm", {"essay": essay.id}) as entry:
+            context = await require_owner(interaction, "Adding an essay")
+            actor = context.actor
+            report = await context.run(
+                (await context.app()).library.add_essays, [preview.prepared], actor=actor
+            )
             entry.verdict = "added"
             label = _label(essay.meta)
             await self._modlog(
@@ -139,17 +151,16 @@ class EssaysAdmin(commands.Cog):
     @app_commands.describe(essay="The essay to remove (type a few words of its title)")
     async def remove_essay(self, interaction: discord.Interaction, essay: str) -> None:
         """/essays remove essay: asks for confirmation, then tombstones the essay."""
-        async with self.client.recorder.entry(interaction, "essays_remove", {"essay": essay}) as entry:
-            await require_owner(self.client, interaction, "/essays remove")
+        async with Context.of(interaction).entry("essays_remove", {"essay": essay}) as entry:
+            context = await require_owner(interaction, "/essays remove")
             meta = await self._active(interaction, essay)
-            app = await self.client.app_for(interaction.guild_id)
+            app = await context.app()
             where = "in this server" if self.client.corpora.per_guild else "in any server"
 
             async def remove(press: discord.Interaction) -> str:
-                async with self.client.recorder.entry(press, "essays_remove_confirm", {"essay": meta.id}):
-                    await require_owner(self.client, press, "Removing an essay")
-                    actor = str(press.user.id)
-                    await self.client.service.run(app.library.remove_essay_by, meta.id, actor=actor)
+                async with Context.of(press).entry("essays_remove_confirm", {"essay": meta.id}):
+                    actor = (await require_owner(press, "Removing an essay")).actor
+                    await context.run(app.library.remove_essay_by, meta.id, actor=actor)
                     await self._modlog(press, f"🗑️ <@{actor}> removed {_label(meta)} from {self._library()}.")
                     return (
                         f"🗑️ Removed {_label(meta)}: it no longer appears in answers, {where}. "
@@ -182,12 +193,11 @@ class EssaysAdmin(commands.Cog):
     @app_commands.describe(essay="The removed essay (type a few words of its title)")
     async def restore_essay(self, interaction: discord.Interaction, essay: str) -> None:
         """/essays restore essay."""
-        async with self.client.recorder.entry(interaction, "essays_restore", {"essay": essay}) as entry:
-            await require_owner(self.client, interaction, "/essays restore")
-            await defer(interaction, ephemeral=True)
-            actor = str(interaction.user.id)
-            app = await self.client.app_for(interaction.guild_id)
-            meta = await self.client.service.run(app.library.restore_essay_by, essay, actor=actor)
+        async with Context.of(interaction).entry("essays_restore", {"essay": essay}) as entry:
+            actor = (await require_owner(interaction, "/essays restore")).actor
+            meta = await self._apply(
+                interaction, lambda app, who: app.library.restore_essay_by(essay, actor=who)
+            )
             entry.verdict = "restored"
             await send_text(interaction, f"♻️ Restored {_label(meta)}: it is back in answers.")
             await self._modlog(interaction, f"♻️ <@{actor}> restored {_label(meta)} to {self._library()}.")
@@ -217,14 +227,11 @@ class EssaysAdmin(commands.Cog):
         """/essays edit essay [title] [authors] [date] [url] [publication]."""
         given = {"title": title, "authors": authors, "date": date, "url": url, "publication": publication}
         options = {"essay": essay, **{k: v for k, v in given.items() if v is not None}}
-        async with self.client.recorder.entry(interaction, "essays_edit", options) as entry:
-            await require_owner(self.client, interaction, "/essays edit")
+        async with Context.of(interaction).entry("essays_edit", options) as entry:
+            actor = (await require_owner(interaction, "/essays edit")).actor
             changes = parse_changes(given)
-            await defer(interaction, ephemeral=True)
-            actor = str(interaction.user.id)
-            app = await self.client.app_for(interaction.guild_id)
-            before, after = await self.client.service.run(
-                app.library.edit_essay, essay, actor=actor, **changes
+            before, after = await self._apply(
+                interaction, lambda app, who: app.library.edit_essay(essay, actor=who, **changes)
             )
             entry.verdict = "edited"
             detail = describe_edit(before, after)
@@ -236,18 +243,13 @@ class EssaysAdmin(commands.Cog):
     async def _active_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        if not await may_edit(self.client, interaction):
-            return []
-        return essay_choices(await self.client.service.essays(guild_id=interaction.guild_id), current)
+        return await essay_choices(interaction, current, removed=False)
 
     @restore_essay.autocomplete("essay")
     async def _removed_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        if not await may_edit(self.client, interaction):
-            return []
-        app = await self.client.app_for(interaction.guild_id)
-        return essay_choices(await self.client.service.run(app.library.removed_essays), current)
+        return await essay_choices(interaction, current, removed=True)
 
     async def _active(self, interaction: discord.Interaction, essay_id: str) -> EssayMeta:
         for meta in await self.client.service.essays(guild_id=interaction.guild_id):
@@ -256,8 +258,18 @@ class EssaysAdmin(commands.Cog):
         raise CurationError(f"There is no essay {essay_id!r} in the library. Pick one from the list.")
 
 
-def essay_choices(metas: list[EssayMeta], current: str) -> list[app_commands.Choice[str]]:
-    """Essays whose id, title or authors contain what was typed, as autocomplete choices."""
+async def essay_choices(
+    interaction: discord.Interaction, current: str, *, removed: bool
+) -> list[app_commands.Choice[str]]:
+    """The library's essays (or its removed ones) whose id, title or authors contain what was typed;
+    nothing for members who may not change the library."""
+    if not await may_edit(interaction):
+        return []
+    context = Context.of(interaction)
+    if removed:
+        metas = await context.run((await context.app()).library.removed_essays)
+    else:
+        metas = await context.host.service.essays(guild_id=interaction.guild_id)
     typed = current.casefold().strip()
     hits = [m for m in metas if typed in f"{m.id} {m.title} {m.author_line}".casefold()]
     return [

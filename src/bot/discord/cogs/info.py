@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.context import Context
+from bot.discord.host import Host
 from bot.discord.render import info_pages
 from bot.discord.replies import send
 from bot.discord.views.panels import ConfirmView
-
-if TYPE_CHECKING:
-    from bot.discord.client import EssaybotClient
 
 EVERYWHERE = {"guilds": True, "dms": True, "private_channels": True}
 
@@ -27,28 +24,29 @@ class InfoCog(commands.Cog):
         allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True),
     )
 
-    def __init__(self, client: EssaybotClient) -> None:
+    def __init__(self, client: Host) -> None:
         self.client = client
 
     @app_commands.command(name="about", description="What this bot is, its library and what it logs.")
     @app_commands.allowed_contexts(**EVERYWHERE)
     async def about(self, interaction: discord.Interaction) -> None:
         """/about."""
-        async with self.client.recorder.entry(interaction, "about", {}):
-            counts = await self.client.service.run((await self.client.app_for(interaction.guild_id)).counts)
+        context = Context.of(interaction)
+        async with context.entry("about", {}):
+            counts = await context.run((await context.app()).counts)
             await send(interaction, info_pages.about(self.client.settings, counts), ephemeral=True)
 
     @app_commands.command(name="help", description="Every command, with an example.")
     @app_commands.allowed_contexts(**EVERYWHERE)
     async def help(self, interaction: discord.Interaction) -> None:
         """/help."""
-        async with self.client.recorder.entry(interaction, "help", {}):
+        async with Context.of(interaction).entry("help", {}):
             await send(interaction, info_pages.help_page(), ephemeral=True)
 
     @privacy.command(name="info", description="What is logged, for how long, and who can see it.")
     async def privacy_info(self, interaction: discord.Interaction) -> None:
         """/privacy info."""
-        async with self.client.recorder.entry(interaction, "privacy", {}):
+        async with Context.of(interaction).entry("privacy", {}):
             await send(interaction, info_pages.privacy(self.client.settings), ephemeral=True)
 
     @privacy.command(name="forget-me", description="Delete everything the bot logged about you.")

@@ -8,61 +8,25 @@ a who-said answer the verdict of the question on each passage.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 from discord.ext import commands
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from bot.curation.answers import answer_state, logged_answer
 from bot.curation.audit import CurationError
-from bot.curation.verdicts import claim_key
-from bot.discord.actions.corrections import WHO_SAID
-from bot.discord.actions.moderation import in_session, require_moderator
+from bot.discord.checks import require_moderator
+from bot.discord.context import Context
+from bot.discord.host import Host
 from bot.discord.replies import send
-from bot.discord.views.moderation import ModerationPanel, load_panel_state, load_rulings
-from bot.errors import EssaybotError
-from bot.store.models import InteractionRow
-
-if TYPE_CHECKING:
-    from bot.discord.client import EssaybotClient
+from bot.discord.views.moderation import ModerationPanel
 
 NAME = "Moderate this answer"
-
-
-def logged_passages(session: Session, guild_id: str, message_id: int) -> list[str] | None:
-    """The passages the logged answer shown in ``message_id`` showed; None when no answer is logged."""
-    found = logged_answer(session, guild_id, message_id)
-    return None if found is None else found[0]
-
-
-def logged_answer(session: Session, guild_id: str, message_id: int) -> tuple[list[str], str | None] | None:
-    """The passages the answer in ``message_id`` showed and, for a who-said answer, its folded claim.
-
-    None when no answer is logged for that message.
-    """
-    row = session.scalars(
-        select(InteractionRow)
-        .where(InteractionRow.guild_id == guild_id, InteractionRow.message_id == str(message_id))
-        .order_by(InteractionRow.id.desc())
-    ).first()
-    if row is None:
-        return None
-    query = (row.options or {}).get("query")
-    claim = None
-    if row.command in WHO_SAID and isinstance(query, str):
-        try:
-            claim = claim_key(query) or None
-        except EssaybotError:
-            claim = None  # a question that no longer parses: no verdict to override
-    return list(row.passage_ids), claim
 
 
 class ModerateCog(commands.Cog):
     """The context-menu entry point of moderation."""
 
-    def __init__(self, client: EssaybotClient) -> None:
+    def __init__(self, client: Host) -> None:
         self.client = client
         self.menu = app_commands.ContextMenu(name=NAME, callback=self.moderate)
         self.menu.guild_only = True
@@ -79,12 +43,13 @@ class ModerateCog(commands.Cog):
     async def moderate(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """Right-click one of the bot's answers → Apps → Moderate this answer."""
         options = {"message_id": str(message.id)}
-        async with self.client.recorder.entry(interaction, "moderate", options) as entry:
-            gid = await require_moderator(interaction, NAME)
+        async with Context.of(interaction).entry("moderate", options) as entry:
+            context = await require_moderator(interaction, NAME)
+            gid = context.gid
             me = self.client.user
             if me is None or message.author.id != me.id:
                 raise CurationError("That is not one of my answers: use this on a message I posted.")
-            logged = await in_session(self.client, gid, lambda s: logged_answer(s, gid, message.id))
+            logged = await context.db(lambda s: logged_answer(s, gid, message.id))
             if logged is None:
                 days = self.client.settings.retention_days
                 raise CurationError(
@@ -92,13 +57,10 @@ class ModerateCog(commands.Cog):
                     f"{days} days, and copies shared from a private answer are not."
                 )
             ids, claim = logged
-            passages, curated = await load_panel_state(self.client, gid, ids)
-            if not passages:
+            state = await context.db(lambda s: answer_state(s, gid, ids, claim))
+            if not state.passages:
                 raise CurationError("That answer showed no passage that is still in the library.")
-            entry.passage_ids = [p.id for p in passages]
-            rulings = await load_rulings(self.client, gid, claim, ids) if claim else {}
-            panel = ModerationPanel(
-                self.client, interaction, interaction.user.id, passages, curated, claim=claim, rulings=rulings
-            )
+            entry.passage_ids = [p.id for p in state.passages]
+            panel = ModerationPanel(self.client, interaction, interaction.user.id, state, claim=claim)
             await send(interaction, panel.page(), ephemeral=True, view=panel)
             panel.register()

@@ -6,45 +6,20 @@ A passage is picked by autocomplete on its words (type a few, pick it), or given
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.curation.passages import PassageInfo, find_passages
-from bot.discord.actions.moderation import ROLES, Outcome, attribute, in_session, set_hidden
-from bot.discord.render import limits
-from bot.discord.render.common import finish, one_line
+from bot.discord.actions.moderation import ROLES, Outcome, attribute, set_hidden
+from bot.discord.cogs.common import passage_choices
+from bot.discord.context import Context
+from bot.discord.host import Host
+from bot.discord.render.common import finish
 from bot.discord.replies import send
-from bot.discord.views.base import is_moderator
 from bot.discord.views.moderation import CorrectView
-
-if TYPE_CHECKING:
-    from bot.discord.client import EssaybotClient
 
 ROLE_CHOICES = [app_commands.Choice(name=text, value=value) for value, text in ROLES.items()]
 CORRECT_HINT = "Answers already posted still show the old version: press the button to correct them."
-
-
-def choice_label(info: PassageInfo) -> str:
-    """“words…” — Author, Title (plain text, at most 100 characters), marked when hidden."""
-    source = f" — {one_line(info.author_line)}, {one_line(info.title)}"
-    room = limits.SELECT_OPTION_LABEL - len(source) - 4 - (9 if info.hidden else 0)
-    words = limits.truncate(one_line(info.text), max(room, 30), markdown=False)
-    label = f"{'[hidden] ' if info.hidden else ''}“{words}”{source}"
-    return limits.truncate(label, 100, markdown=False)
-
-
-async def passage_choices(
-    client: EssaybotClient, interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    """Passages whose words match what the moderator typed (nothing for anyone else)."""
-    if interaction.guild_id is None or not await is_moderator(interaction) or not current.strip():
-        return []
-    gid = str(interaction.guild_id)
-    found = await in_session(client, gid, lambda s: find_passages(s, gid, current, limit=25))
-    return [app_commands.Choice(name=choice_label(p), value=p.id) for p in found]
 
 
 @app_commands.guild_only()
@@ -54,7 +29,7 @@ class PassagesCog(
 ):
     """Passage moderation, per server."""
 
-    def __init__(self, client: EssaybotClient) -> None:
+    def __init__(self, client: Host) -> None:
         self.client = client
         super().__init__()
 
@@ -70,8 +45,8 @@ class PassagesCog(
     @app_commands.describe(passage="Type a few of its words and pick it (or give its id)")
     async def hide(self, interaction: discord.Interaction, passage: app_commands.Range[str, 1, 300]) -> None:
         """/passages hide passage."""
-        async with self.client.recorder.entry(interaction, "passages_hide", {"passage": passage}):
-            await self._reply(interaction, await set_hidden(self.client, interaction, passage, True))
+        async with Context.of(interaction).entry("passages_hide", {"passage": passage}):
+            await self._reply(interaction, await set_hidden(interaction, passage, True))
 
     @app_commands.command(name="unhide", description="Show a hidden passage in answers again.")
     @app_commands.describe(passage="Type a few of its words and pick it (or give its id)")
@@ -79,8 +54,8 @@ class PassagesCog(
         self, interaction: discord.Interaction, passage: app_commands.Range[str, 1, 300]
     ) -> None:
         """/passages unhide passage."""
-        async with self.client.recorder.entry(interaction, "passages_unhide", {"passage": passage}):
-            await self._reply(interaction, await set_hidden(self.client, interaction, passage, False))
+        async with Context.of(interaction).entry("passages_unhide", {"passage": passage}):
+            await self._reply(interaction, await set_hidden(interaction, passage, False))
 
     @app_commands.command(name="attribute", description="Say who really speaks in a passage.")
     @app_commands.describe(
@@ -99,8 +74,8 @@ class PassagesCog(
         """/passages attribute passage speaker [role]."""
         value = role.value if role else "quoted"
         options = {"passage": passage, "speaker": speaker, "role": value}
-        async with self.client.recorder.entry(interaction, "passages_attribute", options):
-            await self._reply(interaction, await attribute(self.client, interaction, passage, speaker, value))
+        async with Context.of(interaction).entry("passages_attribute", options):
+            await self._reply(interaction, await attribute(interaction, passage, speaker, value))
 
     @hide.autocomplete("passage")
     @unhide.autocomplete("passage")
@@ -108,4 +83,4 @@ class PassagesCog(
     async def _passage(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await passage_choices(self.client, interaction, current)
+        return await passage_choices(interaction, current)

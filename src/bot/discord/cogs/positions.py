@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.cogs.common import answer_visibility, check_question
+from bot.discord.checks import check_question
+from bot.discord.cogs.common import answer_visibility, declare_max_length
+from bot.discord.context import Context
+from bot.discord.host import Host
 from bot.discord.replies import defer, send
-from bot.discord.tree import declare_max_length
 from bot.discord.views.panels import PositionsView
-
-if TYPE_CHECKING:
-    from bot.discord.client import EssaybotClient
 
 
 class PositionsCog(commands.Cog):
     """Every author's position on a topic, one line each."""
 
-    def __init__(self, client: EssaybotClient) -> None:
+    def __init__(self, client: Host) -> None:
         self.client = client
         # Discord enforces the configured length while the member types (6000 is only the ceiling).
         declare_max_length(self.positions, "topic", client.settings.max_query_chars)
@@ -34,9 +31,9 @@ class PositionsCog(commands.Cog):
         self, interaction: discord.Interaction, topic: app_commands.Range[str, 1, 6000]
     ) -> None:
         """/positions topic."""
-        visibility = await answer_visibility(self.client, interaction)
-        async with self.client.recorder.entry(interaction, "positions", {"topic": topic}) as entry:
-            await check_question(self.client, interaction)
+        visibility = await answer_visibility(interaction)
+        async with Context.of(interaction).entry("positions", {"topic": topic}) as entry:
+            await check_question(interaction)
             parsed = self.client.service.topic(topic)
             await defer(interaction, ephemeral=visibility == "ephemeral")
             answer = await self.client.service.answer_positions(parsed, guild_id=interaction.guild_id)

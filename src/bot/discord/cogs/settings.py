@@ -6,30 +6,23 @@ interaction, so a change applies to the next command without a restart.
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
-from dataclasses import dataclass
-from functools import cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
-from sqlalchemy import Engine
 
-from bot.config import DiscordSection
 from bot.curation.audit import CurationError
-from bot.curation.settings import Effective, GuildSettings, GuildValues, effective
+from bot.curation.settings import GuildSettings, Request, Visibility, apply_request, effective
 from bot.discord.actions import modlog
-from bot.discord.render.answers import Rendered
-from bot.discord.render.common import NEUTRAL
-from bot.discord.render.limits import CONTENT, FIELD_VALUE, truncate
+from bot.discord.cogs.common import guild_group
+from bot.discord.context import Context
+from bot.discord.host import Host
+from bot.discord.render.settings_page import describe, settings_page
 from bot.discord.replies import send
-from bot.store.db import session_scope
 
-if TYPE_CHECKING:
-    from bot.discord.client import EssaybotClient
-
-Visibility = Literal["public", "ephemeral"]
 Resettable = Literal[
     "moderator roles",
     "answer channels",
@@ -42,31 +35,6 @@ Resettable = Literal[
     "quote-of-the-day time",
     "quote-of-the-day time zone",
 ]
-RESET_FIELDS: dict[str, tuple[str, ...]] = {
-    "moderator roles": ("moderator_role_ids",),
-    "answer channels": ("answer_channel_ids",),
-    "answer visibility": ("answer_visibility",),
-    "who-said visibility": ("context_menu_visibility",),
-    "cooldown": ("cooldown_rate", "cooldown_seconds"),
-    "mod-log channel": ("modlog_channel_id",),
-    "review threshold": ("review_threshold",),
-    "quote-of-the-day channel": ("qotd_channel_id",),
-    "quote-of-the-day time": ("qotd_time",),
-    "quote-of-the-day time zone": ("qotd_timezone",),
-}
-LABELS = {
-    "moderator_role_ids": "Moderator roles",
-    "answer_channel_ids": "Answer channels",
-    "answer_visibility": "Answers",
-    "context_menu_visibility": "“Who said this?”",
-    "cooldown_rate": "Cooldown: questions",
-    "cooldown_seconds": "Cooldown: seconds",
-    "modlog_channel_id": "Mod-log channel",
-    "review_threshold": "👎 before a mod-log notice",
-    "qotd_channel_id": "Quote of the day: channel",
-    "qotd_time": "Quote of the day: time",
-    "qotd_timezone": "Quote of the day: time zone",
-}
 
 
 class NeedsManageServer(app_commands.CheckFailure):
@@ -76,122 +44,7 @@ class NeedsManageServer(app_commands.CheckFailure):
         super().__init__("/settings is for members with the Manage Server permission.")
 
 
-@dataclass(frozen=True)
-class Request:
-    """What a /settings set asks for (ids only, so that it can be applied off the event loop)."""
-
-    answer_visibility: Visibility | None = None
-    who_said_visibility: Visibility | None = None
-    cooldown_questions: int | None = None
-    cooldown_seconds: int | None = None
-    add_moderator_role: int | None = None
-    remove_moderator_role: int | None = None
-    add_answer_channel: int | None = None
-    remove_answer_channel: int | None = None
-    modlog_channel: int | None = None
-    review_threshold: int | None = None
-    qotd_channel: int | None = None
-    qotd_time: str | None = None
-    qotd_timezone: str | None = None
-    reset: str | None = None
-
-
-def changes_for(request: Request, current: Effective) -> dict[str, Any]:
-    """The ``GuildSettings.set`` changes a request makes over the current effective settings."""
-    changes: dict[str, Any] = {}
-    if request.reset is not None:
-        changes.update(dict.fromkeys(RESET_FIELDS[request.reset]))
-    direct = {
-        "answer_visibility": request.answer_visibility,
-        "context_menu_visibility": request.who_said_visibility,
-        "cooldown_rate": request.cooldown_questions,
-        "cooldown_seconds": None if request.cooldown_seconds is None else float(request.cooldown_seconds),
-        "modlog_channel_id": request.modlog_channel,
-        "review_threshold": request.review_threshold,
-        "qotd_channel_id": request.qotd_channel,
-        "qotd_time": request.qotd_time.strip() if request.qotd_time else None,
-        "qotd_timezone": request.qotd_timezone.strip() if request.qotd_timezone else None,
-    }
-    changes.update({k: v for k, v in direct.items() if v is not None})
-    roles = _edit_list(
-        current.moderator_role_ids,
-        request.add_moderator_role,
-        request.remove_moderator_role,
-        "<@&{}>",
-        "role",
-    )
-    if roles is not None:
-        changes["moderator_role_ids"] = roles
-    channels = _edit_list(
-        current.answer_channel_ids,
-        request.add_answer_channel,
-        request.remove_answer_channel,
-        "<#{}>",
-        "channel",
-    )
-    if channels is not None:
-        changes["answer_channel_ids"] = channels or None  # no channel left: every channel again
-    return changes
-
-
-def _edit_list(
-    current: list[int], add: int | None, remove: int | None, mention: str, what: str
-) -> list[int] | None:
-    if add is None and remove is None:
-        return None
-    ids = list(current)
-    if add is not None and add not in ids:
-        ids.append(add)
-    if remove is not None:
-        if remove not in ids:
-            raise CurationError(f"{mention.format(remove)} is not one of the {what}s in this setting.")
-        ids.remove(remove)
-    return ids
-
-
-def show_value(name: str, settings: Effective) -> str:
-    """A setting as members read it (roles and channels as mentions; they never ping)."""
-    value = getattr(settings, name)
-    if name == "moderator_role_ids":
-        return " ".join(f"<@&{r}>" for r in value) or "none: Manage Messages only"
-    if name == "answer_channel_ids":
-        return " ".join(f"<#{c}>" for c in value) or "every channel"
-    if name in ("modlog_channel_id", "qotd_channel_id"):
-        return f"<#{value}>" if value else "not set"
-    if name in ("answer_visibility", "context_menu_visibility"):
-        return "public" if value == "public" else "private (only the asker sees it)"
-    if name == "cooldown_seconds":
-        return f"{value:g} s"
-    return str(value)
-
-
-def settings_page(settings: Effective, values: GuildValues, status: str = "") -> Rendered:
-    """Every setting with its value, marked when it is the config default."""
-    embed = discord.Embed(title="Settings of this server", colour=NEUTRAL)
-    for name, label in LABELS.items():
-        default = getattr(values, name) is None
-        value = show_value(name, settings) + (" *(default)*" if default else "")
-        embed.add_field(
-            name=label,
-            value=truncate(value, FIELD_VALUE),
-            inline=name not in ("moderator_role_ids", "answer_channel_ids"),
-        )
-    embed.set_footer(text="Change them with /settings set · every change is in /audit show")
-    content = status or "These settings apply in this server; the config file supplies the defaults."
-    return Rendered(truncate(content, CONTENT), [embed])
-
-
-def describe(before: Effective, after: Effective) -> str:
-    """``Answers: public → private; …`` for what changed."""
-    parts = [
-        f"{LABELS[n]}: {show_value(n, before)} → {show_value(n, after)}"
-        for n in LABELS
-        if getattr(before, n) != getattr(after, n)
-    ]
-    return "; ".join(parts) or "no visible change (the new values equal the defaults)"
-
-
-@cache
+@functools.cache
 def _zones() -> tuple[str, ...]:
     return tuple(sorted(zoneinfo.available_timezones()))
 
@@ -199,38 +52,26 @@ def _zones() -> tuple[str, ...]:
 class SettingsCog(commands.Cog):
     """Per-server settings."""
 
-    group = app_commands.Group(
-        name="settings",
-        description="Manage Server: this server's settings for essaybot.",
-        guild_only=True,
-        default_permissions=discord.Permissions(manage_guild=True),
-    )
+    group = guild_group("settings", "Manage Server: this server's settings for essaybot.", "manage_guild")
 
-    def __init__(self, client: EssaybotClient) -> None:
+    def __init__(self, client: Host) -> None:
         self.client = client
 
-    def _guild(self, interaction: discord.Interaction) -> int:
+    def _guild(self, interaction: discord.Interaction) -> Context:
         if interaction.guild_id is None:
             raise app_commands.NoPrivateMessage()
         # Admins can show the command to anyone: the permission is checked here too.
         if not interaction.permissions.manage_guild:
             raise NeedsManageServer()
-        return interaction.guild_id
-
-    async def _load(self, guild_id: int) -> GuildValues:
-        engine, gid = (await self.client.app_for(guild_id)).engine, str(guild_id)
-
-        def load() -> GuildValues:
-            with session_scope(engine) as session:
-                return GuildSettings(session, gid).values()
-
-        return await self.client.service.run(load)
+        return Context.of(interaction)
 
     @group.command(name="show", description="This server's settings, and which are the defaults.")
     async def show(self, interaction: discord.Interaction) -> None:
         """/settings show, privately."""
-        async with self.client.recorder.entry(interaction, "settings_show", {}):
-            values = await self._load(self._guild(interaction))
+        async with Context.of(interaction).entry("settings_show", {}):
+            context = self._guild(interaction)
+            gid = context.gid
+            values = await context.db(lambda s: GuildSettings(s, gid).values())
             page = settings_page(effective(self.client.settings.discord, values), values)
             await send(interaction, page, ephemeral=True)
 
@@ -287,22 +128,20 @@ class SettingsCog(commands.Cog):
             reset=reset,
         )
         options = {k: v for k, v in vars(request).items() if v is not None}
-        async with self.client.recorder.entry(interaction, "settings_set", options) as entry:
-            guild_id = self._guild(interaction)
+        async with Context.of(interaction).entry("settings_set", options) as entry:
+            context = self._guild(interaction)
             if not options:
                 raise CurationError("Fill in at least one option to change; /settings show lists them.")
-            defaults, engine, gid = (
-                self.client.settings.discord,
-                (await self.client.app_for(guild_id)).engine,
-                str(guild_id),
+            defaults, actor = self.client.settings.discord, context.actor
+            apply = functools.partial(
+                apply_request, guild_id=context.gid, defaults=defaults, request=request, actor=actor
             )
-            actor = str(interaction.user.id)
-            before, after = await self.client.service.run(_apply, engine, gid, defaults, request, actor)
+            before, after = await context.db(apply)
             entry.verdict = "changed"
             old, new = effective(defaults, before), effective(defaults, after)
             what = describe(old, new)
             await send(interaction, settings_page(new, after, f"⚙️ Changed: {what}"), ephemeral=True)
-            await modlog.post(self.client, guild_id, f"⚙️ <@{actor}> changed the settings: {what}")
+            await modlog.post(context, f"⚙️ <@{actor}> changed the settings: {what}")
 
     @set_.autocomplete("qotd_timezone")
     async def _zone_choices(
@@ -311,13 +150,3 @@ class SettingsCog(commands.Cog):
         typed = current.strip().lower().replace(" ", "_")
         zones = [z for z in _zones() if typed in z.lower()] if typed else ["UTC", *_zones()]
         return [app_commands.Choice(name=z, value=z) for z in zones[:25]]
-
-
-def _apply(
-    engine: Engine, guild_id: str, defaults: DiscordSection, request: Request, actor: str
-) -> tuple[GuildValues, GuildValues]:
-    with session_scope(engine) as session:
-        repo = GuildSettings(session, guild_id)
-        before = repo.values()
-        changes = changes_for(request, effective(defaults, before))
-        return before, repo.set(actor=actor, **changes)

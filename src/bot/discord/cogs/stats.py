@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.checks import require_moderator
+from bot.discord.context import Context
+from bot.discord.host import Host
 from bot.discord.render.stats_page import stats_page
 from bot.discord.replies import send
-from bot.discord.tree import NotModerator
-from bot.discord.views.base import is_moderator
-from bot.store.db import session_scope
 from bot.store.models import utcnow
-from bot.store.stats import Stats, compute_stats
-
-if TYPE_CHECKING:
-    from bot.discord.client import EssaybotClient
+from bot.store.stats import compute_stats
 
 
 class StatsCog(commands.Cog):
     """Moderator statistics."""
 
-    def __init__(self, client: EssaybotClient) -> None:
+    def __init__(self, client: Host) -> None:
         self.client = client
 
     @app_commands.command(
@@ -36,16 +33,8 @@ class StatsCog(commands.Cog):
         self, interaction: discord.Interaction, window: Literal["24h", "7d", "30d", "all"] = "7d"
     ) -> None:
         """/stats [window]: refused in code to non-moderators, whatever Discord's UI shows."""
-        async with self.client.recorder.entry(interaction, "stats", {"window": window}):
-            if interaction.guild_id is None:  # Discord hides it in DMs; a stale client may still send it
-                raise app_commands.NoPrivateMessage()
-            if not await is_moderator(interaction):
-                raise NotModerator("/stats")
-            engine, now = (await self.client.app_for(interaction.guild_id)).engine, utcnow()
-
-            def compute() -> Stats:
-                with session_scope(engine) as session:
-                    return compute_stats(session, window, now=now)
-
-            result = await self.client.service.run(compute)
+        async with Context.of(interaction).entry("stats", {"window": window}):
+            context = await require_moderator(interaction, "/stats")
+            now = utcnow()
+            result = await context.db(lambda s: compute_stats(s, window, now=now))
             await send(interaction, stats_page(result), ephemeral=True)

@@ -3,28 +3,28 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.cogs.common import answer_visibility, check_question, name_choices, settings_for
+from bot.discord.checks import check_question
+from bot.discord.cogs.common import answer_visibility, declare_max_length, name_choices
+from bot.discord.context import Context
+from bot.discord.host import Host
 from bot.discord.render.answers import Visibility
 from bot.discord.replies import defer, send
-from bot.discord.tree import declare_max_length
 from bot.discord.views.answer import AnswerView, shown_quotes
+from bot.discord.views.base import ReportingModal
 from bot.errors import BadQueryError
-
-if TYPE_CHECKING:
-    from bot.discord.client import EssaybotClient
 
 # Two or more quoted stretches: the member should pick the one they mean.
 _QUOTED = re.compile(r"“[^”]{3,}”|\"[^\"]{3,}\"|«[^»]{3,}»")
 MODAL_MAX = 4000  # Discord's limit on a text input's value
 
 
-class TrimModal(discord.ui.Modal, title="Trim to the quote"):
+class TrimModal(ReportingModal, title="Trim to the quote"):
     """Prefilled with the message text, so the member keeps only the words they want attributed."""
 
     def __init__(self, cog: WhoSaidCog, text: str, max_chars: int, visibility: Visibility) -> None:
@@ -51,17 +51,11 @@ class TrimModal(discord.ui.Modal, title="Trim to the quote"):
             shareable=self.visibility == "ephemeral",
         )
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
-        """Same handling as commands."""
-        from bot.discord.tree import report_error
-
-        await report_error(interaction, error)
-
 
 class WhoSaidCog(commands.Cog):
     """Attribute a quote or a claim to an author and essay, quoting the passage."""
 
-    def __init__(self, client: EssaybotClient) -> None:
+    def __init__(self, client: Host) -> None:
         self.client = client
         # Discord enforces the configured length while the member types (6000 is only the ceiling).
         declare_max_length(self.who_said, "query", client.settings.max_query_chars)
@@ -93,18 +87,18 @@ class WhoSaidCog(commands.Cog):
         author: str | None = None,
     ) -> None:
         """/who-said query [author]."""
-        visibility = await answer_visibility(self.client, interaction)
+        visibility = await answer_visibility(interaction)
         await self.answer(interaction, query, author, command="who_said", visibility=visibility)
 
     @who_said.autocomplete("author")
     async def _author_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await name_choices(self.client, interaction, current)
+        return await name_choices(interaction, current)
 
     async def who_said_this(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """Right-click a message: who said its words?"""
-        cfg = await settings_for(self.client, interaction)
+        cfg = await Context.of(interaction).settings()
         mine = message.author.id == interaction.user.id
         # Checking someone else's words in public would be a call-out: private unless configured.
         visibility: Visibility = cfg.answer_visibility if mine else cfg.context_menu_visibility
@@ -112,7 +106,7 @@ class WhoSaidCog(commands.Cog):
         too_long = len(text) > self.client.settings.max_query_chars
         if not text or too_long or len(_QUOTED.findall(text)) >= 2:
             options = {"query": text[:2000], "message_id": str(message.id)}
-            async with self.client.recorder.entry(interaction, "who_said_message", options) as entry:
+            async with Context.of(interaction).entry("who_said_message", options) as entry:
                 if not text:
                     raise BadQueryError(
                         "That message has no text to attribute: images, files and embeds cannot be searched."
@@ -143,8 +137,8 @@ class WhoSaidCog(commands.Cog):
     ) -> None:
         """Validate, acknowledge, search off the loop, then show the answer with its buttons."""
         options: dict[str, Any] = {"query": raw[:2000], "author": author}
-        async with self.client.recorder.entry(interaction, command, options) as entry:
-            await check_question(self.client, interaction)
+        async with Context.of(interaction).entry(command, options) as entry:
+            await check_question(interaction)
             query = self.client.service.parse(raw)  # bad input fails here, privately, before the defer
             target = (
                 await self.client.service.resolve(author, guild_id=interaction.guild_id) if author else None

@@ -7,19 +7,16 @@ Previous/Next gets a private copy to page through, so nobody can hijack an answe
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 import discord
 
 from bot.answer.types import Quote, WhoSaidAnswer
 from bot.core.interactions import Entry
+from bot.discord.host import Host
 from bot.discord.render import answers as render
 from bot.discord.replies import NO_MENTIONS, send, send_text
 from bot.discord.views.base import TimedView, delete_answer
 from bot.discord.views.feedback import FeedbackView
-
-if TYPE_CHECKING:
-    from bot.discord.client import EssaybotClient
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +31,7 @@ class AnswerView(TimedView):
 
     def __init__(
         self,
-        client: EssaybotClient,
+        client: Host,
         origin: discord.Interaction,
         owner_id: int,
         answer: WhoSaidAnswer,

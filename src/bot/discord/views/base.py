@@ -1,33 +1,28 @@
 """Views that expire on the injectable clock, disable their buttons when they do, and know their owner.
 
-discord.py's own view timeout runs on the event loop's clock, which tests cannot move. Here every view
-has an expiry time on ``client.clock`` and a registry reaps expired views: it disables the buttons
-(one PATCH through the interaction that created the message, whose token outlives the view) and
-stops the view. Custom ids carry the view's key, so a press on an expired view is recognised and
-answered instead of failing silently.
+Every view has an expiry time on ``client.clock``; ``registry.ViewRegistry`` reaps expired views and
+answers presses on them. Errors in views and modals are answered like command errors.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine, Generator
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Generic, TypeVar
 
 import discord
 
+from bot.discord.checks import is_moderator
+from bot.discord.context import GuildScope
+from bot.discord.errors import NotOwner, report_error
+from bot.discord.host import Host
+from bot.discord.registry import PREFIX
 from bot.discord.render.answers import Rendered, page_count
-from bot.discord.replies import NO_MENTIONS, send_error
-
-if TYPE_CHECKING:
-    from bot.discord.client import EssaybotClient
+from bot.discord.replies import NO_MENTIONS
 
 log = logging.getLogger(__name__)
-
-PREFIX = "eb"
-EXPIRED = "These buttons have expired. Ask again to get fresh ones."
+T = TypeVar("T")
 
 
 Handler = Callable[[discord.Interaction], Awaitable[None]]
@@ -38,23 +33,40 @@ class ActionButton(discord.ui.Button["TimedView"]):
 
     def __init__(self, handler: Handler, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.handler = handler
+        self.callback = handler  # type: ignore[method-assign,assignment]
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        """Run the handler."""
-        await self.handler(interaction)
+
+class ActionSelect(discord.ui.Select["TimedView"]):
+    """A select that calls a given coroutine function when a choice is made."""
+
+    def __init__(self, handler: Handler, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.callback = handler  # type: ignore[method-assign,assignment]
+
+
+class ReportingModal(discord.ui.Modal):
+    """A modal whose errors are answered like command errors: privately, with a reason."""
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
+        """Same handling as commands."""
+        await report_error(interaction, error)
 
 
 class TimedView(discord.ui.View):
     """A view owned by one member, expiring ``view_timeout_seconds`` after it was created."""
 
-    def __init__(self, client: EssaybotClient, origin: discord.Interaction, owner_id: int) -> None:
+    def __init__(self, client: Host, origin: discord.Interaction, owner_id: int) -> None:
         super().__init__(timeout=None)
         self.client, self.origin, self.owner_id = client, origin, owner_id
         self.key = secrets.token_hex(6)
         self.expires_at = client.clock() + client.settings.discord.view_timeout_seconds
         self.expired = False
         self.message_id: int | None = None  # the message carrying the view, when known
+
+    @property
+    def scope(self) -> GuildScope:
+        """The server the view's message is in: its app and database."""
+        return GuildScope(self.client, self.origin.guild_id)
 
     def custom_id(self, action: str) -> str:
         """A custom id that names this view, so presses after expiry are recognised."""
@@ -111,27 +123,31 @@ class TimedView(discord.ui.View):
         self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
     ) -> None:
         """Same handling as command errors: short private message, logged with an id when unexpected."""
-        from bot.discord.tree import report_error
-
         await report_error(interaction, error)
 
 
-class PagedView(TimedView):
-    """Previous/Next through ``n_items`` shown ``per_page`` at a time; subclasses render ``page()``."""
+class PagedView(TimedView, Generic[T]):
+    """Previous/Next through ``items`` shown ``per_page`` at a time; ``render(items, page)`` draws a page."""
 
     def __init__(
-        self, client: EssaybotClient, origin: discord.Interaction, owner_id: int, n_items: int, per_page: int
+        self,
+        client: Host,
+        origin: discord.Interaction,
+        owner_id: int,
+        items: Sequence[T],
+        per_page: int,
+        render: Callable[[Sequence[T], int], Rendered],
     ) -> None:
         super().__init__(client, origin, owner_id)
-        self.page_no = 0
-        self.pages = page_count(n_items, per_page)
+        self.items, self.render, self.page_no = list(items), render, 0
+        self.pages = page_count(len(self.items), per_page)
         self.prev = self.button("Previous", "prev", emoji="◀️")
         self.next = self.button("Next", "next", emoji="▶️")
         self._sync_pages()
 
     def page(self) -> Rendered:
         """The message for the current page."""
-        raise NotImplementedError
+        return self.render(self.items, self.page_no)
 
     def _sync_pages(self) -> None:
         self.prev.disabled = self.page_no <= 0
@@ -154,133 +170,8 @@ class PagedView(TimedView):
         await self._move(interaction, +1)
 
 
-class ViewRegistry:
-    """Live views by key; ``reap()`` expires those whose time has come."""
-
-    def __init__(self, client: EssaybotClient) -> None:
-        self.client = client
-        self._views: dict[str, TimedView] = {}
-        # Views that ended through their own action (deleted answer, confirmed prompt). A press that
-        # races with that ending is theirs to answer, not ours to call "expired".
-        self._finished: OrderedDict[str, None] = OrderedDict()
-
-    def finished(self, key: str) -> None:
-        """Remember a view that stopped itself."""
-        self._finished[key] = None
-        while len(self._finished) > 10_000:
-            self._finished.popitem(last=False)
-
-    def add(self, view: TimedView) -> None:
-        """Track a view until it expires or stops."""
-        self._views[view.key] = view
-
-    def is_live(self, key: str) -> bool:
-        """Whether a view with this key still listens, or ended by its own action."""
-        view = self._views.get(key)
-        return (view is not None and not view.is_finished()) or key in self._finished
-
-    async def reap(self) -> int:
-        """Expire every view past its time; how many were expired."""
-        now = self.client.clock()
-        self._forget_stopped()
-        due = [v for v in self._views.values() if v.expires_at <= now]
-        for view in due:
-            del self._views[view.key]
-        await asyncio.gather(*(view.expire() for view in due))
-        return len(due)
-
-    async def expire_all(self) -> None:
-        """On shutdown: leave no live-looking buttons behind."""
-        self._forget_stopped()
-        views, self._views = list(self._views.values()), {}
-        await asyncio.gather(*(view.expire() for view in views), return_exceptions=True)
-
-    def stop_message(self, message_id: int) -> int:
-        """Stop the live views on one message (e.g. a corrected answer); how many were stopped."""
-        stopped = 0
-        for view in list(self._views.values()):
-            if view.message_id == message_id and not view.is_finished():
-                view.stop()
-                stopped += 1
-        return stopped
-
-    def _forget_stopped(self) -> None:
-        # A stopped view's message was deleted or already has its final components.
-        for key, view in list(self._views.items()):
-            if view.is_finished():
-                del self._views[key]
-
-    def handles(self, custom_id: str) -> bool:
-        """Whether a live view (or one that ended by its own action) answers a press on ``custom_id``."""
-        parts = custom_id.split(":")
-        if len(parts) != 3 or parts[0] != PREFIX:
-            return False
-        if parts[1] in self._finished:
-            return True
-        view = self._views.get(parts[1])
-        if view is None or view.is_finished():
-            return False
-        return any(getattr(item, "custom_id", None) == custom_id for item in view.children)
-
-    async def answer_stale_press(self, interaction: discord.Interaction) -> bool:
-        """Answer a press no live view of ours takes; True when handled.
-
-        That is a press on an expired view, and also on a component whose custom id is not ours at
-        all (``eb:<key>:<action>``): a message from an older version of the bot, or a forged one.
-        Unanswered, Discord would show the member "This interaction failed".
-        """
-        if interaction.type is not discord.InteractionType.component:
-            return False
-        data = cast(dict[str, Any], interaction.data or {})
-        if self.handles(str(data.get("custom_id", ""))):
-            return False
-        await send_error(interaction, EXPIRED)
-        return True
-
-
-class _Verdict:
-    """An awaitable yes/no that refuses to be used as a bool without ``await``.
-
-    A forgotten ``await`` on a plain coroutine would be truthy, so ``if not is_moderator(i)`` would
-    let everyone through; this fails closed (TypeError) instead.
-    """
-
-    def __init__(self, coro: Coroutine[Any, Any, bool]) -> None:
-        self._coro = coro
-
-    def __await__(self) -> Generator[Any, None, bool]:
-        return self._coro.__await__()
-
-    def __bool__(self) -> bool:
-        self._coro.close()
-        raise TypeError("is_moderator() must be awaited")
-
-
-def is_moderator(interaction: discord.Interaction) -> Awaitable[bool]:
-    """Manage Messages (or Manage Server) here, or one of the guild's moderator roles; await it.
-
-    The moderator roles are the guild's effective setting (``/settings``), so they apply at once.
-    Manage Server counts because whoever has it can make themselves a moderator in ``/settings``.
-    """
-    return _Verdict(_is_moderator(interaction))
-
-
-async def _is_moderator(interaction: discord.Interaction) -> bool:
-    if interaction.guild_id is None:
-        return False
-    perms = interaction.permissions
-    if perms.manage_messages or perms.manage_guild:
-        return True
-    client: EssaybotClient = interaction.client  # type: ignore[assignment]
-    roles = set((await client.guild_settings(interaction.guild_id)).moderator_role_ids)
-    member_roles = getattr(interaction.user, "roles", [])
-    return any(role.id in roles for role in member_roles)
-
-
 async def delete_answer(view: TimedView, interaction: discord.Interaction) -> None:
     """🗑: the asker or a moderator removes a public answer; anyone else is told why not."""
-    from bot.discord.tree import NotOwner
-
     if interaction.user.id != view.owner_id and not await is_moderator(interaction):
         raise NotOwner("Only the member who asked, or a moderator, can delete this answer.")
     await interaction.response.defer()

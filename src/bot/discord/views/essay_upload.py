@@ -9,21 +9,20 @@ then the action (which publishes a new index generation) runs and the message sa
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
 from bot.corpus.models import Essay
 from bot.corpus.upload import Preview, Upload, split_authors, with_metadata
+from bot.discord.context import Context
+from bot.discord.host import Host
 from bot.discord.render.answers import Rendered
 from bot.discord.render.common import NEUTRAL, finish, human_date, one_line
 from bot.discord.render.limits import CONTENT, EMBED_TITLE, FIELD_VALUE, truncate
 from bot.discord.render.markdown import escape, link
 from bot.discord.replies import NO_MENTIONS, defer, send
-from bot.discord.views.base import TimedView
-
-if TYPE_CHECKING:
-    from bot.discord.client import EssaybotClient
+from bot.discord.views.base import ReportingModal, TimedView
 
 Action = Callable[[discord.Interaction], Awaitable[str]]
 # Called with the interaction that confirmed and the preview; returns the message to show.
@@ -37,7 +36,7 @@ class SlowConfirmView(TimedView):
 
     def __init__(
         self,
-        client: EssaybotClient,
+        client: Host,
         origin: discord.Interaction,
         owner_id: int,
         action: Action,
@@ -75,13 +74,13 @@ class SlowConfirmView(TimedView):
         )
 
 
-class EssayDetailsModal(discord.ui.Modal, title="Essay details"):
+class EssayDetailsModal(ReportingModal, title="Essay details"):
     """Asks for what the file lacks: the title (prefilled with the guess), authors, date, URL.
 
     Only the missing fields are asked for, so what the front matter says is never retyped or cut.
     """
 
-    def __init__(self, client: EssaybotClient, upload: Upload, add: AddAction) -> None:
+    def __init__(self, client: Host, upload: Upload, add: AddAction) -> None:
         super().__init__(custom_id="essay-details")
         self.client, self.upload, self.add = client, upload, add
         self.inputs: dict[str, discord.ui.TextInput[Any]] = {}
@@ -103,7 +102,7 @@ class EssayDetailsModal(discord.ui.Modal, title="Essay details"):
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         """Apply the details (validated like front matter), then show the preview."""
-        async with self.client.recorder.entry(interaction, "essays_add_details", {}):
+        async with Context.of(interaction).entry("essays_add_details", {}):
             await defer(interaction, ephemeral=True)
             typed = {name: field.value.strip() for name, field in self.inputs.items()}
             changes: dict[str, Any] = {name: value or None for name, value in typed.items()}
@@ -112,19 +111,11 @@ class EssayDetailsModal(discord.ui.Modal, title="Essay details"):
             essay = await self.client.service.run(with_metadata, self.upload.essay, changes)
             await show_preview(self.client, interaction, essay, self.upload.warnings, self.add)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
-        """Same handling as commands."""
-        from bot.discord.tree import report_error
-
-        await report_error(interaction, error)
-
 
 class DetailsPromptView(TimedView):
     """When reading the file took too long to answer with the form directly: a button opens it."""
 
-    def __init__(
-        self, client: EssaybotClient, origin: discord.Interaction, upload: Upload, add: AddAction
-    ) -> None:
+    def __init__(self, client: Host, origin: discord.Interaction, upload: Upload, add: AddAction) -> None:
         super().__init__(client, origin, origin.user.id)
         self.upload, self.add = upload, add
         self.button("Fill in the details", "details", style=discord.ButtonStyle.primary)
@@ -142,7 +133,7 @@ class DetailsPromptView(TimedView):
 
 
 async def ask_or_preview(
-    client: EssaybotClient, interaction: discord.Interaction, upload: Upload, add: AddAction
+    client: Host, interaction: discord.Interaction, upload: Upload, add: AddAction
 ) -> str:
     """The next step for a valid file: the form when details are missing, else the preview."""
     if not upload.missing:
@@ -167,16 +158,15 @@ async def defer_if_needed(interaction: discord.Interaction) -> None:
 
 
 async def show_preview(
-    client: EssaybotClient,
+    client: Host,
     interaction: discord.Interaction,
     essay: Essay,
     warnings: tuple[str, ...],
     add: AddAction,
 ) -> None:
     """Prepare the essay off the event loop and show what would be stored, with Confirm and Cancel."""
-    result = await client.service.run(
-        (await client.app_for(interaction.guild_id)).library.preview_essay, essay, warnings
-    )
+    context = Context.of(interaction)
+    result = await context.run((await context.app()).library.preview_essay, essay, warnings)
 
     async def confirm(press: discord.Interaction) -> str:
         return await add(press, result)

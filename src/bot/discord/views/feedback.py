@@ -6,31 +6,23 @@ asks which) and "It doesn't say this / says the opposite". They reach /review gr
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
 from bot.answer.types import Quote
 from bot.core.interactions import Entry
+from bot.discord.actions.report_notice import watch_reports
+from bot.discord.context import Context
+from bot.discord.host import Host
+from bot.discord.render.reports import REASONS
 from bot.discord.replies import NO_MENTIONS
-from bot.discord.views.base import Handler, TimedView
-from bot.discord.views.review import watch_reports
+from bot.discord.views.base import ActionSelect, ReportingModal, TimedView
 
-if TYPE_CHECKING:
-    from bot.discord.client import EssaybotClient
-
-REASONS: dict[str, tuple[str, str]] = {
-    "wrong_author": ("Wrong author", "Someone else said this"),
-    "out_of_context": ("Out of context", "The quote means something else in its essay"),
-    "misquote": ("Misquote", "The words are not what the essay says"),
-    "not_relevant": ("Not relevant", "This passage does not answer the question"),
-    "essay_says_it": ("An essay does say this (which?)", "The verdict is wrong: you can name the essay"),
-    "doesnt_say_it": ("It doesn't say this / says the opposite", "The passage does not say what was asked"),
-}
 WHICH_CHARS = 300  # bot.store.feedback.MAX_DETAIL_CHARS
 
 
-class WhichEssayModal(discord.ui.Modal, title="Which essay says this?"):
+class WhichEssayModal(ReportingModal, title="Which essay says this?"):
     """A short text field for the essay (or words of it) that does say what was asked."""
 
     def __init__(self, view: FeedbackView) -> None:
@@ -48,31 +40,13 @@ class WhichEssayModal(discord.ui.Modal, title="Which essay says this?"):
         """Store the 👎 with the member's words."""
         await self.view.record(interaction, "essay_says_it", self.which.value)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
-        """Same handling as commands."""
-        from bot.discord.tree import report_error
-
-        await report_error(interaction, error)
-
-
-class ReasonSelect(discord.ui.Select["FeedbackView"]):
-    """The reason select; calls the view back when a reason is picked."""
-
-    def __init__(self, handler: Handler, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.handler = handler
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        """Run the handler."""
-        await self.handler(interaction)
-
 
 class FeedbackView(TimedView):
     """Private to the member who pressed 👎."""
 
     def __init__(
         self,
-        client: EssaybotClient,
+        client: Host,
         origin: discord.Interaction,
         owner_id: int,
         entry: Entry,
@@ -80,7 +54,7 @@ class FeedbackView(TimedView):
     ) -> None:
         super().__init__(client, origin, owner_id)
         self.entry, self.quote = entry, quote
-        self.reason = ReasonSelect(
+        self.reason = ActionSelect(
             self.on_reason,
             custom_id=self.custom_id("reason"),
             placeholder="Pick a reason",
@@ -103,7 +77,7 @@ class FeedbackView(TimedView):
         """Store the vote and thank the member, in place of the reason select."""
         passage_id = self.quote.passage_id if self.quote else None
         # A 👎 that brings the passage to the guild's review threshold is announced in the mod-log.
-        async with watch_reports(self.client, interaction.guild_id, passage_id):
+        async with watch_reports(Context.of(interaction), passage_id):
             first = await self.client.recorder.vote(
                 self.entry, interaction.user.id, -1, reason=value, passage_id=passage_id, detail=detail
             )

@@ -2,50 +2,34 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from bot.curation.passages import PassageInfo, passage_infos
-from bot.discord.actions import modlog
-from bot.discord.render import limits
-from bot.discord.render.common import NEUTRAL, Rendered, finish, footer, one_line
-from bot.discord.render.markdown import escape, italic
-from bot.discord.replies import NO_MENTIONS
-from bot.discord.views.base import TimedView
-from bot.store.models import CuratedQuoteRow
-
-if TYPE_CHECKING:
-    from bot.discord.client import EssaybotClient
-
-from bot.curation.verdicts import VerdictOverrides
+from bot.curation.answers import AnswerState, answer_state
+from bot.curation.passages import PassageInfo
+from bot.discord.actions.corrections import correct_for
 from bot.discord.actions.moderation import (
     ROLES,
     VERDICT_CHOICES,
     attribute,
-    in_session,
-    require_moderator,
     rule_verdict,
     ruling_text,
     save_quote,
     set_hidden,
     speaker_text,
 )
+from bot.discord.checks import require_moderator
+from bot.discord.context import Context
+from bot.discord.host import Host
+from bot.discord.render import limits
+from bot.discord.render.common import NEUTRAL, Rendered, finish, footer, one_line
+from bot.discord.render.markdown import escape, italic
+from bot.discord.replies import NO_MENTIONS
+from bot.discord.views.base import ReportingModal, TimedView
 
 
-class _Modal(discord.ui.Modal):
-    """A modal whose errors are answered like command errors: privately, with a reason."""
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
-        """Same handling as commands."""
-        from bot.discord.tree import report_error
-
-        await report_error(interaction, error)
-
-
-class SaveQuoteModal(_Modal, title="Save as a curated quote"):
+class SaveQuoteModal(ReportingModal, title="Save as a curated quote"):
     """The words to keep (a sub-span, optional), a note and tags."""
 
     def __init__(self, panel: ModerationPanel, info: PassageInfo) -> None:
@@ -70,7 +54,6 @@ class SaveQuoteModal(_Modal, title="Save as a curated quote"):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         """Save, then show the result in the panel."""
         status = await save_quote(
-            self.panel.client,
             interaction,
             self.info.id,
             start_words=self.start.value,
@@ -81,7 +64,7 @@ class SaveQuoteModal(_Modal, title="Save as a curated quote"):
         await self.panel.refresh(interaction, status)
 
 
-class AttributionModal(_Modal, title="Fix the attribution"):
+class AttributionModal(ReportingModal, title="Fix the attribution"):
     """Who really speaks in the passage, and in which role."""
 
     def __init__(self, panel: ModerationPanel, info: PassageInfo) -> None:
@@ -104,7 +87,7 @@ class AttributionModal(_Modal, title="Fix the attribution"):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         """Apply the override, then show the result in the panel."""
         role = self.role.values[0] if self.role.values else "quoted"
-        outcome = await attribute(self.panel.client, interaction, self.info.id, self.speaker.value, role)
+        outcome = await attribute(interaction, self.info.id, self.speaker.value, role)
         await self.panel.refresh(interaction, outcome.text)
 
 
@@ -116,19 +99,17 @@ class ModerationPanel(TimedView):
 
     def __init__(
         self,
-        client: EssaybotClient,
+        client: Host,
         origin: discord.Interaction,
         owner_id: int,
-        passages: list[PassageInfo],
-        curated: dict[str, list[int]],
+        state: AnswerState,
         *,
         claim: str | None = None,
-        rulings: dict[str, str] | None = None,
     ) -> None:
         super().__init__(client, origin, owner_id)
-        self.passages, self.curated, self.selected = passages[: limits.SELECT_OPTIONS], curated, 0
+        self.passages, self.curated, self.selected = state.passages[: limits.SELECT_OPTIONS], state.curated, 0
         # A who-said answer's folded claim, and this server's rulings on it per passage.
-        self.claim, self.rulings = claim, dict(rulings or {})
+        self.claim, self.rulings = claim, state.rulings
         self.picker: discord.ui.Select[ModerationPanel] | None = None
         if len(self.passages) > 1:
             self.picker = discord.ui.Select(custom_id=self.custom_id("pick"), row=0)
@@ -208,17 +189,19 @@ class ModerationPanel(TimedView):
 
     async def refresh(self, interaction: discord.Interaction, status: str) -> None:
         """Reload the passages' state and show ``status`` in the panel."""
-        ids = [p.id for p in self.passages]
-        passages, self.curated = await load_panel_state(self.client, str(interaction.guild_id), ids)
-        if self.claim:
-            self.rulings = await load_rulings(self.client, str(interaction.guild_id), self.claim, ids)
-        self.passages = passages or self.passages  # an essay removed meanwhile takes its passages along
+        state = await self._load(Context.of(interaction))
+        self.curated, self.rulings = state.curated, state.rulings
+        self.passages = state.passages or self.passages  # an essay removed meanwhile takes its passages along
         self.selected = min(self.selected, len(self.passages) - 1)
         self._sync()
         page = self.page(status)
         await interaction.response.edit_message(
             content=page.content, embeds=page.embeds, view=self, allowed_mentions=NO_MENTIONS
         )
+
+    async def _load(self, context: Context) -> AnswerState:
+        ids, gid, claim = [p.id for p in self.passages], context.gid, self.claim
+        return await context.db(lambda s: answer_state(s, gid, ids, claim))
 
     async def on_pick(self, interaction: discord.Interaction) -> None:
         """Another passage of the answer."""
@@ -233,23 +216,18 @@ class ModerationPanel(TimedView):
 
     async def on_verdict(self, interaction: discord.Interaction) -> None:
         """Rule on this question and passage, then correct the posted answers to the question."""
-        from bot.discord.actions.corrections import correct
-
         assert self.verdict is not None and self.claim is not None
         choice = self.verdict.values[0] if self.verdict.values else "reset"
-        outcome = await rule_verdict(self.client, interaction, self.info.id, self.claim, choice)
+        outcome = await rule_verdict(interaction, self.info.id, self.claim, choice)
         if not outcome.changed:
             await self.refresh(interaction, outcome.text)
             return
         await interaction.response.defer()
-        gid = str(interaction.guild_id)
-        report = await correct(self.client, int(gid), [self.info.id], claim=self.claim)
-        if report.edited:
-            await modlog.post(self.client, gid, f"✏️ <@{interaction.user.id}> {report.summary()}")
-        ids = [p.id for p in self.passages]
-        self.rulings = await load_rulings(self.client, gid, self.claim, ids)
+        context = Context.of(interaction)
+        summary = await correct_for(context, [self.info.id], claim=self.claim)
+        self.rulings = (await self._load(context)).rulings
         self._sync()
-        page = self.page(f"{outcome.text} {report.summary()}")
+        page = self.page(f"{outcome.text} {summary}")
         await interaction.edit_original_response(
             content=page.content, embeds=page.embeds, view=self, allowed_mentions=NO_MENTIONS
         )
@@ -261,7 +239,7 @@ class ModerationPanel(TimedView):
 
     async def on_hide(self, interaction: discord.Interaction) -> None:
         """Hide the passage (or show it again)."""
-        outcome = await set_hidden(self.client, interaction, self.info.id, not self.info.hidden)
+        outcome = await set_hidden(interaction, self.info.id, not self.info.hidden)
         await self.refresh(interaction, outcome.text)
 
     async def on_attribute(self, interaction: discord.Interaction) -> None:
@@ -271,79 +249,33 @@ class ModerationPanel(TimedView):
 
     async def on_correct(self, interaction: discord.Interaction) -> None:
         """Edit the posted answers that showed the answer's hidden or re-attributed passages."""
-        from bot.discord.actions.corrections import correct
-
-        gid = await require_moderator(interaction, "Correcting answers")
+        context = await require_moderator(interaction, "Correcting answers")
         changed = [p.id for p in self.passages if p.hidden or p.role is not None]
         if not changed:
             page = self.page("Nothing to correct: none of these passages is hidden or re-attributed.")
             await interaction.response.edit_message(content=page.content, embeds=page.embeds, view=self)
             return
         await interaction.response.defer()
-        report = await correct(self.client, int(gid), changed)
-        if report.edited:
-            await modlog.post(self.client, gid, f"✏️ <@{interaction.user.id}> {report.summary()}")
-        page = self.page(report.summary())
+        page = self.page(await correct_for(context, changed))
         await interaction.edit_original_response(
             content=page.content, embeds=page.embeds, view=self, allowed_mentions=NO_MENTIONS
         )
 
 
-async def load_panel_state(
-    client: EssaybotClient, guild_id: str, passage_ids: list[str]
-) -> tuple[list[PassageInfo], dict[str, list[int]]]:
-    """The passages (in the answer's order) and the curated quotes saved from each, in this guild."""
-
-    def work(session: Session) -> tuple[list[PassageInfo], dict[str, list[int]]]:
-        infos = passage_infos(session, guild_id, passage_ids)
-        curated: dict[str, list[int]] = {}
-        rows = session.execute(
-            select(CuratedQuoteRow.passage_id, CuratedQuoteRow.id).where(
-                CuratedQuoteRow.guild_id == guild_id,
-                CuratedQuoteRow.passage_id.in_(passage_ids),
-                CuratedQuoteRow.removed_at.is_(None),
-            )
-        )
-        for passage_id, quote_id in rows:
-            curated.setdefault(passage_id, []).append(quote_id)
-        return infos, curated
-
-    return await in_session(client, guild_id, work)
-
-
-async def load_rulings(
-    client: EssaybotClient, guild_id: str, claim: str, passage_ids: list[str]
-) -> dict[str, str]:
-    """This guild's rulings on a folded claim for the given passages: passage id -> verdict."""
-
-    def work(session: Session) -> dict[str, str]:
-        repo = VerdictOverrides(session, guild_id)
-        rows = {pid: repo.get(claim, pid) for pid in passage_ids}
-        return {pid: row.verdict for pid, row in rows.items() if row is not None}
-
-    return await in_session(client, guild_id, work)
-
-
 class CorrectView(TimedView):
     """One button under a /passages reply: correct the posted answers that showed the passage."""
 
-    def __init__(
-        self, client: EssaybotClient, origin: discord.Interaction, owner_id: int, passage_id: str
-    ) -> None:
+    def __init__(self, client: Host, origin: discord.Interaction, owner_id: int, passage_id: str) -> None:
         super().__init__(client, origin, owner_id)
         self.passage_id = passage_id
         self.button("Correct posted answers", "correct", emoji="✏️", style=discord.ButtonStyle.primary)
 
     async def on_correct(self, interaction: discord.Interaction) -> None:
         """Correct, then say what was done."""
-        from bot.discord.actions.corrections import correct
-
-        gid = await require_moderator(interaction, "Correcting answers")
+        context = await require_moderator(interaction, "Correcting answers")
         await interaction.response.defer()
-        report = await correct(self.client, int(gid), [self.passage_id])
-        if report.edited:
-            await modlog.post(self.client, gid, f"✏️ <@{interaction.user.id}> {report.summary()}")
+        summary = await correct_for(context, [self.passage_id])
         self.stop()
         await interaction.edit_original_response(
-            content=report.summary(), embeds=[], view=None, allowed_mentions=NO_MENTIONS
+            content=summary, embeds=[], view=None, allowed_mentions=NO_MENTIONS
         )

@@ -1,21 +1,17 @@
-"""Views for compare, positions and the essay list."""
+"""Views for compare and positions answers, and the confirmation prompt."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
 
 import discord
 
 from bot.answer.types import CompareAnswer, PositionsAnswer
-from bot.corpus.models import EssayMeta
+from bot.discord.host import Host
 from bot.discord.render import answers as render
 from bot.discord.render.limits import CONTENT, button_label, truncate
 from bot.discord.replies import NO_MENTIONS, send, send_text
-from bot.discord.views.base import ActionButton, PagedView, TimedView, delete_answer
-
-if TYPE_CHECKING:
-    from bot.discord.client import EssaybotClient
+from bot.discord.views.base import ActionButton, TimedView, delete_answer
 
 MAX_AUTHOR_BUTTONS = 20  # four rows of five; the fifth row holds 🗑
 
@@ -25,7 +21,7 @@ class CompareView(TimedView):
 
     def __init__(
         self,
-        client: EssaybotClient,
+        client: Host,
         origin: discord.Interaction,
         owner_id: int,
         answer: CompareAnswer,
@@ -54,7 +50,7 @@ class PositionsView(TimedView):
 
     def __init__(
         self,
-        client: EssaybotClient,
+        client: Host,
         origin: discord.Interaction,
         owner_id: int,
         answer: PositionsAnswer,
@@ -111,29 +107,12 @@ class PositionsView(TimedView):
         await delete_answer(self, interaction)
 
 
-class EssaysView(PagedView):
-    """Previous/Next through the essay list (a private message)."""
-
-    def __init__(
-        self, client: EssaybotClient, origin: discord.Interaction, owner_id: int, essays: Sequence[EssayMeta]
-    ) -> None:
-        self.essays = list(essays)
-        super().__init__(client, origin, owner_id, len(self.essays), PER_PAGE)
-
-    def page(self) -> render.Rendered:
-        """The current page of the list."""
-        return render.essays_page(self.essays, self.page_no, per_page=PER_PAGE)
-
-
-PER_PAGE = 5
-
-
 class ConfirmView(TimedView):
     """Confirm or cancel a destructive action (private to one member)."""
 
     def __init__(
         self,
-        client: EssaybotClient,
+        client: Host,
         origin: discord.Interaction,
         owner_id: int,
         action: Callable[[discord.Interaction], Awaitable[str]],

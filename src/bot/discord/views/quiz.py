@@ -8,85 +8,22 @@ on the client's clock, or as soon as ``reveal_after`` members have answered.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 import discord
 
-from bot.curation.quiz import Guess, QuizQuestion, RoundResult, guess, reveal
+from bot.curation.quiz import QuizQuestion, RoundResult, guess, reveal
+from bot.discord.host import Host
 from bot.discord.render import limits
-from bot.discord.render.common import (
-    FOUND,
-    NEUTRAL,
-    Rendered,
-    attribution_title,
-    excerpt_markdown,
-    finish,
-    footer,
-    one_line,
-    quote_url,
-    source_line,
-)
+from bot.discord.render.common import Rendered, one_line
+from bot.discord.render.community_pages import question_page, reveal_page
 from bot.discord.render.markdown import escape
 from bot.discord.replies import NO_MENTIONS, send_text
 from bot.discord.views.base import ActionButton, TimedView
-from bot.store.db import session_scope
 from bot.store.models import utcnow
 
-if TYPE_CHECKING:
-    from bot.discord.client import EssaybotClient
-
 log = logging.getLogger(__name__)
-
-QUOTE_BUDGET = 1500  # characters of quote in the embed
-MAX_NAMED = 40  # winners named in the reveal; the rest are counted
-
-
-def question_page(question: QuizQuestion, *, minutes: int, reveal_after: int | None) -> Rendered:
-    """The quote without its attribution, and how the round ends."""
-    ends = f"The answer comes in {minutes} min"
-    if reveal_after is not None:
-        ends += ", or once " + ("someone has" if reveal_after == 1 else f"{reveal_after} members have")
-        ends += " answered"
-    embed = discord.Embed(
-        title="Who said this?",
-        description=excerpt_markdown(question.shown.quote, QUOTE_BUDGET, bold=False),
-        colour=NEUTRAL,
-    )
-    embed.set_footer(text=footer(f"Curated quote #{question.shown.quote_id}", "one guess per member"))
-    return finish(f"🧩 **Quiz:** who said this? Pick an author below. {ends}.", [embed])
-
-
-def _mentions(user_ids: list[str]) -> str:
-    named = " ".join(f"<@{u}>" for u in user_ids[:MAX_NAMED])
-    more = len(user_ids) - MAX_NAMED
-    return named + (f" and {more} more" if more > 0 else "")
-
-
-def reveal_page(question: QuizQuestion, result: RoundResult) -> Rendered:
-    """The quote with its attribution, the right answer, the tally and who got it right."""
-    q = question.shown.quote
-    url = quote_url(q)
-    description = f"{excerpt_markdown(q, QUOTE_BUDGET, bold=False)}\n\n{source_line(q.essay, url)}"
-    embed = discord.Embed(title=attribution_title(q), url=url, description=description, colour=FOUND)
-    embed.set_author(name="The answer")
-    tally = Counter(choice for _, choice, _ in result.guesses)
-    lines = [
-        f"{'✅' if c == result.answer else '▫️'} {escape(one_line(c))}: {tally.get(c, 0)}"
-        for c in result.choices
-    ]
-    embed.add_field(name="Guesses", value="\n".join(lines) or "No choices", inline=False)
-    winners = result.winners
-    embed.add_field(
-        name=f"Right ({len(winners)} of {len(result.guesses)})",
-        value=_mentions(winners) if winners else "Nobody this time.",
-        inline=False,
-    )
-    embed.set_footer(text=footer(f"Curated quote #{question.shown.quote_id}", "/quiz leaderboard"))
-    content = f"🧩 **Quiz:** the answer was **{escape(one_line(result.answer))}**."
-    return finish(content, [embed])
 
 
 class QuizView(TimedView):
@@ -94,7 +31,7 @@ class QuizView(TimedView):
 
     def __init__(
         self,
-        client: EssaybotClient,
+        client: Host,
         origin: discord.Interaction,
         owner_id: int,
         question: QuizQuestion,
@@ -137,18 +74,8 @@ class QuizView(TimedView):
 
     async def on_guess(self, interaction: discord.Interaction, index: int) -> None:
         """Count a member's first press; reveal at once when enough members have answered."""
-        engine, round_id, user, now = (
-            (await self.client.app_for(self.origin.guild_id)).engine,
-            self.question.round_id,
-            interaction.user.id,
-            utcnow(),
-        )
-
-        def record() -> Guess:
-            with session_scope(engine) as session:
-                return guess(session, round_id, str(user), index, now=now)
-
-        outcome = await self.client.service.run(record)
+        round_id, user, now = self.question.round_id, str(interaction.user.id), utcnow()
+        outcome = await self.scope.db(lambda s: guess(s, round_id, user, index, now=now))
         picked = escape(one_line(outcome.choice))
         if outcome.over:
             await send_text(interaction, "This quiz is over: the answer is on the message.")
@@ -172,17 +99,8 @@ class QuizView(TimedView):
         if self.revealed:
             return None
         self.revealed = True
-        engine, round_id, now = (
-            (await self.client.app_for(self.origin.guild_id)).engine,
-            self.question.round_id,
-            utcnow(),
-        )
-
-        def close() -> RoundResult:
-            with session_scope(engine) as session:
-                return reveal(session, round_id, now=now)
-
-        result = await self.client.service.run(close)
+        round_id, now = self.question.round_id, utcnow()
+        result = await self.scope.db(lambda s: reveal(s, round_id, now=now))
         for button, choice in zip(self.choice_buttons, self.question.choices, strict=True):
             button.disabled = True
             right = choice == result.answer

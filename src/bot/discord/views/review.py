@@ -1,4 +1,4 @@
-"""The review queue panel (hide, fix attribution, dismiss), and the mod-log notice on repeated 👎.
+"""The review queue panel: Hide, Fix attribution and Dismiss on the passages members reported with 👎.
 
 The panel is private to the moderator who opened it and shows one reported passage at a time; every
 button re-checks that the presser is still a moderator, since roles can change while it is open.
@@ -6,43 +6,28 @@ button re-checks that the presser is still a moderator, since roles can change w
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import weakref
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import discord
 from sqlalchemy.orm import Session
 
 from bot.curation.passages import PassageOverrides
-from bot.curation.review import NO_REASON, ReviewItem, ReviewQueue, VerdictReport, by_reason
+from bot.curation.review import ReviewItem, ReviewQueue, VerdictReport
 from bot.discord.actions import modlog
+from bot.discord.checks import is_moderator
+from bot.discord.context import GuildScope
+from bot.discord.errors import NotModerator
+from bot.discord.host import Host
 from bot.discord.render.answers import Rendered
-from bot.discord.render.common import NEUTRAL, one_line, user_text
-from bot.discord.render.limits import (
-    CONTENT,
-    EMBED_DESCRIPTION,
-    FIELD_NAME,
-    FIELD_VALUE,
-    fit_embeds,
-    truncate,
-)
 from bot.discord.render.markdown import escape
+from bot.discord.render.reports import excerpt, queue_page, reasons_text, source
 from bot.discord.replies import NO_MENTIONS
-from bot.discord.tree import NotModerator
-from bot.discord.views.base import TimedView, is_moderator
-from bot.store.db import session_scope
+from bot.discord.views.base import ReportingModal, TimedView
 from bot.store.models import SPEAKER_ROLES
 
-if TYPE_CHECKING:
-    from bot.discord.client import EssaybotClient
-
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-PASSAGE_CHARS = 1500
 CLEAR_ROLE = "clear"
 ROLE_LABELS = {
     "own": "The essay's own authors",
@@ -53,124 +38,10 @@ ROLE_LABELS = {
 }
 
 
-def reason_label(reason: str) -> str:
-    """The label members picked the reason with."""
-    from bot.discord.views.feedback import REASONS  # the feedback view imports this module
-
-    return REASONS[reason][0] if reason in REASONS else "No reason given" if reason == NO_REASON else reason
-
-
-def reasons_text(item: ReviewItem) -> str:
-    """``Wrong author ×2 · Misquote ×1``."""
-    return " · ".join(f"{reason_label(r)} ×{n}" for r, n in item.reasons)
-
-
-def excerpt(item: ReviewItem, limit: int = 200) -> str:
-    """The passage's opening words, escaped, in typographic quotes."""
-    return f"“{truncate(escape(one_line(item.text)), limit)}”"
-
-
-def source(item: ReviewItem) -> str:
-    """Essay title and authors, escaped."""
-    authors = ", ".join(item.authors) or "unknown author"
-    return f"**{escape(one_line(item.title))}** by {escape(authors)}"
-
-
-def item_embed(item: ReviewItem, index: int, total: int) -> discord.Embed:
-    """One reported passage: its text, essay, reports by reason, and the questions it answered."""
-    embed = discord.Embed(
-        title=f"{item.reports} 👎 · {reason_label(item.main_reason)}",
-        description=truncate(escape(item.text), min(PASSAGE_CHARS, EMBED_DESCRIPTION)),
-        colour=NEUTRAL,
-    )
-    embed.add_field(name="Essay", value=truncate(source(item), FIELD_VALUE), inline=False)
-    embed.add_field(name="Reports by reason", value=truncate(reasons_text(item), FIELD_VALUE), inline=False)
-    if item.questions:
-        asked = "\n".join(user_text(q, 150) for q in item.questions)
-        embed.add_field(name="Reported answers to", value=truncate(asked, FIELD_VALUE), inline=False)
-    if item.override is not None:
-        speaker, role = item.override
-        fixed = f"{escape(speaker)} ({role})" if speaker else role
-        embed.add_field(name="Attribution fixed", value=truncate(fixed, FIELD_VALUE), inline=False)
-    embed.add_field(name="Last report", value=f"<t:{int(item.last_report_at.timestamp())}:R>")
-    embed.set_footer(text=f"Passage {item.passage_id} · {index + 1} of {total}")
-    return embed
-
-
-VERDICT_QUESTIONS = 10  # questions listed in the verdict reports embed
-
-
-def verdicts_embed(reports: list[VerdictReport]) -> discord.Embed:
-    """Reports about the verdict itself, one field per question, most reported first."""
-    total = sum(r.reports for r in reports)
-    embed = discord.Embed(
-        title=f"Verdict reports: {len(reports)} question{'s' if len(reports) != 1 else ''}, {total} 👎",
-        description=(
-            "Members say an essay does say what was asked, or that the passage shown does not say it. "
-            "Right-click the answer → Apps → Moderate this answer to rule on the question."
-        ),
-        colour=NEUTRAL,
-    )
-    for report in reports[:VERDICT_QUESTIONS]:
-        lines = [" · ".join(f"{reason_label(r)} ×{n}" for r, n in report.reasons)]
-        lines += [f"Which: {user_text(w, 150)}" for w in report.which]
-        if report.passage_ids:
-            lines.append("Passages shown: " + ", ".join(f"`{p}`" for p in report.passage_ids[:5]))
-        lines.append(f"Last report <t:{int(report.last_report_at.timestamp())}:R>")
-        embed.add_field(
-            name=truncate(f"{report.reports} 👎 · {escape(one_line(report.question))}", FIELD_NAME),
-            value=truncate("\n".join(lines), FIELD_VALUE),
-            inline=False,
-        )
-    if len(reports) > VERDICT_QUESTIONS:
-        embed.set_footer(text=f"{len(reports) - VERDICT_QUESTIONS} more questions not shown")
-    return embed
-
-
-def queue_page(
-    items: list[ReviewItem], index: int, status: str = "", verdicts: list[VerdictReport] | None = None
-) -> Rendered:
-    """The panel: a summary of the queue by reason, the passage at ``index``, then verdict reports."""
-    lead = f"{status}\n" if status else ""
-    extra = [verdicts_embed(verdicts)] if verdicts else []
-    if not items:
-        text = "Nothing to review: no passage has open 👎 reports."
-        if verdicts:
-            text = "No passage has open 👎 reports; members reported the verdict of these questions."
-        return Rendered(truncate(lead + text, CONTENT), fit_embeds(extra))
-    summary = ", ".join(f"{reason_label(r).lower()} {n}" for r, n in by_reason(items))
-    reports = sum(i.reports for i in items)
-    head = (
-        f"**Review queue**: {len(items)} passage{'s' if len(items) != 1 else ''}, "
-        f"{reports} open 👎 report{'s' if reports != 1 else ''} ({summary}). Most reported first."
-    )
-    return Rendered(
-        truncate(lead + head, CONTENT), fit_embeds([item_embed(items[index], index, len(items)), *extra])
-    )
-
-
-async def load_queue(
-    client: EssaybotClient, guild_id: int, passage_id: str | None = None
-) -> list[ReviewItem]:
-    """The guild's review queue (or only ``passage_id``'s entry), read on a worker thread."""
-    engine, gid = (await client.app_for(guild_id)).engine, str(guild_id)
-
-    def load() -> list[ReviewItem]:
-        with session_scope(engine) as session:
-            return ReviewQueue(session, gid).items(passage_id)
-
-    return await client.service.run(load)
-
-
-async def load_verdict_reports(client: EssaybotClient, guild_id: int) -> list[VerdictReport]:
-    """The guild's reports about verdicts, grouped by question, read on a worker thread."""
-    engine, gid = (await client.app_for(guild_id)).engine, str(guild_id)
-
-    def load() -> list[VerdictReport]:
-        with session_scope(engine) as session:
-            return ReviewQueue(session, gid).verdict_reports()
-
-    return await client.service.run(load)
+async def load_queue(scope: GuildScope) -> tuple[list[ReviewItem], list[VerdictReport]]:
+    """The server's reported passages and its reports about verdicts, read on a worker thread."""
+    gid = scope.gid
+    return await scope.db(lambda s: ReviewQueue(s, gid).contents())
 
 
 class ReviewView(TimedView):
@@ -178,16 +49,14 @@ class ReviewView(TimedView):
 
     def __init__(
         self,
-        client: EssaybotClient,
+        client: Host,
         origin: discord.Interaction,
         owner_id: int,
-        guild_id: int,
         items: list[ReviewItem],
-        verdicts: list[VerdictReport] | None = None,
+        verdicts: list[VerdictReport],
     ) -> None:
         super().__init__(client, origin, owner_id)
-        self.guild_id, self.items, self.index = guild_id, items, 0
-        self.verdicts = list(verdicts or [])
+        self.items, self.verdicts, self.index = items, verdicts, 0
         self.prev = self.button("Previous", "prev", emoji="◀️")
         self.next = self.button("Next", "next", emoji="▶️")
         self.hide = self.button("Hide passage", "hide", emoji="🙈", style=discord.ButtonStyle.danger, row=1)
@@ -222,8 +91,7 @@ class ReviewView(TimedView):
     async def reload(self) -> None:
         """Fetch the queue again, staying on the same passage when it is still there."""
         current = self.item.passage_id if self.item else None
-        self.items = await load_queue(self.client, self.guild_id)
-        self.verdicts = await load_verdict_reports(self.client, self.guild_id)
+        self.items, self.verdicts = await load_queue(self.scope)
         ids = [i.passage_id for i in self.items]
         if current in ids:
             self.index = ids.index(current)
@@ -237,13 +105,8 @@ class ReviewView(TimedView):
 
     async def _act(self, action: Callable[[Session, str], T]) -> T:
         """Run a curation change for this guild in one transaction, on a worker thread."""
-        engine, gid = (await self.client.app_for(self.guild_id)).engine, str(self.guild_id)
-
-        def run() -> T:
-            with session_scope(engine) as session:
-                return action(session, gid)
-
-        return await self.client.service.run(run)
+        gid = self.scope.gid
+        return await self.scope.db(lambda session: action(session, gid))
 
     async def on_prev(self, interaction: discord.Interaction) -> None:
         """Previous passage."""
@@ -264,8 +127,7 @@ class ReviewView(TimedView):
         await self.show(interaction, f"🙈 Hidden from answers: {excerpt(item, 100)}")
         if changed:
             await modlog.post(
-                self.client,
-                self.guild_id,
+                self.scope,
                 f"🙈 <@{actor}> hid passage `{item.passage_id}` from answers (review queue, "
                 f"{item.reports} 👎): {excerpt(item)} in {source(item)}",
             )
@@ -285,15 +147,14 @@ class ReviewView(TimedView):
             interaction, f"✅ Dismissed {item.reports} 👎 on {excerpt(item, 100)} (audit #{entry.id})."
         )
         await modlog.post(
-            self.client,
-            self.guild_id,
+            self.scope,
             f"✅ <@{actor}> dismissed {item.reports} 👎 report{'s' if item.reports != 1 else ''} "
             f"({escape(reasons_text(item))}) on passage `{item.passage_id}`: "
             f"{excerpt(item)} in {source(item)}",
         )
 
 
-class AttributionModal(discord.ui.Modal, title="Fix the attribution"):
+class AttributionModal(ReportingModal, title="Fix the attribution"):
     """Speaker and role of the passage shown in the review panel."""
 
     def __init__(self, view: ReviewView, item: ReviewItem) -> None:
@@ -337,78 +198,7 @@ class AttributionModal(discord.ui.Modal, title="Fix the attribution"):
         await self.view.show(interaction, status)
         if changed:
             await modlog.post(
-                self.view.client,
-                self.view.guild_id,
+                self.view.scope,
                 f"✏️ <@{actor}> fixed the attribution of passage `{pid}`: {said}. "
                 f"{excerpt(self.item)} in {source(self.item)}",
             )
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
-        """Same handling as commands (a bad role or a missing speaker is a short private message)."""
-        from bot.discord.tree import report_error
-
-        await report_error(interaction, error)
-
-
-# -- the notice when a passage collects enough 👎 -------------------------------------------------
-
-_locks: weakref.WeakKeyDictionary[EssaybotClient, asyncio.Lock] = weakref.WeakKeyDictionary()
-_notices: set[asyncio.Task[bool]] = set()  # strong references until they finish
-
-
-async def _open_reports(client: EssaybotClient, guild_id: int, passage_id: str) -> int:
-    engine, gid = (await client.app_for(guild_id)).engine, str(guild_id)
-
-    def count() -> int:
-        with session_scope(engine) as session:
-            return ReviewQueue(session, gid).open_reports(passage_id)
-
-    return await client.service.run(count)
-
-
-@asynccontextmanager
-async def watch_reports(
-    client: EssaybotClient, guild_id: int | None, passage_id: str | None
-) -> AsyncIterator[None]:
-    """Wrap storing a 👎: post a mod-log notice when it brings the passage to the guild's threshold.
-
-    Counting before and after (under one lock, so two votes cannot both see the crossing) posts once
-    per crossing: a member changing their reason does not count twice, and after a dismissal the
-    count starts again. A failure here is logged and never loses the vote.
-    """
-    if guild_id is None or passage_id is None:
-        yield
-        return
-    lock = _locks.setdefault(client, asyncio.Lock())
-    async with lock:
-        try:
-            before: int | None = await _open_reports(client, guild_id, passage_id)
-        except Exception:
-            log.exception("could not count the 👎 reports of passage %s", passage_id)
-            before = None
-        yield
-        if before is None:
-            return
-        try:
-            await _notify(client, guild_id, passage_id, before)
-        except Exception:
-            log.exception("could not post the 👎 notice for passage %s", passage_id)
-
-
-async def _notify(client: EssaybotClient, guild_id: int, passage_id: str, before: int) -> None:
-    threshold = (await client.guild_settings(guild_id)).review_threshold
-    after = await _open_reports(client, guild_id, passage_id)
-    if not before < threshold <= after:
-        return
-    items = await load_queue(client, guild_id, passage_id)
-    if not items:
-        return  # hidden already
-    item = items[0]
-    text = (
-        f"📣 A passage has {item.reports} 👎 reports ({escape(reasons_text(item))}): {excerpt(item)} "
-        f"in {source(item)} (passage `{passage_id}`). See /review."
-    )
-    # Posted in the background: the member's 👎 is answered without waiting for the mod-log.
-    task = asyncio.create_task(modlog.post(client, guild_id, text), name="essaybot-review-notice")
-    _notices.add(task)
-    task.add_done_callback(_notices.discard)

@@ -1,62 +1,25 @@
-"""The audit log in Discord: one line per entry (who, what, when, before → after), paged."""
+"""The audit log in Discord: one line per entry (who, what, when, before → after), a page at a time."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
 from bot.curation.audit import CLI_ACTOR
+from bot.curation.audit_entries import AuditEntry
 from bot.discord.render.answers import Rendered
 from bot.discord.render.common import NEUTRAL, one_line
 from bot.discord.render.info import page_count
 from bot.discord.render.limits import CONTENT, EMBED_DESCRIPTION, truncate
 from bot.discord.render.markdown import escape
-from bot.discord.views.base import PagedView
-from bot.store.models import AuditRow
-
-if TYPE_CHECKING:
-    from bot.discord.client import EssaybotClient
 
 PER_PAGE = 8
 VALUE_CHARS = 60
 MAX_CHANGES = 4
-
-
-@dataclass(frozen=True)
-class AuditLine:
-    """What the panel shows of one entry (rows are read on a worker thread, then detached)."""
-
-    id: int
-    guild_id: str | None
-    actor: str
-    action: str
-    target: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    created_at: datetime
-    undone_at: datetime | None
-    undone_by: str | None
-
-    @classmethod
-    def of(cls, row: AuditRow) -> AuditLine:
-        """Copy an audit row."""
-        return cls(
-            row.id,
-            row.guild_id,
-            row.actor,
-            row.action,
-            row.target,
-            row.before,
-            row.after,
-            row.created_at,
-            row.undone_at,
-            row.undone_by,
-        )
 
 
 def who(actor: str | None) -> str:
@@ -93,7 +56,7 @@ def change(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
     return "; ".join(parts) or "no change"
 
 
-def line(entry: AuditLine) -> str:
+def line(entry: AuditEntry) -> str:
     """One entry: number, action, target, who and when, what changed, and whether it was undone."""
     scope = " (whole corpus)" if entry.guild_id is None else ""
     head = (
@@ -105,7 +68,7 @@ def line(entry: AuditLine) -> str:
     return head + (f"\n{detail}" if detail else "") + undone
 
 
-def audit_page(entries: Sequence[AuditLine], page: int) -> Rendered:
+def audit_page(entries: Sequence[AuditEntry], page: int) -> Rendered:
     """Page ``page`` (0-based, clamped) of the newest entries."""
     pages = page_count(len(entries), PER_PAGE)
     page = max(0, min(page, pages - 1))
@@ -116,17 +79,3 @@ def audit_page(entries: Sequence[AuditLine], page: int) -> Rendered:
     return Rendered(
         truncate(f"{len(entries)} recent audit entries · page {page + 1} of {pages}", CONTENT), [embed]
     )
-
-
-class AuditView(PagedView):
-    """Previous/Next through the recent entries (a private message)."""
-
-    def __init__(
-        self, client: EssaybotClient, origin: discord.Interaction, owner_id: int, entries: Sequence[AuditLine]
-    ) -> None:
-        self.entries = list(entries)
-        super().__init__(client, origin, owner_id, len(self.entries), PER_PAGE)
-
-    def page(self) -> Rendered:
-        """The current page."""
-        return audit_page(self.entries, self.page_no)
