@@ -6,6 +6,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 py="${PYTHON:-$here/.venv/bin/python}"
+# A worktree has no .venv of its own: then the python on PATH (the shared venv's, once PATH has it).
+[[ -x "$py" ]] || py="$(command -v python || command -v python3)"
 eb="${ESSAYBOT:-$here/.venv/bin/essaybot}"
 
 strip_timing() {
@@ -27,9 +29,15 @@ for line in sys.stdin:
 
 if [[ "${1:-}" == "--diff" ]]; then
   before="$2"; after="$3"; status=0
+  scratch="$(mktemp -d)"
+  trap 'rm -rf "$scratch"' EXIT
   for f in "$before"/*.jsonl; do
     name="$(basename "$f")"
-    if ! cmp -s <(strip_timing <"$f") <(strip_timing <"$after/$name"); then
+    # Stripped into files, not compared through pipes: a failed strip must fail, not compare two empty outputs.
+    if ! strip_timing <"$f" >"$scratch/before" || ! strip_timing <"$after/$name" >"$scratch/after"; then
+      echo "CANNOT COMPARE: $name"; status=1; continue
+    fi
+    if ! cmp -s "$scratch/before" "$scratch/after"; then
       echo "DIFFERS: $name"; status=1
     fi
   done
