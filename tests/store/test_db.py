@@ -6,6 +6,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,18 @@ def test_upgrade_empty_file_then_again(tmp_path: Path) -> None:
     tables = set(inspect(eng).get_table_names())
     assert {"essays", "passages", "quote_spans", "interactions", "alembic_version"} <= tables
     eng.dispose()
+
+
+def test_upgrades_in_several_threads_at_once(tmp_path: Path) -> None:
+    # Per-guild mode builds two new servers' libraries at once when both ask their first question.
+    engines = [make_engine(f"sqlite:///{tmp_path / f'{n}.db'}") for n in range(6)]
+    try:
+        with ThreadPoolExecutor(3) as pool:
+            list(pool.map(upgrade, engines))
+        assert {current_revision(e) for e in engines} == {head_revision()}
+    finally:
+        for e in engines:
+            e.dispose()
 
 
 def test_upgrade_on_existing_empty_file(tmp_path: Path) -> None:

@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 
 BACKUP_FORMAT = 1
 MANIFEST = "backup.json"
-EXTRA_FILES = (DataDir.SALT,)
 PRE_UPGRADE = "pre-upgrade-"
 
 
@@ -93,9 +92,8 @@ def backup_locked(data: DataDir, db: Path, dest: Path, guilds: list[DataDir]) ->
         copy = DataDir(staging)  # a backup has the layout of a data directory
         revision = _copy_database(db, copy.database)
         generation = _copy_index(data, copy.index)
-        for name in EXTRA_FILES:
-            if (data.root / name).is_file():
-                shutil.copy2(data.root / name, copy.root / name)
+        if data.salt.is_file():
+            shutil.copy2(data.salt, copy.salt)
         for folder in guilds:
             target = copy.guild(folder.root.name)
             target.root.mkdir(parents=True)

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 from bot import __version__
 from bot.ops.backup import (
     BACKUP_FORMAT,
-    EXTRA_FILES,
     MANIFEST,
     BackupError,
     backup_locked,
@@ -84,9 +83,8 @@ def restore(settings: Settings, src: Path, *, force: bool = False, now: float | 
                 log.warning("the replaced data was backed up to %s", kept)
             _restore_database(saved.database, db)
             _restore_index(saved, data.index)
-            for name in EXTRA_FILES:
-                if (saved.root / name).is_file():
-                    shutil.copy2(saved.root / name, data.root / name)
+            if saved.salt.is_file():
+                shutil.copy2(saved.salt, data.salt)
             for gid, target in zip(backed_up, targets, strict=True):
                 _restore_database(saved.guild(gid).database, target.database)
                 _restore_index(saved.guild(gid), target.index)

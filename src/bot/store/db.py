@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -82,10 +83,15 @@ def _alembic_config() -> Config:
     return config
 
 
+# Alembic runs a migration through a process-wide context: two at once (two servers' libraries built
+# at the same time in per-guild mode) would run on each other's connections. One at a time.
+_MIGRATING = threading.Lock()
+
+
 def upgrade(engine: Engine) -> None:
     """Bring the schema up to the newest migration (a no-op when it is already there)."""
     config = _alembic_config()
-    with translate_errors(engine), engine.begin() as connection:
+    with _MIGRATING, translate_errors(engine), engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
