@@ -97,17 +97,32 @@ def test_filtered_search_ranks_like_a_filtered_full_scan(
             assert ranking(got) == ranking(expected), (text, essay)
 
 
-def test_grouped_search_equals_one_search_per_group(retriever: Retriever) -> None:
+@pytest.mark.parametrize("shared_first", [candidates.SHARED_FIRST, 1], ids=["whole library", "partial"])
+def test_grouped_search_equals_one_search_per_group(
+    retriever: Retriever, monkeypatch: pytest.MonkeyPatch, shared_first: int
+) -> None:
+    # "partial": the shared dense search holds only part of the library, so a group must either be
+    # proven by it or searched again on its own.
+    monkeypatch.setattr(candidates, "SHARED_FIRST", shared_first)
+    monkeypatch.setattr(candidates, "DENSE_FIRST", 1)
     essays = sorted(retriever.snapshot.essays)
-    groups = {"first two": essays[:2], "third": essays[2:3], "rest": essays[3:], "nobody": []}
+    groups = {
+        "first two": essays[:2],
+        "third": essays[2:3],
+        "all but the first": essays[1:],
+        "everyone": essays,
+        "nobody": [],
+    }
     topic_weights = FusionWeights(1.0, 0.0, 0.0)
     for topic in ["sanctions on Russia", "arming Ukraine", "the working class in Russia"]:
         qv = retriever.embed([topic])
         grouped = retriever.search_groups(topic, groups, k=5, query_vector=qv, weights=topic_weights)
         assert set(grouped) == set(groups)
         for label, ids in groups.items():
-            alone = retriever.search(topic, k=5, essay_ids=set(ids), query_vector=qv, weights=topic_weights)
-            assert ranking(grouped[label].hits) == ranking(alone.hits), (topic, label)
+            alone = full_scan(
+                retriever, monkeypatch, topic, k=5, essay_ids=set(ids), query_vector=qv, weights=topic_weights
+            )
+            assert ranking(grouped[label].hits) == ranking(alone), (topic, label)
         assert grouped["nobody"].hits == []
 
 

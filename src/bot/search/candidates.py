@@ -33,8 +33,8 @@ SLACK = 1e-5
 NEAR_ROWS = 40  # rows whose paragraphs get a near-quote check, by paragraph keyword score
 
 Rows = npt.NDArray[np.int64]
-# Given k, the top-k allowed rows with their dense scores, and the best score any row left out can
-# have (None when no allowed row was left out).
+# Given k, the top-k allowed rows (every allowed row when k covers them; scores then left empty, as
+# the fusion computes them), and the best dense score a row left out can have (None: none left out).
 DenseFetch = Callable[[int], tuple[Rows, npt.NDArray[np.float32], float | None]]
 
 
@@ -76,16 +76,18 @@ def group_fetch(
 
     def fetch(k: int) -> tuple[Rows, npt.NDArray[np.float32], float | None]:
         calls[0] += 1
+        if k >= n_allowed:  # every allowed row: no search needed, the fusion scores them all
+            rows = np.arange(len(dense), dtype=np.int64) if allowed is None else allowed
+            return rows, np.zeros(0, dtype=np.float32), None
         if shared is not None and calls[0] == 1:
             keep = np.isin(shared.rows, allowed) if allowed is not None else slice(None)
             bound = None if shared.complete else float(shared.scores[-1])
             return shared.rows[keep], shared.scores[keep], bound
-        k = min(k, n_allowed)
         scores, ids = dense.search(vector[None], k, allowed)
         keep = ids[0] >= 0
         rows, found = ids[0][keep], scores[0][keep]
-        left_out = k < n_allowed and len(found) > 0
-        return rows, found, float(found[-1]) if left_out else None
+        # Nothing found (an approximate index can miss a small filter): 1.0 bounds any cosine.
+        return rows, found, float(found[-1]) if len(found) else 1.0
 
     return fetch
 
