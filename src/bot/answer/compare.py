@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from bot.answer.calibration import Calibration, features
 from bot.answer.quoting import near_duplicates, quote_from_hit
@@ -69,15 +69,24 @@ def build_side(
     )
 
 
+def position_groups(snap: CorpusSnapshot) -> dict[str, list[str]]:
+    """The essays of every voice in the library (unsigned essays each count as their own voice)."""
+    return {
+        label: sorted(m.id for m in metas)
+        for label, metas in sorted(author_groups(m.meta for m in snap.essays.values()).items())
+    }
+
+
 def build_positions(
-    topic: str, search: Search, snap: CorpusSnapshot, calibration: Calibration
+    topic: str,
+    results: Mapping[str, SearchResult],
+    snap: CorpusSnapshot,
+    calibration: Calibration,
 ) -> PositionsAnswer:
-    """The best on-topic passage of every author (unsigned essays each count as their own voice)."""
+    """The best on-topic passage of every voice, from each group's search (:func:`position_groups`)."""
     positions = []
-    for label, metas in sorted(author_groups(m.meta for m in snap.essays.values()).items()):
-        ids = sorted(m.id for m in metas)
-        hits = search(set(ids), 5).hits
-        passages = side_passages(hits, snap, calibration, 1)
+    for label, ids in position_groups(snap).items():
+        passages = side_passages(results[label].hits, snap, calibration, 1)
         positions.append(Position(author=label, essay_ids=ids, passage=passages[0] if passages else None))
     # Authors with something on topic first, best first.
     positions.sort(key=lambda p: -(p.passage.score if p.passage else -1.0))

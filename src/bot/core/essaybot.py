@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from bot.answer.calibration import Calibration
-from bot.answer.compare import Search, build_positions, build_side
+from bot.answer.compare import Search, build_positions, build_side, position_groups
 from bot.answer.sides import Target, author_groups, resolve_side
 from bot.answer.types import CompareAnswer, PositionsAnswer, WhoSaidAnswer
 from bot.answer.verify import SupportModel, Verification, Verifier
@@ -42,6 +42,8 @@ from bot.store.repo import CorpusRepository
 from bot.textnorm import normalize
 
 log = logging.getLogger(__name__)
+
+POSITION_HITS = 5  # per voice: enough for the best one to survive the quoting rules
 
 
 @dataclass(frozen=True)
@@ -309,8 +311,16 @@ class Essaybot:
         if not author_groups(e.meta for e in r.snapshot.essays.values()):
             raise BadQueryError("The corpus is empty: ingest some essays first.")
         cur = self.curation(guild_id)
-        search = self._topic_search(r, topic.text, cur, self.calibration.topic_fusion)
-        answer = build_positions(topic.text, search, r.snapshot, self.calibration)
+        # Every voice's best passages from one candidate pass, however many authors the library has.
+        results = r.search_groups(
+            topic.text,
+            position_groups(r.snapshot),
+            k=POSITION_HITS + len(cur.hidden),
+            weights=self.calibration.topic_fusion,
+        )
+        for result in results.values():
+            result.hits = cur.visible(result.hits)[:POSITION_HITS]
+        answer = build_positions(topic.text, results, r.snapshot, self.calibration)
         for position in answer.positions:
             if position.passage is not None:
                 kept = cur.apply([position.passage])
