@@ -47,18 +47,18 @@ FIT_DEV_POSITIVES = 17  # of 22; before the verifier, 22 were "found" but traps 
 # figure by at most one question per seed, for floating-point differences between machines.
 HELD_OUT = {
     "quote": (87, 87),
-    "ordinary": (223, 294),
-    "hard": (33, 174),
+    "ordinary": (225, 294),
+    "hard": (34, 174),
     "zero_overlap": (21, 108),
     "stance_inversion": (52, 69),
-    "mix": (44, 51),
+    "mix": (43, 51),
     "wrong_fact": (56, 75),
     "unsaid": (33, 33),
     "off_topic": (27, 27),
-    "negative": (49, 51),
+    "negative": (48, 51),
 }
 HELD_OUT_STANCE_CONTRADICTED = 18  # stance inversions answered with contradicted_by naming the essay
-HELD_OUT_WRONG_ATTRIBUTIONS = 51  # "found" with the wrong essay, or a negative found, of 969 answers
+HELD_OUT_WRONG_ATTRIBUTIONS = 53  # "found" with the wrong essay, or a negative found, of 969 answers
 # In this order: the folds are drawn over the questions in file order, so another order gives other
 # folds (and figures that differ by a few questions, which is the noise of cross-validation itself).
 CV_FILES = (
