@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.answer import cues
-from bot.answer.cues import claim_text, contradiction, numbers, words
+from bot.answer.cues import claim_text, numbers, words
+from bot.answer.polarity import contradiction
 
 # -- numbers ------------------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from bot.answer import cues
+from bot.answer import cues, polarity
 from bot.search.hybrid import Hit
 from bot.search.keyword import tokenize
 from bot.search.snapshot import CorpusSnapshot
@@ -178,7 +178,7 @@ class Verifier:
                 "numbers_missing": float(bool(claim_numbers - {v for v, _, _ in cues.numbers(window_words)})),
             }
             c = Check(h, start, end, features, self.model.probability(features))
-            c.cue = cues.contradiction(claim, text) if sim >= CONTRADICTION_MIN_SIMILARITY else None
+            c.cue = polarity.contradiction(claim, text) if sim >= CONTRADICTION_MIN_SIMILARITY else None
             ruling = ruled(h.passage.id)
             if ruling == "supports":
                 c.support, c.cue, c.ruled = 1.0, None, True

@@ -13,7 +13,7 @@ import dataclasses
 import numpy as np
 import numpy.typing as npt
 
-from bot.answer import cues
+from bot.answer import cues, polarity
 from bot.answer.calibration import Calibration
 from bot.answer.quoting import distinct, order_sources, quote_from_hit
 from bot.answer.types import Contradiction, DiffEntry, QuoteVerdict, Support, WhoSaidAnswer
@@ -101,8 +101,10 @@ def _phrase_answer(
     if verdict == "near":
         original = " ".join(d.original for d in diff)
         user = " ".join(d.user for d in diff)
-        cue = cues.number_cue(cues.words(user), cues.words(original)) or cues.negation_cue(
-            cues.words(user), cues.words(original)
+        # The number must differ inside the aligned words; a negation is read on the whole sentence,
+        # since the user's "not" may face one the alignment left outside ("It is not because …").
+        cue = cues.number_cue(cues.words(user), cues.words(original)) or polarity.negation_flip(
+            query.text, quotes[0].quote
         )
         if cue is not None:
             # "Russia would restore" against "Russia would not restore" is not a misquote: it is the
