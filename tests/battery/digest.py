@@ -14,8 +14,10 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
+from bot.search.embed_cache import CACHE_FILE
+
 _SKIP_SUFFIXES = ("-wal", "-shm", "-journal")
-_SKIP_NAMES = {".lock"}
+_SKIP_NAMES = {".lock", CACHE_FILE, f"{CACHE_FILE}-wal", f"{CACHE_FILE}-shm"}  # the cache is no library
 
 
 def _database_digest(path: Path, h: Any, skip_tables: Collection[str]) -> None:

@@ -13,7 +13,8 @@ The cache is only ever an optimisation, never a source of truth:
 - Each vector carries a CRC-32 of its bytes: a damaged row is a miss, and it is re-embedded.
 - A file that is not a readable SQLite database is deleted and started afresh, with a warning.
 - Any other failure (a full disk, a read-only data directory) turns the cache off for that call:
-  the ingest goes on and embeds as it would without one.
+  the ingest goes on and embeds as it would without one. That is logged at INFO only: whatever made
+  the cache unusable (a full disk) is reported by the ingest itself, in one line.
 
 SQLite's write-ahead log commits each batch atomically; a process killed at any point leaves the
 committed batches readable and nothing half-written. Vectors are stored as float32 bytes exactly as
@@ -97,11 +98,11 @@ class EmbeddingCache:
                 # OperationalError (locked, cannot open, disk full) says nothing about the file's
                 # content: keep it. Any other DatabaseError means the file itself is damaged.
                 if attempt == 2 or isinstance(exc, sqlite3.OperationalError):
-                    log.warning("embedding cache %s unusable (%s); embedding without it", self.path, exc)
+                    log.info("embedding cache %s unusable (%s); embedding without it", self.path, exc)
                     return None
                 self._reset(exc)
             except OSError as exc:
-                log.warning("embedding cache %s unusable (%s); embedding without it", self.path, exc)
+                log.info("embedding cache %s unusable (%s); embedding without it", self.path, exc)
                 return None
         return None  # pragma: no cover - the loop always returns
 
@@ -141,7 +142,7 @@ class EmbeddingCache:
             self._reset(exc)  # "database disk image is malformed" and the like
             self._db = self._open()
         else:
-            log.warning("embedding cache %s unusable (%s); embedding without it", self.path, exc)
+            log.info("embedding cache %s unusable (%s); embedding without it", self.path, exc)
             self.__exit__()
 
     def get(self, model: str, keys: Sequence[bytes], dimension: int) -> dict[bytes, Vectors]:
