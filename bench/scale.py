@@ -178,14 +178,14 @@ def child_ingest(
         import cProfile
 
         with cProfile.Profile() as prof:
-            report = app.ingest(paths, progress=progress)
+            report = app.library.ingest(paths, progress=progress)
         prof.dump_stats(profile)
     else:
-        report = app.ingest(paths, progress=progress)
+        report = app.library.ingest(paths, progress=progress)
     seconds = time.perf_counter() - t
     rss_ingest = _peak_rss_mb()  # before the index timing below builds the keyword indexes again
     bare.append(_bare_throughput(app.embedder, bare_texts))
-    snap = app._db_snapshot()
+    snap = app.library.snapshot()
     loaded = app.store.load(model=app.embedder.model_name, corpus_hash=snap.corpus_hash)
     vectors = loaded.sentences.reconstruct_all()
     t = time.perf_counter()

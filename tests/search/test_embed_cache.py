@@ -170,7 +170,7 @@ def test_ingest_killed_mid_way_resumes_where_it_stopped(tmp_path: Path) -> None:
     app = Essaybot(load_settings(None, data_dir=data_dir))
     try:
         assert app.counts()["essays"] == 0  # the killed ingest committed nothing to the library
-        report = app.ingest([seeds_dir()])
+        report = app.library.ingest([seeds_dir()])
         distinct = {p.text for p in app.retriever().snapshot.passages}
         assert report.embedded == len(distinct) - cached  # nothing committed was embedded twice
         assert rows_in(cache) == len(distinct)
