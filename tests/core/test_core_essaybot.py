@@ -10,7 +10,7 @@ import pytest
 from bot.config import load_settings
 from bot.core.essaybot import Essaybot
 from bot.errors import AmbiguousSideError, BadQueryError, UnknownSideError
-from bot.search.hybrid import FusionWeights
+from bot.search.candidates import FusionWeights
 from bot.search.index_store import IndexStore
 from bot.search.query import ParsedQuery
 

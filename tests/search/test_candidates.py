@@ -11,7 +11,8 @@ import pytest
 
 from bot.core.essaybot import Essaybot
 from bot.search import candidates, hybrid
-from bot.search.hybrid import FusionWeights, Hit, Retriever
+from bot.search.candidates import FusionWeights
+from bot.search.hybrid import Hit, Retriever
 from bot.search.query import parse_query
 
 pytestmark = pytest.mark.model

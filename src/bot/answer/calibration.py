@@ -16,7 +16,8 @@ from pathlib import Path
 from bot.answer.verify import FEATURES as SUPPORT_FEATURES
 from bot.answer.verify import SupportModel
 from bot.paths import package_data
-from bot.search.hybrid import FusionWeights, Hit
+from bot.search.candidates import FusionWeights
+from bot.search.hybrid import Hit
 
 # The signals abstention looks at, in the order the weights are stored.
 FEATURES = ("dense", "coverage", "weighted_coverage", "margin")

@@ -31,9 +31,10 @@ from bot.cpus import available_cpus
 from bot.curation.overlay import Curation, load_curation
 from bot.errors import BadQueryError, UnknownSideError
 from bot.paths import DataDir
+from bot.search.candidates import FusionWeights
 from bot.search.dense import set_threads
 from bot.search.embedder import Embedder, Vectors
-from bot.search.hybrid import FusionWeights, Retriever, SearchResult
+from bot.search.hybrid import Retriever, SearchResult
 from bot.search.index_store import IndexStore, LoadedIndex, StaleIndexError
 from bot.search.query import ParsedQuery, ParsedTopic, parse_query, parse_topic
 from bot.search.snapshot import CorpusSnapshot

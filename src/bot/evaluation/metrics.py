@@ -18,7 +18,8 @@ from bot.answer.compare import build_side
 from bot.answer.quoting import quote_from_hit
 from bot.answer.types import CompareAnswer, Quote, WhoSaidAnswer
 from bot.errors import EssaybotError
-from bot.search.hybrid import FusionWeights, Hit, Retriever, SearchResult
+from bot.search.candidates import FusionWeights
+from bot.search.hybrid import Hit, Retriever, SearchResult
 from bot.search.query import parse_query
 from bot.textnorm import normalize
 

@@ -18,7 +18,8 @@ from bot.answer.calibration import FEATURES, features
 from bot.answer.verify import FEATURES as SUPPORT_FEATURES
 from bot.evaluation.support import fitted
 from bot.paths import package_data
-from bot.search.hybrid import FusionWeights, Retriever
+from bot.search.candidates import FusionWeights
+from bot.search.hybrid import Retriever
 from bot.search.query import parse_query
 from bot.textnorm import normalize
 

@@ -23,7 +23,16 @@ from bot.search.snapshot import CorpusSnapshot
 
 if TYPE_CHECKING:  # FAISS is imported by what searches, not by what only names these types
     from bot.search.dense import DenseIndex
-    from bot.search.hybrid import FusionWeights
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """Linear fusion of the three retrieval signals (each roughly in 0..1)."""
+
+    sentence: float = 0.7
+    keyword: float = 0.15
+    keyword_paragraph: float = 0.15
+
 
 DENSE_FIRST = 256  # the first dense top-k; generous, so most questions need one FAISS search
 SHARED_FIRST = 1024  # the first top-k of a search shared by groups (/positions)

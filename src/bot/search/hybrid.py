@@ -20,7 +20,15 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.corpus.models import Passage
-from bot.search.candidates import Candidates, DenseFetch, Query, gather, global_fetch, group_fetch
+from bot.search.candidates import (
+    Candidates,
+    DenseFetch,
+    FusionWeights,
+    Query,
+    gather,
+    global_fetch,
+    group_fetch,
+)
 from bot.search.embedder import Embedder, Vectors
 from bot.search.keyword import tokenize
 from bot.search.phrase import PhraseMatch
@@ -32,15 +40,6 @@ if TYPE_CHECKING:
 MatchKind = Literal["exact", "near", "paraphrase"]
 _CLASS_ORDER: dict[MatchKind, int] = {"exact": 0, "near": 1, "paraphrase": 2}
 NEAR_CANDIDATES = 40  # paragraphs checked for a near quote (best by fused and by keyword score)
-
-
-@dataclass(frozen=True)
-class FusionWeights:
-    """Linear fusion of the three retrieval signals (each roughly in 0..1)."""
-
-    sentence: float = 0.7
-    keyword: float = 0.15
-    keyword_paragraph: float = 0.15
 
 
 @dataclass
