@@ -21,8 +21,10 @@ from bot.answer.verify import FEATURES, SupportModel, Verification
 FOLDS = 5
 SEEDS = (11, 23, 47)  # fixed, so a figure can be reproduced and a regression caught
 # Costs the threshold minimises on the training folds: a wrong attribution is the worst failure,
-# "nobody says that" about something an essay says the second worst.
-COST_WRONG = 3.0
+# "nobody says that" about something an essay says the second worst. At 3:1 the held-out folds made as
+# many wrong attributions as at 4:1 while the fit on every question chose a laxer threshold that let an
+# off-topic development question through; 5:1 halves the paraphrases found.
+COST_WRONG = 4.0
 COST_MISSED = 1.0
 THRESHOLDS = tuple(round(float(t), 2) for t in np.arange(0.2, 0.9, 0.02))
 
