@@ -328,6 +328,7 @@ def measure(size: str, args: argparse.Namespace, env: dict[str, str]) -> dict[st
         sentences += write_essays(essays, int(size), args.seed, tuple(args.paragraphs))
         paths.append(essays)
     sample_file = folder / "sentences.txt"
+    folder.mkdir(parents=True, exist_ok=True)  # the seeds size writes no essays folder first
     sample_file.write_text("\n".join(sentences) + "\n", encoding="utf-8")
     # The size's own vector cache goes into the fresh data directory for the ingest, and back after.
     kept = work / "cache" / f"size-{size}-seed-{args.seed}.sqlite"
