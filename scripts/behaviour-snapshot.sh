@@ -6,7 +6,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 py="${PYTHON:-$here/.venv/bin/python}"
-# A worktree has no .venv of its own: then the python on PATH (the shared venv's, once PATH has it).
+# A checkout without its own .venv uses the python on PATH.
 [[ -x "$py" ]] || py="$(command -v python || command -v python3)"
 eb="${ESSAYBOT:-$here/.venv/bin/essaybot}"
 
