@@ -2,59 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine
 
 from bot.curation.answers import answer_state, logged_answer, posted_answers
 from bot.curation.quotes import CuratedQuotes
 from bot.curation.verdicts import VerdictOverrides, claim_key
-from bot.store.db import make_engine, session_scope, upgrade
+from bot.store.db import session_scope
 from bot.store.interactions import InteractionLog
-from bot.store.models import EssayRow, PassageRow
 
 GUILD, OTHER_GUILD = "111", "222"
-BODY = "On Walls\n\nA wall is a promise made in stone. Nobody remembers who first said it.\n"
-SENTENCES = ("A wall is a promise made in stone.", "Nobody remembers who first said it.")
 QUESTION = "who said “a wall is a promise”?"
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    eng = make_engine(f"sqlite:///{tmp_path / 'essaybot.db'}")
-    upgrade(eng)
-    with session_scope(eng) as session:
-        session.add(
-            EssayRow(
-                id="on-walls",
-                title="On Walls",
-                authors=["Ada Mason"],
-                aliases=[],
-                body=BODY,
-                content_hash="0" * 64,
-                source="on-walls.md",
-            )
-        )
-        for seq, text in enumerate(SENTENCES):
-            start = BODY.index(text)
-            session.add(
-                PassageRow(
-                    id=f"p{seq + 1}",
-                    essay_id="on-walls",
-                    seq=seq,
-                    paragraph=1,
-                    section=None,
-                    start=start,
-                    end=start + len(text),
-                    text=text,
-                    kind="sentence",
-                )
-            )
-    yield eng
-    eng.dispose()
 
 
 def log(

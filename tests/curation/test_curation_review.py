@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -12,51 +10,12 @@ from sqlalchemy import Engine
 from bot.curation.audit import CurationError, undo, undoable_actions
 from bot.curation.passages import PassageOverrides
 from bot.curation.review import DISMISS, ReviewQueue, by_reason
-from bot.store.db import make_engine, session_scope, upgrade
+from bot.store.db import session_scope
 from bot.store.feedback import FeedbackRepository
 from bot.store.interactions import InteractionLog
-from bot.store.models import EssayRow, PassageRow
 
 GUILD, OTHER_GUILD = "111", "222"
-BODY = "On Walls\n\nA wall is a promise made in stone. Nobody remembers who first said it.\n"
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    eng = make_engine(f"sqlite:///{tmp_path / 'data' / 'essaybot.db'}")
-    upgrade(eng)
-    with session_scope(eng) as session:
-        session.add(
-            EssayRow(
-                id="on-walls",
-                title="On *Walls*",
-                authors=["Ada Mason"],
-                aliases=[],
-                body=BODY,
-                content_hash="0" * 64,
-                source="on-walls.md",
-            )
-        )
-        for seq, text in enumerate(
-            ("A wall is a promise made in stone.", "Nobody remembers who first said it.")
-        ):
-            start = BODY.index(text)
-            session.add(
-                PassageRow(
-                    id=f"p{seq + 1}",
-                    essay_id="on-walls",
-                    seq=seq,
-                    paragraph=1,
-                    section=None,
-                    start=start,
-                    end=start + len(text),
-                    text=text,
-                    kind="sentence",
-                )
-            )
-    yield eng
-    eng.dispose()
 
 
 def report(
