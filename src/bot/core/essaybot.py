@@ -147,24 +147,21 @@ class Essaybot:
             return self._verifier
 
     def _load_or_rebuild(self, snap: CorpusSnapshot) -> LoadedIndex:
-        model, corpus_hash = self.embedder.model_name, snap.corpus_hash
-        try:
+        def load() -> LoadedIndex:
             return self.store.load(
-                model=model,
-                corpus_hash=corpus_hash,
+                model=self.embedder.model_name,
+                corpus_hash=snap.corpus_hash,
                 calibration=self.calibration.id,
                 snapshot=snap,
                 verify="background",  # hashing every file first would defeat memory-mapping
             )
+
+        try:
+            return load()
         except StaleIndexError as why:
             log.warning("rebuilding the index: %s", why)
             self.library.rebuild(snap)
-            return self.store.load(
-                model=self.embedder.model_name,
-                corpus_hash=snap.corpus_hash,
-                snapshot=snap,
-                verify="background",
-            )
+            return load()
 
     def counts(self) -> dict[str, int]:
         """Active essays, their passages, and removed essays."""
