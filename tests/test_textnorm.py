@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from bot.paths import seeds_dir
 from bot.textnorm import collapse_spaces, normalize, normalize_with_map, words
 
 
@@ -90,3 +93,26 @@ def test_words_and_collapse_spaces() -> None:
 
 def test_decomposed_and_precomposed_accents_fold_alike() -> None:
     assert normalize("Emigre\u0301") == normalize("Emigr\u00e9")
+
+
+# Characters that exercise every branch: combining marks, invisible and bidi controls, typographic
+# quotes and dashes, odd whitespace, compatibility forms (ﬁ, ½, ℌ), case folds (ß, İ), and scripts where
+# NFKC composes across clusters (Hangul jamo, Bengali two-part vowels), which take the character loop.
+_ALPHABET = (
+    "aAeEiİßΣσςЖж ,.'\"-\t\n\r\x0b\x1c\u00a0\u2009\u202f\u3000"
+    "\u0301\u0308\u0327\u00ad\u200b\u200d\u202e\u2066\ufeff"
+    "\u2018\u2019\u201c\u201d\u2013\u2014\u2212\u00b4`\ufb01\u00bd\u210c\u2026\u02dc"
+    "\u1100\u1161\u11a8\u09c7\u09be\uac00"
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=40))
+def test_normalize_agrees_with_the_mapped_normalisation(text: str) -> None:
+    assert normalize(text) == normalize_with_map(text)[0]
+
+
+def test_normalize_agrees_on_every_seed_essay() -> None:
+    for path in sorted(seeds_dir().glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        assert normalize(text) == normalize_with_map(text)[0], path.name
