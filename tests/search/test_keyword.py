@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -109,3 +111,14 @@ def test_rare_terms_weigh_more_in_weighted_coverage(index: KeywordIndex) -> None
     assert index.weighted_coverage(tokenize(["China imperialist Belt"])[0], 4) < index.weighted_coverage(
         tokenize(["China imperialist"])[0], 4
     )
+
+
+def test_rows_with_lists_each_document_holding_a_term(index: KeywordIndex, tmp_path: Path) -> None:
+    saved = tmp_path / "keyword"
+    index.save(saved)
+    loaded = KeywordIndex.load(saved, DOCS.__getitem__)
+    for kw in (index, loaded):  # built in memory, and memory-mapped from its files
+        for term in {t for doc in tokenize(DOCS) for t in doc}:
+            expected = [row for row, doc in enumerate(tokenize(DOCS)) if term in doc]
+            assert sorted(kw.rows_with(term).tolist()) == expected, term
+        assert kw.rows_with(tokenize(["Kazakhstan"])[0][0]).size == 0

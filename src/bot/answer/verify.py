@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from bot.answer import cues, polarity
 from bot.search.hybrid import Hit
-from bot.search.keyword import tokenize
+from bot.search.keyword import KeywordIndex, tokenize
 from bot.search.snapshot import CorpusSnapshot
 
 # Candidates examined: ranking is good, so the answer is nearly always among the first few.
@@ -108,12 +108,23 @@ class Verification:
 
 
 class Verifier:
-    """Checks candidates against a claim, over one corpus snapshot and its sentence vectors."""
+    """Checks candidates against a claim, over one corpus snapshot, its sentence vectors and keywords.
 
-    def __init__(self, snapshot: CorpusSnapshot, vectors: npt.NDArray[np.float32], model: SupportModel):
+    ``keywords`` is the sentence keyword index of the same snapshot: which essays use a word is read
+    from its posting lists, so that no question ever tokenises the whole library.
+    """
+
+    def __init__(
+        self,
+        snapshot: CorpusSnapshot,
+        vectors: npt.NDArray[np.float32],
+        model: SupportModel,
+        keywords: KeywordIndex,
+    ):
         self.snapshot = snapshot
         self.vectors = vectors
         self.model = model
+        self.keywords = keywords
 
     def windows(self, row: int) -> list[tuple[int, int]]:
         """Row ranges ``[lo, hi]`` of the windows around a passage, inside its paragraph."""
@@ -162,6 +173,7 @@ class Verifier:
         claim_words = cues.words(claim)
         claim_numbers = {v for v, _, _ in cues.numbers(claim_words)}
         claim_names = [set(tokenize([claim_words.surface[i]])[0]) for i, _ in cues.names(claim_words)]
+        essays_with = _EssaysWith(self.snapshot, self.keywords)
         for h, sim, lo, hi in scored:
             other = max((s for g, s, _, _ in scored if g.passage.essay_id != h.passage.essay_id), default=0.0)
             start, end = snap.passages[lo].start, snap.passages[hi].end
@@ -174,7 +186,7 @@ class Verifier:
                 "weighted_coverage": h.weighted_coverage,
                 "margin": sim - other,
                 "direction_gap": cues.direction_gap(claim_words, window_words),
-                "names_missing": self._names_missing(claim_names, h.passage.essay_id),
+                "names_missing": _names_missing(claim_names, h.passage.essay_id, essays_with),
                 "numbers_missing": float(bool(claim_numbers - {v for v, _, _ in cues.numbers(window_words)})),
             }
             c = Check(h, start, end, features, self.model.probability(features))
@@ -185,7 +197,8 @@ class Verifier:
             elif ruling == "contradicts":
                 c.support, c.cue, c.ruled = 0.0, cues.Cue("moderators", MODERATORS_DIFFER), True
             result.checks.append(c)
-        result.mix = None if any(c.ruled for c in result.checks) else self._mix(claim, result.checks)
+        ruled_any = any(c.ruled for c in result.checks)
+        result.mix = None if ruled_any else self._mix(claim, result.checks, essays_with)
         result.supported = result.choose(self.model)
         if result.supported is None:
             # Only the closest passage is shown as saying otherwise: a cue on a lower-ranked passage
@@ -193,20 +206,14 @@ class Verifier:
             result.contradicted = [c for c in result.checks[:1] if c.cue is not None]
         return result
 
-    def _names_missing(self, names: list[set[str]], essay_id: str) -> float:
-        """Names in the claim (capitalised words, as stemmed terms) that the candidate's essay never uses."""
-        vocab = _essay_vocabulary(self.snapshot)[essay_id]
-        return float(min(NAMES_CAP, len({frozenset(n) for n in names if not n <= vocab})))
-
-    def _mix(self, claim: str, checks: list[Check]) -> tuple[Check, Check] | None:
+    def _mix(self, claim: str, checks: list[Check], essays_with: _EssaysWith) -> tuple[Check, Check] | None:
         """The claim's rare words come together only across two essays: "A says X; B says Y"."""
         if len(checks) < 2:
             return None
-        vocab = _essay_vocabulary(self.snapshot)
         terms = set(tokenize([claim])[0])
         top = checks[0]
         top_text = self.snapshot.body_text(top.hit.passage.essay_id, top.window_start, top.window_end)
-        missing = terms - vocab[top.hit.passage.essay_id]
+        missing = {t for t in terms if top.hit.passage.essay_id not in essays_with(t)}
         # Both halves must be grounded in words: a paraphrase shares few words with anything, and a
         # claim half of whose words the top passage lacks is more likely paraphrased than fused.
         covered = terms & set(tokenize([top_text])[0])
@@ -221,14 +228,37 @@ class Verifier:
         return None
 
 
-_VOCAB: weakref.WeakKeyDictionary[CorpusSnapshot, dict[str, set[str]]] = weakref.WeakKeyDictionary()
+def _names_missing(names: list[set[str]], essay_id: str, essays_with: _EssaysWith) -> float:
+    """Names in the claim (capitalised words, as stemmed terms) that the candidate's essay never uses."""
+    absent = {frozenset(n) for n in names if any(essay_id not in essays_with(t) for t in n)}
+    return float(min(NAMES_CAP, len(absent)))
 
 
-def _essay_vocabulary(snap: CorpusSnapshot) -> dict[str, set[str]]:
-    """Stemmed words of each essay, computed once per snapshot."""
-    if snap not in _VOCAB:
-        vocab: dict[str, set[str]] = {eid: set() for eid in snap.essays}
-        for p, toks in zip(snap.passages, tokenize([p.text for p in snap.passages]), strict=True):
-            vocab[p.essay_id].update(toks)
-        _VOCAB[snap] = vocab
-    return _VOCAB[snap]
+class _EssaysWith:
+    """The essays that use a stemmed word, from the keyword index's posting list (memoised per claim)."""
+
+    def __init__(self, snap: CorpusSnapshot, keywords: KeywordIndex):
+        self.codes, self.ids = _essay_codes(snap)
+        self.keywords = keywords
+        self.seen: dict[str, set[str]] = {}
+
+    def __call__(self, term: str) -> set[str]:
+        found = self.seen.get(term)
+        if found is None:
+            codes = np.unique(self.codes[self.keywords.rows_with(term)])
+            found = self.seen[term] = {self.ids[int(c)] for c in codes}
+        return found
+
+
+_CODES: weakref.WeakKeyDictionary[CorpusSnapshot, tuple[npt.NDArray[np.int32], list[str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _essay_codes(snap: CorpusSnapshot) -> tuple[npt.NDArray[np.int32], list[str]]:
+    """Each row's essay as a small integer, and the essay ids those integers stand for (per snapshot)."""
+    if snap not in _CODES:
+        ids = list(snap.essays)
+        code = {eid: i for i, eid in enumerate(ids)}
+        _CODES[snap] = (np.array([code[p.essay_id] for p in snap.passages], dtype=np.int32), ids)
+    return _CODES[snap]

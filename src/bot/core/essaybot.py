@@ -135,7 +135,12 @@ class Essaybot:
             self._retriever = Retriever(
                 snap, self.embedder, None, self.calibration.fusion, indexes=loaded.search
             )
-            self._verifier = Verifier(snap, self._retriever.sentence_vectors, self.calibration.support)
+            self._verifier = Verifier(
+                snap,
+                self._retriever.sentence_vectors,
+                self.calibration.support,
+                self._retriever.indexes.sentences,
+            )
             self._generation = self.store.current_generation()
             return self._retriever
 
@@ -221,7 +226,7 @@ class Essaybot:
         if isinstance(target, str):  # an empty author filter is no filter, as it always was
             target = resolve_side(target, (e.meta for e in r.snapshot.essays.values())) if target else None
         if support is not None:
-            verifier = Verifier(verifier.snapshot, verifier.vectors, support)
+            verifier = Verifier(verifier.snapshot, verifier.vectors, support, verifier.keywords)
         cur = self.curation(guild_id)
         qv = query_vector if query_vector is not None else r.embed([query.text])
         depth = k * 3 + len(cur.hidden)  # hidden passages are dropped before the verdict

@@ -76,6 +76,7 @@ class KeywordIndex:
         vocab: dict[str, int] = getattr(bm25, "vocab_dict", None) or {}
         self._vocab = vocab
         self._indptr = np.asarray(bm25.scores["indptr"]) if n else np.zeros(1, dtype=np.int64)
+        self._indices = np.asarray(bm25.scores["indices"]) if n else np.zeros(0, dtype=np.int64)
         self._df: dict[str, int] = {}  # terms already looked up (the vocabulary never changes)
 
     @classmethod
@@ -147,6 +148,13 @@ class KeywordIndex:
             df = 0 if tid is None or absent else int(self._indptr[tid + 1] - self._indptr[tid])
             self._df[token] = df
         return df
+
+    def rows_with(self, token: str) -> npt.NDArray[np.int64]:
+        """Rows of the documents holding ``token``: its posting list, read from the index itself."""
+        tid = self._vocab.get(token)
+        if tid is None or token == _PLACEHOLDER:
+            return np.zeros(0, dtype=np.int64)
+        return np.asarray(self._indices[int(self._indptr[tid]) : int(self._indptr[tid + 1])], dtype=np.int64)
 
     def coverage(self, query_tokens: Sequence[str], row: int) -> float:
         """Share of distinct query tokens that occur in document ``row`` (0..1)."""
