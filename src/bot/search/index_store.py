@@ -25,17 +25,13 @@ the linked files' checksums as the base's manifest did, so verification covers t
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import errno
 import fcntl
-import hashlib
 import json
 import logging
 import os
 import shutil
-import sqlite3
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,68 +39,54 @@ from typing import Literal
 
 import numpy as np
 
+from bot.search.delta_store import (
+    delta_manifest,
+    open_segmented,
+    read_delta_vectors,
+    read_dense,
+    read_segments,
+    write_delta_files,
+)
 from bot.search.dense import DenseIndex, IndexKind
 from bot.search.embedder import Vectors
 from bot.search.indexes import (
-    KEYWORD_PARAGRAPHS,
-    KEYWORD_SENTENCES,
     IndexFileError,
     IntegrityCheck,
     SearchIndexes,
 )
-from bot.search.keyword import KeywordIndex, KeywordStats
-from bot.search.segments import DELTA, TOMBSTONES, DeltaPlan, Layout, Segments, open_segments
+from bot.search.manifest import (
+    FORMAT_VERSION,
+    INDEX_FILES,
+    SEGMENT_FILES,
+    VECTOR_FORMATS,
+    Manifest,
+    NewerIndexError,
+    StaleIndexError,
+    file_sha256,
+    generation_files,
+    verify_checksums,
+)
+from bot.search.segments import DELTA, DeltaPlan, Layout
 from bot.search.snapshot import CorpusSnapshot
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3  # 2: sentence vectors only; 3: + keyword and phrase indexes, every file checksummed
-# Generations of these formats hold sentence vectors this release can reuse when converting them.
-_VECTOR_FORMATS = (2, 3)
+__all__ = [
+    "FORMAT_VERSION",
+    "INDEX_FILES",
+    "KEEP_GENERATIONS",
+    "IndexStore",
+    "LoadedIndex",
+    "Manifest",
+    "NewerIndexError",
+    "StaleIndexError",
+    "file_sha256",
+    "generation_files",
+    "verify_checksums",
+]
+
 KEEP_GENERATIONS = 2
 _GEN_PREFIX = "gen-"
-# The files every generation has besides its manifest; format 3 adds the keyword and phrase files.
-# Each file's SHA-256 goes into the manifest, keyed by its path inside the generation.
-INDEX_FILES = ("sentences.faiss", "passage_ids.json")
-# A segmented generation's files read whole at load, and so checked before they are read.
-_SEGMENT_FILES = (f"{DELTA}/sentences.faiss", f"{DELTA}/passage_ids.json", TOMBSTONES)
-_HASH_CHUNK = 1 << 20  # 1 MiB reads: a large index is hashed without ever reading it whole into memory
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What an index generation was built from."""
-
-    format: int
-    generation: int
-    model: str
-    dimension: int
-    passage_count: int
-    corpus_hash: str
-    index_kind: IndexKind
-    calibration: str
-    created_at: str
-    # SHA-256 (hex) of each file of the generation. None in manifests written before checksums were
-    # recorded: such a generation still loads, unverified, rather than being thrown away as corrupt.
-    checksums: dict[str, str] | None = None
-    # Format 3: paragraphs indexed, and whether the keyword and phrase files were written (a
-    # generation saved without the corpus text has only the dense files; its other indexes are
-    # then built in memory at load, as format 2 did).
-    paragraph_count: int | None = None
-    text_indexes: bool = False
-    # Sizes of the base's keyword indexes ({name: [documents, tokens]}), which a delta's scores
-    # are computed with; None when the generation cannot take a delta (it is then rebuilt whole).
-    keyword_stats: dict[str, list[int]] | None = None
-    # A segmented generation: {"base_generation", "base_passages", "delta_passages", "tombstones"}.
-    segments: dict[str, int] | None = None
-
-    @property
-    def delta_share(self) -> float:
-        """Rows of the delta plus tombstones, as a share of the base's rows (0 for a whole build)."""
-        if not self.segments:
-            return 0.0
-        extra = self.segments["delta_passages"] + self.segments["tombstones"]
-        return extra / max(1, self.segments["base_passages"])
 
 
 @dataclass
@@ -119,59 +101,6 @@ class LoadedIndex:
     # Every index over the snapshot passed to ``load`` (None when no snapshot was passed).
     search: SearchIndexes | None = None
     integrity: IntegrityCheck | None = None
-
-
-class StaleIndexError(Exception):
-    """The saved index does not match what is asked for (or cannot be read); rebuild it."""
-
-
-class NewerIndexError(Exception):
-    """The index was written by a newer release: refuse it rather than misread or overwrite it."""
-
-
-def generation_files(folder: Path) -> list[str]:
-    """Every file of a generation except its manifest, as sorted paths relative to the folder."""
-    return sorted(
-        path.relative_to(folder).as_posix()
-        for path in folder.rglob("*")
-        if path.is_file() and path.name != "manifest.json"
-    )
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 (hex) of a file, read in 1 MiB chunks so that memory stays flat however large it is."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def verify_checksums(folder: Path, manifest: Manifest, names: Collection[str] | None = None) -> None:
-    """Raise :class:`StaleIndexError` when a file of the generation differs from its recorded hash.
-
-    A manifest without checksums (written by an older version) is accepted unverified.
-
-    ``names`` restricts the check to those files (every file of the generation by default). It
-    reads every byte it checks: ``IndexStore.load(verify="background")`` checks the memory-mapped
-    files after start-up instead, because hashing them up front would touch every page.
-    """
-    if manifest.checksums is None:
-        log.info(
-            "index generation %d has no checksums (older manifest); loading unverified", manifest.generation
-        )
-        return
-    if not isinstance(manifest.checksums, dict):
-        raise StaleIndexError("index manifest unreadable: checksums is not a mapping")
-    wanted = {*INDEX_FILES, *manifest.checksums} if names is None else set(names)
-    for name in sorted(wanted):
-        expected = manifest.checksums.get(name)
-        try:
-            actual = file_sha256(folder / name)
-        except OSError as exc:
-            raise StaleIndexError(f"index file unreadable: {name}: {exc.strerror or exc}") from exc
-        if actual != expected:
-            raise StaleIndexError(f"checksum mismatch on {name}")
 
 
 class IndexStore:
@@ -306,67 +235,18 @@ class IndexStore:
         ``plan.delta`` (all the essays not in the base as it was indexed). Unpublished, like
         :meth:`save`; call inside :meth:`lock`.
         """
-        assert base.checksums is not None and base.keyword_stats is not None
-        source = self._gen_dir(base.generation)
-        generation = base.generation + 1
-        final = self._gen_dir(generation)
+        final = self._gen_dir(base.generation + 1)
         tmp = final.with_name(f"{final.name}.tmp-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         try:
-            linked = [n for n in base.checksums if not n.startswith(f"{DELTA}/") and n != TOMBSTONES]
-            for name in linked:
-                _link(source / name, tmp / name)
-            base_passages = base.segments["base_passages"] if base.segments else base.passage_count
-            if plan.tombstones:
-                (tmp / TOMBSTONES).write_text(json.dumps(plan.tombstones))
-            if len(plan.delta):
-                self._write_delta(tmp / DELTA, source, base, plan, delta_vectors)
-            checksums = {name: base.checksums[name] for name in linked}
-            checksums.update(
-                (name, file_sha256(tmp / name)) for name in generation_files(tmp) if name not in checksums
-            )
-            manifest = dataclasses.replace(
-                base,
-                generation=generation,
-                passage_count=len(snap),
-                corpus_hash=snap.corpus_hash,
-                created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                checksums=checksums,
-                paragraph_count=len(snap.paragraphs),
-                # Nothing added or removed (an edit of metadata): the base alone is a whole index.
-                segments={
-                    "base_generation": base.segments["base_generation"] if base.segments else base.generation,
-                    "base_passages": base_passages,
-                    "delta_passages": len(plan.delta),
-                    "tombstones": len(plan.tombstones),
-                }
-                if len(plan.delta) or plan.tombstones
-                else None,
-            )
+            checksums = write_delta_files(tmp, self._gen_dir(base.generation), base, plan, delta_vectors)
+            manifest = delta_manifest(base, snap, plan, checksums)
             self._finish(tmp, final, manifest)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         return manifest
-
-    @staticmethod
-    def _write_delta(folder: Path, source: Path, base: Manifest, plan: DeltaPlan, vectors: Vectors) -> None:
-        folder.mkdir()
-        DenseIndex.build(vectors, "flat").save(folder / "sentences.faiss")  # small: exact search
-        (folder / "passage_ids.json").write_text(json.dumps([p.id for p in plan.delta.passages]))
-        assert base.keyword_stats is not None
-        stats = {name: KeywordStats(*sizes) for name, sizes in base.keyword_stats.items()}
-        try:  # the base's document frequencies put the delta's BM25 scores on its scale
-            scale = (
-                KeywordIndex.load(source / KEYWORD_SENTENCES, lambda row: ""),
-                KeywordIndex.load(source / KEYWORD_PARAGRAPHS, lambda row: ""),
-                stats,
-            )
-        except (OSError, ValueError) as exc:
-            raise StaleIndexError(f"keyword index unreadable: {exc}") from exc
-        SearchIndexes.write_text_indexes(folder, plan.delta, scale)
-        Layout.of(plan.delta).write(folder)
 
     def publish(self, manifest: Manifest) -> None:
         """Point ``CURRENT`` at a saved generation (atomic rename), then drop old generations."""
@@ -430,9 +310,19 @@ class IndexStore:
         verify_checksums(folder, manifest, None if verify == "now" else self._read_whole(manifest))
         if verify == "now":
             integrity.finished = True
-        passage_ids, sentences = self._dense(folder, manifest)
+        passage_ids, sentences = read_dense(folder, manifest.dimension)
         if manifest.segments:
-            return self._load_segmented(folder, manifest, passage_ids, sentences, snapshot, integrity, verify)
+            parts = read_segments(folder, manifest, passage_ids, sentences)
+            search = None
+            if snapshot is not None:
+                search = open_segmented(parts, snapshot)
+                search.integrity = integrity
+                passage_ids, sentences = [p.id for p in snapshot.passages], search.dense
+            else:
+                passage_ids = [*parts.base_ids, *parts.delta_ids]
+            if verify == "background":
+                self._verify_later(folder, manifest, integrity)
+            return LoadedIndex(manifest, passage_ids, sentences, search, integrity)
         search = None
         if snapshot is not None:
             search = self._open_search(folder, manifest, snapshot, sentences)
@@ -443,59 +333,8 @@ class IndexStore:
 
     @staticmethod
     def _read_whole(manifest: Manifest) -> list[str]:
-        present = [n for n in _SEGMENT_FILES if n in (manifest.checksums or {})]
+        present = [n for n in SEGMENT_FILES if n in (manifest.checksums or {})]
         return [*INDEX_FILES, *present]
-
-    @staticmethod
-    def _dense(folder: Path, manifest: Manifest) -> tuple[list[str], DenseIndex]:
-        """A segment's passage ids and FAISS index, checked against each other and the manifest."""
-        try:
-            passage_ids = json.loads((folder / "passage_ids.json").read_text())
-        except (OSError, ValueError) as exc:
-            raise StaleIndexError(f"index file unreadable: passage_ids.json: {exc}") from exc
-        try:
-            sentences = DenseIndex.load(folder / "sentences.faiss")
-        except RuntimeError as exc:
-            raise StaleIndexError(f"index file unreadable: {str(exc).splitlines()[0][:120]}") from exc
-        if len(sentences) != len(passage_ids) or sentences.dimension != manifest.dimension:
-            raise StaleIndexError("index files do not match their manifest")
-        return passage_ids, sentences
-
-    def _load_segmented(
-        self,
-        folder: Path,
-        manifest: Manifest,
-        base_ids: list[str],
-        base: DenseIndex,
-        snapshot: CorpusSnapshot | None,
-        integrity: IntegrityCheck,
-        verify: str,
-    ) -> LoadedIndex:
-        assert manifest.segments is not None
-        sizes = manifest.segments
-        if sizes["delta_passages"]:
-            delta_ids, delta = self._dense(folder / DELTA, manifest)
-        else:
-            delta_ids, delta = [], DenseIndex.build(np.zeros((0, manifest.dimension), dtype=np.float32))
-        try:
-            tombstones = json.loads((folder / TOMBSTONES).read_text()) if sizes["tombstones"] else []
-        except (OSError, ValueError) as exc:
-            raise StaleIndexError(f"index file unreadable: {TOMBSTONES}: {exc}") from exc
-        counts = (len(base_ids), len(delta_ids), len(tombstones))
-        if counts != (sizes["base_passages"], sizes["delta_passages"], sizes["tombstones"]):
-            raise StaleIndexError("index files do not match their manifest")
-        passage_ids, sentences, search = [*base_ids, *delta_ids], base, None
-        if snapshot is not None:
-            parts = Segments(folder, base_ids, base, delta_ids, delta, tombstones)
-            try:
-                search = open_segments(parts, snapshot)
-            except (OSError, ValueError, LookupError, sqlite3.DatabaseError) as exc:
-                raise StaleIndexError(f"index segments unreadable: {exc}") from exc
-            search.integrity = integrity
-            passage_ids, sentences = [p.id for p in snapshot.passages], search.dense
-        if verify == "background":
-            self._verify_later(folder, manifest, integrity)
-        return LoadedIndex(manifest, passage_ids, sentences, search, integrity)
 
     def _manifest(self, folder: Path) -> Manifest:
         try:
@@ -555,7 +394,7 @@ class IndexStore:
         folder = self._gen_dir(generation)
         try:
             manifest = Manifest(**json.loads((folder / "manifest.json").read_text()))
-            if manifest.model != model or manifest.format not in _VECTOR_FORMATS:
+            if manifest.model != model or manifest.format not in VECTOR_FORMATS:
                 return {}
             # Never reuse vectors from a damaged file: the rebuild after a checksum mismatch would
             # otherwise copy the damage into the new generation.
@@ -576,24 +415,4 @@ class IndexStore:
 
     def delta_vectors(self, manifest: Manifest) -> dict[str, Vectors]:
         """The vectors of a segmented generation's delta, by passage id ({} when it has none)."""
-        if not manifest.segments or not manifest.segments["delta_passages"]:
-            return {}
-        folder = self._gen_dir(manifest.generation) / DELTA
-        try:
-            verify_checksums(folder.parent, manifest, _SEGMENT_FILES[:2])
-            ids = json.loads((folder / "passage_ids.json").read_text())
-            vectors = DenseIndex.load(folder / "sentences.faiss").reconstruct_all()
-        except (OSError, ValueError, RuntimeError, StaleIndexError):
-            return {}
-        return {pid: np.asarray(vectors[i]) for i, pid in enumerate(ids)} if len(ids) == len(vectors) else {}
-
-
-def _link(source: Path, target: Path) -> None:
-    """Hard-link a published (never rewritten) file into a new generation; copy across devices."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, target)
-    except OSError as exc:
-        if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
-            raise
-        shutil.copy2(source, target)
+        return read_delta_vectors(self._gen_dir(manifest.generation), manifest)
