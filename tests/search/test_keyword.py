@@ -111,7 +111,7 @@ def test_rare_terms_weigh_more_in_weighted_coverage(index: KeywordIndex) -> None
     )
 
 
-DOCS = [
+SMALL = [
     "The cat sat on the mat.",
     "Dogs bark at the moon and at the cat.",
     "",
@@ -121,18 +121,18 @@ DOCS = [
 
 
 def test_scored_like_an_empty_base_is_the_index_bm25s_builds() -> None:
-    whole = KeywordIndex(DOCS)
-    alike = KeywordIndex.scored_like(DOCS, KeywordIndex([]), KeywordStats(0, 0))
+    whole = KeywordIndex(SMALL)
+    alike = KeywordIndex.scored_like(SMALL, KeywordIndex([]), KeywordStats(0, 0))
     for query in (["cat"], ["moon", "cat"], ["stone", "green"], ["absent"]):
         assert np.allclose(alike.scores(query), whole.scores(query))
 
 
 def test_documents_scored_like_a_base_score_as_in_one_index_with_it() -> None:
-    base = KeywordIndex(DOCS[:3])
+    base = KeywordIndex(SMALL[:3])
     assert base.stats is not None
-    delta = KeywordIndex.scored_like(DOCS[3:], base, base.stats)
-    whole = KeywordIndex(DOCS)
+    delta = KeywordIndex.scored_like(SMALL[3:], base, base.stats)
+    whole = KeywordIndex(SMALL)
     for query in (["cat"], ["moon", "cat"], ["stone", "green"]):
         assert np.allclose(delta.scores(query), whole.scores(query)[3:])
     # Scored alone, the same documents would not be on the library's scale.
-    assert not np.allclose(KeywordIndex(DOCS[3:]).scores(["cat"]), whole.scores(["cat"])[3:])
+    assert not np.allclose(KeywordIndex(SMALL[3:]).scores(["cat"]), whole.scores(["cat"])[3:])
