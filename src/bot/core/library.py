@@ -263,14 +263,17 @@ class Library:
         old = self.index_store.delta_vectors(base)
         texts = [p.text for p in plan.delta.passages]
         todo = [i for i, p in enumerate(plan.delta.passages) if p.id not in old]
-        vectors = np.zeros((len(texts), self.embedder.dimension), dtype=np.float32)
+        # The base's dimension: a removal or a restore embeds nothing and never loads the model.
+        vectors = np.zeros((len(texts), base.dimension), dtype=np.float32)
         for i, p in enumerate(plan.delta.passages):
             if p.id in old:
                 vectors[i] = old[p.id]
-        fresh, embedded = encode_cached(
-            self.embedder, [texts[i] for i in todo], cache_path(self.index_store.root), progress=progress
-        )
-        vectors[todo] = fresh
+        embedded = 0
+        if todo:
+            fresh, embedded = encode_cached(
+                self.embedder, [texts[i] for i in todo], cache_path(self.index_store.root), progress=progress
+            )
+            vectors[todo] = fresh
         return self.index_store.save_delta(base, snap, plan, vectors), embedded
 
     def _save_whole(

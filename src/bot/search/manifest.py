@@ -57,13 +57,6 @@ class Manifest:
     # A segmented generation: {"base_generation", "base_passages", "delta_passages", "tombstones"}.
     segments: dict[str, int] | None = None
 
-    @property
-    def delta_share(self) -> float:
-        """Rows of the delta plus tombstones, as a share of the base's rows (0 for a whole build)."""
-        if not self.segments:
-            return 0.0
-        extra = self.segments["delta_passages"] + self.segments["tombstones"]
-        return extra / max(1, self.segments["base_passages"])
 
 
 class StaleIndexError(Exception):
