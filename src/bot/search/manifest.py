@@ -58,7 +58,6 @@ class Manifest:
     segments: dict[str, int] | None = None
 
 
-
 class StaleIndexError(Exception):
     """The saved index does not match what is asked for (or cannot be read); rebuild it."""
 
