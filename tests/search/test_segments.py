@@ -12,6 +12,7 @@ import pytest
 from bot.core.ingest import prepare
 from bot.corpus.loader import load_corpus
 from bot.paths import seeds_dir
+from bot.search.dense import IndexKind
 from bot.search.index_store import IndexStore, Manifest, StaleIndexError, verify_checksums
 from bot.search.indexes import SearchIndexes
 from bot.search.keyword import tokenize
@@ -43,14 +44,14 @@ def vectors_of(snap: CorpusSnapshot) -> npt.NDArray[np.float32]:
     return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 
-def save_whole(store: IndexStore, snap: CorpusSnapshot) -> Manifest:
+def save_whole(store: IndexStore, snap: CorpusSnapshot, kind: IndexKind = "flat") -> Manifest:
     with store.lock():
         manifest = store.save(
             passage_ids=[p.id for p in snap.passages],
             sentence_vectors=vectors_of(snap),
             model=MODEL,
             corpus_hash=snap.corpus_hash,
-            index_kind="flat",
+            index_kind=kind,
             calibration=CALIBRATION,
             snapshot=snap,
         )
@@ -204,3 +205,19 @@ def test_the_previous_vectors_of_a_delta_generation_cover_both_segments(tmp_path
     vectors = store.previous_vectors(MODEL)
     expected = vectors_of(after)
     assert all(np.allclose(vectors[p.id], expected[i]) for i, p in enumerate(after.passages))
+
+
+def test_an_approximate_base_filters_its_tombstones_inside_the_search(tmp_path: Path) -> None:
+    store = IndexStore(tmp_path / "index")
+    full = corpus()
+    gone = list(full.essays)[2]
+    save_whole(store, full, "hnsw")
+    after = corpus(without={gone}, extra=True)
+    save_delta(store, after)
+    seg = open_search(store, after)
+    assert seg.dense.kind == "hnsw"
+    exact = SearchIndexes.build(after, vectors_of(after)).dense
+    queries = vectors_of(full)[full.rows_for_essays({gone})[:5]]  # near the removed rows
+    s1, i1 = seg.dense.search(queries, 10)
+    s2, i2 = exact.search(queries, 10)
+    assert np.array_equal(i1, i2) and np.allclose(s1, s2, atol=1e-6)
