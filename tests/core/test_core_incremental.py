@@ -14,6 +14,9 @@ from bot.core.essaybot import Essaybot
 from bot.corpus.upload import read_upload
 from bot.curation.audit import CLI_ACTOR
 from bot.search.segments import DELTA, SegmentedDense
+from bot.search.snapshot import snapshot_of
+from bot.store.db import session_scope
+from bot.store.repo import CorpusRepository
 
 pytestmark = pytest.mark.model
 
@@ -62,6 +65,12 @@ def test_an_added_essay_is_found_as_after_a_whole_rebuild(app: Essaybot) -> None
     assert isinstance(app.retriever().indexes.dense, SegmentedDense)
     incremental = _answers(app)
     assert incremental[0][0] == "found" and incremental[0][1][0][1] == ESSAY_ID
+    # The reload read the corpus the change was indexed from: the database holds the same.
+    with session_scope(app.engine) as session:
+        stored = snapshot_of(CorpusRepository(session))
+    reloaded = app.retriever().snapshot
+    assert reloaded.corpus_hash == stored.corpus_hash and reloaded.essays == stored.essays
+    assert reloaded.quote_spans == stored.quote_spans
     _whole_rebuild(app)
     assert _answers(app) == incremental
 

@@ -95,6 +95,9 @@ class Library:
         # Called after an audited change: a running bot loads the new generation at once, so that
         # the next answer does not wait for it.
         self.on_publish = on_publish
+        # The corpus of the generation this library last published from an audited change, which
+        # the reload after it reads instead of the database (see :meth:`snapshot`).
+        self._published: tuple[int, CorpusSnapshot] | None = None
 
     # -- checks before a change -----------------------------------------------------------------
 
@@ -337,6 +340,7 @@ class Library:
                     results.append(change(session))
 
             manifest, embedded = self._publish(snap, Change.between(before, snap), commit)
+            self._published = (manifest.generation, snap)
         self.on_publish()
         return results[0], manifest, embedded
 
@@ -348,7 +352,15 @@ class Library:
         return save
 
     def snapshot(self) -> CorpusSnapshot:
-        """The corpus as the database holds it now."""
+        """The corpus as the database holds it now.
+
+        Right after an audited change, while ``CURRENT`` is still the generation it published, that
+        is the corpus the change was indexed from (read in its own transaction, then committed
+        under the same lock): the reload after a change does not read the whole library again.
+        """
+        published = self._published
+        if published is not None and self.index_store.current_generation() == published[0]:
+            return published[1]
         with session_scope(self.engine) as session:
             return snapshot_of(CorpusRepository(session))
 
