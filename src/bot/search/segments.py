@@ -178,9 +178,13 @@ class SegmentedDense(DenseIndex):
         self._base, self._delta, self._rows = base, delta, rows
         live = rows.snap_row[: rows.base_rows] >= 0
         self._live_base: Rows | None = None if live.all() else np.flatnonzero(live).astype(np.int64)
-        # The verifier and the fusion read vectors by snapshot row: one copy in that order.
-        stored = np.concatenate([base.vectors(), delta.vectors()]) if len(delta) else base.vectors()
-        self._vectors: Vectors = np.ascontiguousarray(stored[rows.passage])
+        # The verifier and the fusion read vectors by snapshot row: one copy in that order, filled
+        # from each segment (no intermediate copy of both).
+        self._vectors: Vectors = np.empty((len(rows.passage), base.dimension), dtype=np.float32)
+        in_base = rows.passage < rows.base_rows
+        self._vectors[in_base] = base.vectors()[rows.passage[in_base]]
+        if len(delta):
+            self._vectors[~in_base] = delta.vectors()[rows.passage[~in_base] - rows.base_rows]
 
     def __len__(self) -> int:
         return len(self._rows.passage)
