@@ -221,3 +221,23 @@ def test_an_approximate_base_filters_its_tombstones_inside_the_search(tmp_path: 
     s1, i1 = seg.dense.search(queries, 10)
     s2, i2 = exact.search(queries, 10)
     assert np.array_equal(i1, i2) and np.allclose(s1, s2, atol=1e-6)
+
+
+def test_a_delta_that_fails_half_written_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = IndexStore(tmp_path / "index")
+    before, after = corpus(), corpus(extra=True)
+    whole = save_whole(store, before)
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(SearchIndexes, "write_text_indexes", fail)  # after the links and the FAISS file
+    with pytest.raises(OSError, match="disk full"):
+        save_delta(store, after)
+    assert store.current_generation() == whole.generation
+    assert sorted(p.name for p in store.root.glob("gen-*")) == [f"gen-{whole.generation:06d}"]
+    quote = before.passages[5].text  # the generation still published answers in full
+    found = open_search(store, before).phrases.exact(quote)
+    assert found and found == SearchIndexes.build(before, vectors_of(before)).phrases.exact(quote)
