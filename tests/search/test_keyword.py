@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.search.keyword import KeywordIndex, tokenize
+from bot.search.keyword import KeywordIndex, KeywordStats, tokenize
 
 DOCS = [
     "Navalny was poisoned by agents of the Russian state.",
@@ -122,3 +122,30 @@ def test_rows_with_lists_each_document_holding_a_term(index: KeywordIndex, tmp_p
             expected = [row for row, doc in enumerate(tokenize(DOCS)) if term in doc]
             assert sorted(kw.rows_with(term).tolist()) == expected, term
         assert kw.rows_with(tokenize(["Kazakhstan"])[0][0]).size == 0
+
+
+SMALL = [
+    "The cat sat on the mat.",
+    "Dogs bark at the moon and at the cat.",
+    "",
+    "A moon of green cheese, a cat of stone.",
+    "Stone walls and green fields.",
+]
+
+
+def test_scored_like_an_empty_base_is_the_index_bm25s_builds() -> None:
+    whole = KeywordIndex(SMALL)
+    alike = KeywordIndex.scored_like(SMALL, KeywordIndex([]), KeywordStats(0, 0))
+    for query in (["cat"], ["moon", "cat"], ["stone", "green"], ["absent"]):
+        assert np.allclose(alike.scores(query), whole.scores(query))
+
+
+def test_documents_scored_like_a_base_score_as_in_one_index_with_it() -> None:
+    base = KeywordIndex(SMALL[:3])
+    assert base.stats is not None
+    delta = KeywordIndex.scored_like(SMALL[3:], base, base.stats)
+    whole = KeywordIndex(SMALL)
+    for query in (["cat"], ["moon", "cat"], ["stone", "green"]):
+        assert np.allclose(delta.scores(query), whole.scores(query)[3:])
+    # Scored alone, the same documents would not be on the library's scale.
+    assert not np.allclose(KeywordIndex(SMALL[3:]).scores(["cat"]), whole.scores(["cat"])[3:])

@@ -8,6 +8,12 @@ change bumps the generation, which is how running processes (a bot beside a CLI)
 
 The slow part, embedding, runs with no transaction open and without blocking answers; the index
 store's lock keeps other writers (another process's ingest) out meanwhile.
+
+A small change does not rebuild the index: the new generation links the current one's files and adds
+a delta segment for the essays added or changed, and tombstones for the rows removed
+(:mod:`bot.search.segments`). Once the delta and tombstones pass ``COMPACT_SHARE`` of the rows, the
+next change rebuilds the whole index (compaction); ``reindex`` and the rebuild of a stale or damaged
+index always do.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from bot.search.dense import choose_kind
 from bot.search.embed_cache import cache_path, encode_cached
 from bot.search.embedder import Embedder, Vectors
 from bot.search.index_store import IndexStore, Manifest, StaleIndexError
+from bot.search.segments import COMPACT_SHARE, plan_delta
 from bot.search.snapshot import CorpusSnapshot, snapshot_of
 from bot.store.db import session_scope
 from bot.store.models import AuditRow
@@ -88,6 +95,9 @@ class Library:
         # Called after an audited change: a running bot loads the new generation at once, so that
         # the next answer does not wait for it.
         self.on_publish = on_publish
+        # The corpus of the generation this library last published from an audited change, which
+        # the reload after it reads instead of the database (see :meth:`snapshot`).
+        self._published: tuple[int, CorpusSnapshot] | None = None
 
     # -- checks before a change -----------------------------------------------------------------
 
@@ -202,9 +212,12 @@ class Library:
             return self._publish(snap, Change(frozenset(snap.row_of), full=True), progress=progress)[0]
 
     def rebuild(self, snap: CorpusSnapshot) -> Manifest:
-        """Publish an index for ``snap``, the corpus as stored, when the current one is stale or damaged."""
+        """Publish an index for ``snap``, the corpus as stored, when the current one is stale or damaged.
+
+        Always a whole build: a delta would link the current generation's files, damage included.
+        """
         with self.index_store.lock():
-            return self._publish(snap, Change(frozenset(snap.row_of)))[0]
+            return self._publish(snap, Change(frozenset(snap.row_of)), whole=True)[0]
 
     # -- the one publish step -------------------------------------------------------------------
 
@@ -214,16 +227,61 @@ class Library:
         change: Change,
         commit: Callable[[], None] = lambda: None,
         progress: Progress | None = None,
+        *,
+        whole: bool = False,
     ) -> tuple[Manifest, int]:
         """Write the index for ``snap`` aside, let ``commit`` store that corpus, then publish it.
 
-        ``snap`` is the corpus as ``commit`` leaves it and ``change`` what that does to the index
-        (today every generation is written whole, reusing the vectors of unchanged passages; the
-        change says what an incremental update would touch). A failed commit discards the unpublished
+        ``snap`` is the corpus as ``commit`` leaves it and ``change`` what that does to the index.
+        A small change writes a delta generation over the current one (:meth:`_save_delta`);
+        ``whole``, a full change, or a delta grown past ``COMPACT_SHARE`` write the whole index,
+        reusing the vectors of unchanged passages. A failed commit discards the unpublished
         generation. Returns the published generation and the number of passages embedded. Call it
         inside the index store's lock.
         """
         log.debug("index: +%d -%d passages, full: %s", len(change.added), len(change.removed), change.full)
+        saved = None if whole or change.full else self._save_delta(snap, progress)
+        manifest, embedded = saved if saved is not None else self._save_whole(snap, change, progress)
+        try:
+            commit()
+        except BaseException:
+            self.index_store.discard(manifest)
+            raise
+        self.index_store.publish(manifest)
+        return manifest, embedded
+
+    def _save_delta(self, snap: CorpusSnapshot, progress: Progress | None) -> tuple[Manifest, int] | None:
+        """A delta generation over the current one for ``snap``, or None when a whole build is due."""
+        base = self.index_store.base_of_current(self.embedder.model_name, self.calibration.id)
+        if base is None or base.index_kind != choose_kind(len(snap), self.settings.ann_threshold):
+            return None
+        layout = self.index_store.layout(base)
+        if layout is None:
+            return None
+        plan = plan_delta(snap, layout)
+        base_rows = base.segments["base_passages"] if base.segments else base.passage_count
+        if plan.share(base_rows) > COMPACT_SHARE:
+            log.info("index: delta at %.0f%% of the rows: rebuilding it whole", 100 * plan.share(base_rows))
+            return None
+        old = self.index_store.delta_vectors(base)
+        texts = [p.text for p in plan.delta.passages]
+        todo = [i for i, p in enumerate(plan.delta.passages) if p.id not in old]
+        # The base's dimension: a removal or a restore embeds nothing and never loads the model.
+        vectors = np.zeros((len(texts), base.dimension), dtype=np.float32)
+        for i, p in enumerate(plan.delta.passages):
+            if p.id in old:
+                vectors[i] = old[p.id]
+        embedded = 0
+        if todo:
+            fresh, embedded = encode_cached(
+                self.embedder, [texts[i] for i in todo], cache_path(self.index_store.root), progress=progress
+            )
+            vectors[todo] = fresh
+        return self.index_store.save_delta(base, snap, plan, vectors), embedded
+
+    def _save_whole(
+        self, snap: CorpusSnapshot, change: Change, progress: Progress | None
+    ) -> tuple[Manifest, int]:
         vectors, embedded = self._vectors(snap, progress, reuse=not change.full)
         manifest = self.index_store.save(
             passage_ids=[p.id for p in snap.passages],
@@ -234,12 +292,6 @@ class Library:
             calibration=self.calibration.id,
             snapshot=snap,  # the keyword and phrase indexes go into the same generation
         )
-        try:
-            commit()
-        except BaseException:
-            self.index_store.discard(manifest)
-            raise
-        self.index_store.publish(manifest)
         return manifest, embedded
 
     def _vectors(
@@ -288,6 +340,7 @@ class Library:
                     results.append(change(session))
 
             manifest, embedded = self._publish(snap, Change.between(before, snap), commit)
+            self._published = (manifest.generation, snap)
         self.on_publish()
         return results[0], manifest, embedded
 
@@ -299,7 +352,15 @@ class Library:
         return save
 
     def snapshot(self) -> CorpusSnapshot:
-        """The corpus as the database holds it now."""
+        """The corpus as the database holds it now.
+
+        Right after an audited change, while ``CURRENT`` is still the generation it published, that
+        is the corpus the change was indexed from (read in its own transaction, then committed
+        under the same lock): the reload after a change does not read the whole library again.
+        """
+        published = self._published
+        if published is not None and self.index_store.current_generation() == published[0]:
+            return published[1]
         with session_scope(self.engine) as session:
             return snapshot_of(CorpusRepository(session))
 

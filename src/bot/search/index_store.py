@@ -14,19 +14,24 @@ loading, so that hashing does not read every page before the first answer: a mis
 marks the generation damaged, and the next request for the retriever rebuilds it. The FAISS file,
 which FAISS reads whole anyway, is always checked before it is read. A generation written by a newer
 release (a higher format) is refused with :class:`NewerIndexError`, never read and never rebuilt over.
+
+A generation may also be *segmented* (:mod:`bot.search.segments`): the files of the last whole build,
+hard-linked (never copied or rewritten), plus a small ``delta/`` folder for the essays changed since
+and ``tombstones.json`` for the base rows removed since. :meth:`IndexStore.save_delta` writes one in
+the time it takes to index the changed essays; it is published like any other. The manifest records
+the linked files' checksums as the base's manifest did, so verification covers them unchanged.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import logging
 import os
 import shutil
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,45 +39,54 @@ from typing import Literal
 
 import numpy as np
 
+from bot.search.delta_store import (
+    delta_manifest,
+    open_segmented,
+    read_delta_vectors,
+    read_dense,
+    read_segments,
+    write_delta_files,
+)
 from bot.search.dense import DenseIndex, IndexKind
 from bot.search.embedder import Vectors
-from bot.search.indexes import IndexFileError, IntegrityCheck, SearchIndexes
+from bot.search.indexes import (
+    IndexFileError,
+    IntegrityCheck,
+    SearchIndexes,
+)
+from bot.search.manifest import (
+    FORMAT_VERSION,
+    INDEX_FILES,
+    SEGMENT_FILES,
+    VECTOR_FORMATS,
+    Manifest,
+    NewerIndexError,
+    StaleIndexError,
+    file_sha256,
+    generation_files,
+    verify_checksums,
+)
+from bot.search.segments import DELTA, DeltaPlan, Layout
 from bot.search.snapshot import CorpusSnapshot
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3  # 2: sentence vectors only; 3: + keyword and phrase indexes, every file checksummed
-# Generations of these formats hold sentence vectors this release can reuse when converting them.
-_VECTOR_FORMATS = (2, 3)
+__all__ = [
+    "FORMAT_VERSION",
+    "INDEX_FILES",
+    "KEEP_GENERATIONS",
+    "IndexStore",
+    "LoadedIndex",
+    "Manifest",
+    "NewerIndexError",
+    "StaleIndexError",
+    "file_sha256",
+    "generation_files",
+    "verify_checksums",
+]
+
 KEEP_GENERATIONS = 2
 _GEN_PREFIX = "gen-"
-# The files every generation has besides its manifest; format 3 adds the keyword and phrase files.
-# Each file's SHA-256 goes into the manifest, keyed by its path inside the generation.
-INDEX_FILES = ("sentences.faiss", "passage_ids.json")
-_HASH_CHUNK = 1 << 20  # 1 MiB reads: a large index is hashed without ever reading it whole into memory
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What an index generation was built from."""
-
-    format: int
-    generation: int
-    model: str
-    dimension: int
-    passage_count: int
-    corpus_hash: str
-    index_kind: IndexKind
-    calibration: str
-    created_at: str
-    # SHA-256 (hex) of each file of the generation. None in manifests written before checksums were
-    # recorded: such a generation still loads, unverified, rather than being thrown away as corrupt.
-    checksums: dict[str, str] | None = None
-    # Format 3: paragraphs indexed, and whether the keyword and phrase files were written (a
-    # generation saved without the corpus text has only the dense files; its other indexes are
-    # then built in memory at load, as format 2 did).
-    paragraph_count: int | None = None
-    text_indexes: bool = False
 
 
 @dataclass
@@ -80,64 +94,13 @@ class LoadedIndex:
     """A generation read back from disk."""
 
     manifest: Manifest
+    # Rows of ``sentences``: the base's then the delta's passages for a segmented generation read
+    # without a snapshot (with one, ``sentences`` is ``search.dense``, in the snapshot's rows).
     passage_ids: list[str]
     sentences: DenseIndex
     # Every index over the snapshot passed to ``load`` (None when no snapshot was passed).
     search: SearchIndexes | None = None
     integrity: IntegrityCheck | None = None
-
-
-class StaleIndexError(Exception):
-    """The saved index does not match what is asked for (or cannot be read); rebuild it."""
-
-
-class NewerIndexError(Exception):
-    """The index was written by a newer release: refuse it rather than misread or overwrite it."""
-
-
-def generation_files(folder: Path) -> list[str]:
-    """Every file of a generation except its manifest, as sorted paths relative to the folder."""
-    return sorted(
-        path.relative_to(folder).as_posix()
-        for path in folder.rglob("*")
-        if path.is_file() and path.name != "manifest.json"
-    )
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 (hex) of a file, read in 1 MiB chunks so that memory stays flat however large it is."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def verify_checksums(folder: Path, manifest: Manifest, names: Collection[str] | None = None) -> None:
-    """Raise :class:`StaleIndexError` when a file of the generation differs from its recorded hash.
-
-    A manifest without checksums (written by an older version) is accepted unverified.
-
-    ``names`` restricts the check to those files (every file of the generation by default). It
-    reads every byte it checks: ``IndexStore.load(verify="background")`` checks the memory-mapped
-    files after start-up instead, because hashing them up front would touch every page.
-    """
-    if manifest.checksums is None:
-        log.info(
-            "index generation %d has no checksums (older manifest); loading unverified", manifest.generation
-        )
-        return
-    if not isinstance(manifest.checksums, dict):
-        raise StaleIndexError("index manifest unreadable: checksums is not a mapping")
-    wanted = {*INDEX_FILES, *manifest.checksums} if names is None else set(names)
-    for name in sorted(wanted):
-        expected = manifest.checksums.get(name)
-        try:
-            actual = file_sha256(folder / name)
-        except OSError as exc:
-            raise StaleIndexError(f"index file unreadable: {name}: {exc.strerror or exc}") from exc
-        if actual != expected:
-            raise StaleIndexError(f"checksum mismatch on {name}")
 
 
 class IndexStore:
@@ -197,8 +160,12 @@ class IndexStore:
         try:
             DenseIndex.build(sentence_vectors, index_kind).save(tmp / "sentences.faiss")
             (tmp / "passage_ids.json").write_text(json.dumps(passage_ids))
+            stats = None
             if snapshot is not None:
-                SearchIndexes.write_text_indexes(tmp, snapshot)
+                written = SearchIndexes.write_text_indexes(tmp, snapshot)
+                stats = {name: [st.documents, st.tokens] for name, st in written.items()}
+                # Where each essay's rows are: what a later delta generation tombstones or keeps.
+                Layout.of(snapshot).write(tmp)
             checksums = {name: file_sha256(tmp / name) for name in generation_files(tmp)}
             manifest = Manifest(
                 format=FORMAT_VERSION,
@@ -213,10 +180,69 @@ class IndexStore:
                 checksums=checksums,
                 paragraph_count=len(snapshot.paragraphs) if snapshot is not None else None,
                 text_indexes=snapshot is not None,
+                keyword_stats=stats,
             )
-            (tmp / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2))
-            shutil.rmtree(final, ignore_errors=True)
-            tmp.rename(final)
+            self._finish(tmp, final, manifest)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return manifest
+
+    @staticmethod
+    def _finish(tmp: Path, final: Path, manifest: Manifest) -> None:
+        (tmp / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2))
+        shutil.rmtree(final, ignore_errors=True)
+        tmp.rename(final)
+
+    def base_of_current(self, model: str, calibration: str) -> Manifest | None:
+        """The current generation's manifest when a delta generation can be built on it, else None.
+
+        It must hold the keyword and phrase files, the layout a delta needs, and match the model and
+        calibration asked for (a delta never mixes two models' vectors).
+        """
+        generation = self.current_generation()
+        if generation is None:
+            return None
+        try:
+            manifest = self._manifest(self._gen_dir(generation))
+        except StaleIndexError:
+            return None
+        usable = (
+            manifest.format == FORMAT_VERSION
+            and manifest.text_indexes
+            and manifest.keyword_stats is not None
+            and manifest.checksums is not None
+            and manifest.model == model
+            and manifest.calibration == calibration
+            and generation not in self._damaged
+        )
+        return manifest if usable else None
+
+    def layout(self, manifest: Manifest) -> Layout | None:
+        """The base layout of a generation (which essays its base indexes, and where), if readable."""
+        try:
+            return Layout.read(self._gen_dir(manifest.generation))
+        except (OSError, ValueError):
+            return None
+
+    def save_delta(
+        self, base: Manifest, snap: CorpusSnapshot, plan: DeltaPlan, delta_vectors: Vectors
+    ) -> Manifest:
+        """Write a segmented generation for ``snap``: ``base``'s files linked, plus ``plan``'s delta.
+
+        ``base`` is the current generation (from :meth:`base_of_current`); its base files are
+        hard-linked into the new generation, and its own delta, if any, is replaced by
+        ``plan.delta`` (all the essays not in the base as it was indexed). Unpublished, like
+        :meth:`save`; call inside :meth:`lock`.
+        """
+        final = self._gen_dir(base.generation + 1)
+        tmp = final.with_name(f"{final.name}.tmp-{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        try:
+            checksums = write_delta_files(tmp, self._gen_dir(base.generation), base, plan, delta_vectors)
+            manifest = delta_manifest(base, snap, plan, checksums)
+            self._finish(tmp, final, manifest)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -281,20 +307,22 @@ class IndexStore:
         integrity = IntegrityCheck()
         # FAISS reads its file whole into memory anyway: checking it first costs one more read. The
         # keyword and phrase files are memory-mapped: "background" checks them after start-up.
-        verify_checksums(folder, manifest, None if verify == "now" else INDEX_FILES)
+        verify_checksums(folder, manifest, None if verify == "now" else self._read_whole(manifest))
         if verify == "now":
             integrity.finished = True
-        try:
-            passage_ids = json.loads((folder / "passage_ids.json").read_text())
-        except (OSError, ValueError) as exc:
-            raise StaleIndexError(f"index file unreadable: passage_ids.json: {exc}") from exc
-        try:
-            sentences = DenseIndex.load(folder / "sentences.faiss")
-        except RuntimeError as exc:
-            raise StaleIndexError(f"index file unreadable: {str(exc).splitlines()[0][:120]}") from exc
-        n = len(passage_ids)
-        if len(sentences) != n or sentences.dimension != manifest.dimension:
-            raise StaleIndexError("index files do not match their manifest")
+        passage_ids, sentences = read_dense(folder, manifest.dimension)
+        if manifest.segments:
+            parts = read_segments(folder, manifest, passage_ids, sentences)
+            search = None
+            if snapshot is not None:
+                search = open_segmented(parts, snapshot)
+                search.integrity = integrity
+                passage_ids, sentences = [p.id for p in snapshot.passages], search.dense
+            else:
+                passage_ids = [*parts.base_ids, *parts.delta_ids]
+            if verify == "background":
+                self._verify_later(folder, manifest, integrity)
+            return LoadedIndex(manifest, passage_ids, sentences, search, integrity)
         search = None
         if snapshot is not None:
             search = self._open_search(folder, manifest, snapshot, sentences)
@@ -302,6 +330,11 @@ class IndexStore:
         if verify == "background":
             self._verify_later(folder, manifest, integrity)
         return LoadedIndex(manifest, passage_ids, sentences, search, integrity)
+
+    @staticmethod
+    def _read_whole(manifest: Manifest) -> list[str]:
+        present = [n for n in SEGMENT_FILES if n in (manifest.checksums or {})]
+        return [*INDEX_FILES, *present]
 
     def _manifest(self, folder: Path) -> Manifest:
         try:
@@ -334,7 +367,8 @@ class IndexStore:
             raise StaleIndexError(str(exc)) from exc
 
     def _verify_later(self, folder: Path, manifest: Manifest, integrity: IntegrityCheck) -> None:
-        mapped = [name for name in manifest.checksums or {} if name not in INDEX_FILES]
+        whole = self._read_whole(manifest)
+        mapped = [name for name in manifest.checksums or {} if name not in whole]
 
         def check() -> None:
             try:
@@ -360,15 +394,25 @@ class IndexStore:
         folder = self._gen_dir(generation)
         try:
             manifest = Manifest(**json.loads((folder / "manifest.json").read_text()))
-            if manifest.model != model or manifest.format not in _VECTOR_FORMATS:
+            if manifest.model != model or manifest.format not in VECTOR_FORMATS:
                 return {}
             # Never reuse vectors from a damaged file: the rebuild after a checksum mismatch would
             # otherwise copy the damage into the new generation.
             verify_checksums(folder, manifest)
-            ids = json.loads((folder / "passage_ids.json").read_text())
-            vectors = DenseIndex.load(folder / "sentences.faiss").reconstruct_all()
+            found: dict[str, Vectors] = {}
+            # A segmented generation: the base's vectors (tombstoned rows too: a restored essay
+            # reuses them), then the delta's.
+            has_delta = bool(manifest.segments and manifest.segments["delta_passages"])
+            for segment in (folder, folder / DELTA) if has_delta else (folder,):
+                ids = json.loads((segment / "passage_ids.json").read_text())
+                vectors = DenseIndex.load(segment / "sentences.faiss").reconstruct_all()
+                if len(ids) != len(vectors):
+                    return {}
+                found.update((pid, np.asarray(vectors[i])) for i, pid in enumerate(ids))
         except (OSError, ValueError, TypeError, RuntimeError, StaleIndexError):
             return {}
-        if len(ids) != len(vectors):
-            return {}
-        return {pid: np.asarray(vectors[i]) for i, pid in enumerate(ids)}
+        return found
+
+    def delta_vectors(self, manifest: Manifest) -> dict[str, Vectors]:
+        """The vectors of a segmented generation's delta, by passage id ({} when it has none)."""
+        return read_delta_vectors(self._gen_dir(manifest.generation), manifest)

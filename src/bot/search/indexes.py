@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bot.search.dense import DenseIndex, IndexKind
 from bot.search.embedder import Vectors
-from bot.search.keyword import KeywordIndex
+from bot.search.keyword import KeywordIndex, KeywordStats
 from bot.search.phrase import PhraseIndex, Span, open_phrase_file, write_phrase_file
 from bot.search.snapshot import CorpusSnapshot
 
@@ -84,13 +84,34 @@ class SearchIndexes:
         return cls(dense, sentences, paragraphs, PhraseIndex(connection, lambda key: _span(snap, key)))
 
     @staticmethod
-    def write_text_indexes(folder: Path, snap: CorpusSnapshot) -> None:
-        """Write the keyword and phrase files of ``snap`` into a generation folder being built."""
+    def write_text_indexes(
+        folder: Path,
+        snap: CorpusSnapshot,
+        scale: tuple[KeywordIndex, KeywordIndex, dict[str, KeywordStats]] | None = None,
+    ) -> dict[str, KeywordStats]:
+        """Write the keyword and phrase files of ``snap`` into a generation folder being built.
+
+        ``scale`` (a base segment's sentence and paragraph indexes and their sizes) scores the new
+        keyword indexes on that base's scale (:meth:`KeywordIndex.scored_like`). Returns the sizes of
+        the keyword indexes written, which BM25 scores on their scale need later.
+        """
+        stats = {KEYWORD_SENTENCES: KeywordStats(0, 0), KEYWORD_PARAGRAPHS: KeywordStats(0, 0)}
         if len(snap):
-            KeywordIndex([p.text for p in snap.passages]).save(folder / KEYWORD_SENTENCES)
-            paragraphs = [snap.paragraph_text(i) for i in range(len(snap.paragraphs))]
-            KeywordIndex(paragraphs).save(folder / KEYWORD_PARAGRAPHS)
+            texts = {
+                KEYWORD_SENTENCES: [p.text for p in snap.passages],
+                KEYWORD_PARAGRAPHS: [snap.paragraph_text(i) for i in range(len(snap.paragraphs))],
+            }
+            bases = dict(zip(texts, scale[:2], strict=True)) if scale is not None else {}
+            for name, documents in texts.items():
+                if scale is None:
+                    index = KeywordIndex(documents)
+                else:
+                    index = KeywordIndex.scored_like(documents, bases[name], scale[2][name])
+                index.save(folder / name)
+                assert index.stats is not None  # built here, not loaded
+                stats[name] = index.stats
         write_phrase_file(folder / PHRASES, ((s.key, s.text) for s in _spans(snap)))
+        return stats
 
 
 def _span(snap: CorpusSnapshot, key: int) -> Span:

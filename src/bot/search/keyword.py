@@ -4,14 +4,21 @@ An index generation stores both BM25 indexes beside the FAISS files (bm25s's own
 memory-mapped), so a start-up does not re-tokenise the library. Document frequencies come from the
 index itself (the length of each term's posting list), and the terms of a document are tokenised
 again only when a hit needs its coverage.
+
+bm25s cannot add documents to an index. An index generation that adds essays to a large library
+keeps the library's index as it is and puts the added documents in a small second index built by
+:meth:`KeywordIndex.scored_like`, whose scores use the statistics of both (document count, mean
+length, document frequencies): a document's score there is on the same scale as in the large index,
+so the two are merged by simply concatenating their scores (:mod:`bot.search.segments`).
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import bm25s
@@ -40,6 +47,14 @@ _PLACEHOLDER = "\x00"  # bm25s needs a token in every document; never produced b
 _TOKEN_CACHE = 4096  # documents whose token sets stay in memory after a hit needed them
 
 
+@dataclass(frozen=True)
+class KeywordStats:
+    """What BM25 scores of an index depend on besides each document: its size and total length."""
+
+    documents: int
+    tokens: int  # the sum of the documents' lengths, in tokens (a placeholder counts as one)
+
+
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
     """Stemmed content tokens of each text, as used for both indexing and queries."""
     if not texts:
@@ -60,9 +75,11 @@ class KeywordIndex:
     def __init__(self, documents: Sequence[str]):
         docs_tokens = tokenize(documents)
         bm25 = bm25s.BM25()
+        # An empty placeholder keeps rows aligned for documents without a content word.
+        indexed = [doc or [_PLACEHOLDER] for doc in docs_tokens]
         if documents:
-            # An empty placeholder keeps rows aligned for documents without a content word.
-            bm25.index([doc or [_PLACEHOLDER] for doc in docs_tokens], show_progress=False)
+            bm25.index(indexed, show_progress=False)
+        self.stats: KeywordStats | None = KeywordStats(len(indexed), sum(len(doc) for doc in indexed))
         token_sets = [frozenset(doc) for doc in docs_tokens]
         self._texts: Callable[[int], str] | None = None
         self._cache: OrderedDict[int, frozenset[str]] = OrderedDict()
@@ -80,6 +97,52 @@ class KeywordIndex:
         self._df: dict[str, int] = {}  # terms already looked up (the vocabulary never changes)
 
     @classmethod
+    def scored_like(cls, documents: Sequence[str], base: KeywordIndex, stats: KeywordStats) -> KeywordIndex:
+        """An index of ``documents`` whose scores are on the scale of ``base`` (whose size is ``stats``).
+
+        Each document is scored as if it had been indexed together with ``base``'s documents: the
+        idf of a term counts the documents holding it in both, and the mean document length is that
+        of both. With an empty ``base`` this is exactly the index bm25s builds.
+        """
+        index = cls(documents)
+        if not documents or index.stats is None:
+            return index
+        indexed = [doc or [_PLACEHOLDER] for doc in tokenize(documents)]
+        bm25 = index._bm25
+        vocab: dict[str, int] = bm25.vocab_dict
+        n = stats.documents + len(indexed)
+        mean_length = (stats.tokens + index.stats.tokens) / n
+        k1, b = float(bm25.k1), float(bm25.b)
+        old = bm25.scores
+        columns = len(old["indptr"]) - 1  # bm25s's empty token has an id but no column
+        idf = np.zeros(len(vocab), dtype=np.float64)
+        for token, tid in vocab.items():
+            if tid >= columns:
+                continue
+            # The placeholder has no document frequency (idf 0): no query holds it.
+            df = index.document_frequency(token) + (base.document_frequency(token) if len(base) else 0)
+            idf[tid] = math.log(1.0 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
+        docs, terms, values = [], [], []
+        for d, doc in enumerate(indexed):
+            norm = k1 * ((1.0 - b) + b * len(doc) / mean_length)
+            for token, tf in Counter(doc).items():
+                tid = vocab[token]
+                docs.append(d)
+                terms.append(tid)
+                values.append(idf[tid] * tf / (tf + norm))  # bm25s's "lucene" variant, its default
+        order = np.lexsort((np.asarray(docs), np.asarray(terms)))  # column-major: by term, then doc
+        indptr = np.zeros(columns + 1, dtype=np.asarray(old["indptr"]).dtype)
+        np.cumsum(np.bincount(np.asarray(terms), minlength=columns), out=indptr[1:])
+        bm25.scores = {
+            "data": np.asarray(values, dtype=np.float32)[order],
+            "indices": np.asarray(docs, dtype=np.asarray(old["indices"]).dtype)[order],
+            "indptr": indptr,
+            "num_docs": len(indexed),
+        }
+        index._setup(bm25, len(indexed), index._token_set)
+        return index
+
+    @classmethod
     def load(cls, folder: Path, texts: Callable[[int], str]) -> KeywordIndex:
         """Read an index written by :meth:`save`, memory-mapped; ``texts`` gives a document's text.
 
@@ -92,6 +155,7 @@ class KeywordIndex:
             raise ValueError(f"keyword index unreadable: {exc}") from exc
         index = cls.__new__(cls)
         index._texts = texts
+        index.stats = None  # recorded in the generation's manifest, not in bm25s's files
         index._cache = OrderedDict()
         index._lock = threading.Lock()
         index._setup(bm25, n, index._cached_tokens)

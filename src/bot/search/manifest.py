@@ -1,0 +1,111 @@
+"""What an index generation is: its manifest, its files, and their checksums.
+
+The manifest says what a generation was built from (model, corpus, calibration, index kind) and
+records a SHA-256 of each of its files, so a file damaged on disk is reported as stale and rebuilt
+instead of silently answering wrongly. :mod:`bot.search.index_store` writes, publishes and reads
+generations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.search.dense import IndexKind
+from bot.search.segments import DELTA, TOMBSTONES
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 3  # 2: sentence vectors only; 3: + keyword and phrase indexes, every file checksummed
+# Generations of these formats hold sentence vectors this release can reuse when converting them.
+VECTOR_FORMATS = (2, 3)
+# The files every generation has besides its manifest; format 3 adds the keyword and phrase files.
+# Each file's SHA-256 goes into the manifest, keyed by its path inside the generation.
+INDEX_FILES = ("sentences.faiss", "passage_ids.json")
+# A segmented generation's files read whole at load, and so checked before they are read.
+SEGMENT_FILES = (f"{DELTA}/sentences.faiss", f"{DELTA}/passage_ids.json", TOMBSTONES)
+_HASH_CHUNK = 1 << 20  # 1 MiB reads: a large index is hashed without ever reading it whole into memory
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What an index generation was built from."""
+
+    format: int
+    generation: int
+    model: str
+    dimension: int
+    passage_count: int
+    corpus_hash: str
+    index_kind: IndexKind
+    calibration: str
+    created_at: str
+    # SHA-256 (hex) of each file of the generation. None in manifests written before checksums were
+    # recorded: such a generation still loads, unverified, rather than being thrown away as corrupt.
+    checksums: dict[str, str] | None = None
+    # Format 3: paragraphs indexed, and whether the keyword and phrase files were written (a
+    # generation saved without the corpus text has only the dense files; its other indexes are
+    # then built in memory at load, as format 2 did).
+    paragraph_count: int | None = None
+    text_indexes: bool = False
+    # Sizes of the base's keyword indexes ({name: [documents, tokens]}), which a delta's scores
+    # are computed with; None when the generation cannot take a delta (it is then rebuilt whole).
+    keyword_stats: dict[str, list[int]] | None = None
+    # A segmented generation: {"base_generation", "base_passages", "delta_passages", "tombstones"}.
+    segments: dict[str, int] | None = None
+
+
+class StaleIndexError(Exception):
+    """The saved index does not match what is asked for (or cannot be read); rebuild it."""
+
+
+class NewerIndexError(Exception):
+    """The index was written by a newer release: refuse it rather than misread or overwrite it."""
+
+
+def generation_files(folder: Path) -> list[str]:
+    """Every file of a generation except its manifest, as sorted paths relative to the folder."""
+    return sorted(
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*")
+        if path.is_file() and path.name != "manifest.json"
+    )
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 (hex) of a file, read in 1 MiB chunks so that memory stays flat however large it is."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_checksums(folder: Path, manifest: Manifest, names: Collection[str] | None = None) -> None:
+    """Raise :class:`StaleIndexError` when a file of the generation differs from its recorded hash.
+
+    A manifest without checksums (written by an older version) is accepted unverified.
+
+    ``names`` restricts the check to those files (every file of the generation by default). It
+    reads every byte it checks: ``IndexStore.load(verify="background")`` checks the memory-mapped
+    files after start-up instead, because hashing them up front would touch every page.
+    """
+    if manifest.checksums is None:
+        log.info(
+            "index generation %d has no checksums (older manifest); loading unverified", manifest.generation
+        )
+        return
+    if not isinstance(manifest.checksums, dict):
+        raise StaleIndexError("index manifest unreadable: checksums is not a mapping")
+    wanted = {*INDEX_FILES, *manifest.checksums} if names is None else set(names)
+    for name in sorted(wanted):
+        expected = manifest.checksums.get(name)
+        try:
+            actual = file_sha256(folder / name)
+        except OSError as exc:
+            raise StaleIndexError(f"index file unreadable: {name}: {exc.strerror or exc}") from exc
+        if actual != expected:
+            raise StaleIndexError(f"checksum mismatch on {name}")
