@@ -14,11 +14,21 @@ def test_the_layout_is_the_one_earlier_versions_and_backups_use(tmp_path: Path) 
     data = DataDir(tmp_path)
     relative = {
         name: getattr(data, name).relative_to(tmp_path).as_posix()
-        for name in ("database", "index", "salt", "heartbeat", "sync_state", "backups", "guilds")
+        for name in (
+            "database",
+            "index",
+            "index_build",
+            "salt",
+            "heartbeat",
+            "sync_state",
+            "backups",
+            "guilds",
+        )
     }
     assert relative == {
         "database": "essaybot.db",
         "index": "index",
+        "index_build": "index/BUILDING.json",
         "salt": "user-id-salt",
         "heartbeat": "heartbeat",
         "sync_state": "command-sync.json",

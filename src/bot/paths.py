@@ -40,6 +40,7 @@ class DataDir:
 
         essaybot.db           the SQLite database (unless ``database_url`` points elsewhere)
         index/                the index store: CURRENT and its gen-NNNNNN/ generations
+        index/BUILDING.json   how far a whole index build has got, while one runs
         user-id-salt          the salt of hashed user ids (``bot.core.privacy``)
         heartbeat             the running bot's state, for ``essaybot health``
         command-sync.json     what the bot last synced of its slash commands
@@ -52,6 +53,7 @@ class DataDir:
 
     DATABASE = "essaybot.db"
     INDEX = "index"
+    INDEX_BUILD = "BUILDING.json"  # inside INDEX
     SALT = "user-id-salt"
     HEARTBEAT = "heartbeat"
     SYNC_STATE = "command-sync.json"
@@ -75,6 +77,11 @@ class DataDir:
     def index(self) -> Path:
         """The index store's folder."""
         return self.root / self.INDEX
+
+    @property
+    def index_build(self) -> Path:
+        """The progress file of a whole index build in progress (``bot.ops.build_status``)."""
+        return self.index / self.INDEX_BUILD
 
     @property
     def salt(self) -> Path:

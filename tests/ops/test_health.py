@@ -16,8 +16,10 @@ from click.testing import CliRunner
 
 from bot.cli.main import main
 from bot.config import Settings, load_settings
+from bot.ops.build_status import BuildProgress
 from bot.ops.health import check_health
 from bot.ops.heartbeat import write_heartbeat
+from bot.paths import DataDir
 from bot.store.db import head_revision
 
 pytestmark = pytest.mark.model  # the seeded data directory is built with the real model
@@ -157,3 +159,21 @@ def test_health_command_never_imports_the_embedding_stack(data_dir: Path) -> Non
     imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
     assert "bot.ops.health" in imported or "bot.cli.ops" in imported, "importtime output not parsed"
     assert not {m for m in imported if m.split(".")[0] in HEAVY}
+
+
+def test_a_bot_building_its_index_is_rebuilding_not_unhealthy(data_dir: Path) -> None:
+    settings = settings_for(data_dir)
+    write_heartbeat(data_dir, "starting", now=NOW)  # this process plays the bot that builds
+    later = NOW + 10 * settings.discord.heartbeat_seconds  # long past a stale heartbeat
+    assert "stale" in failing(settings, now=later)["heartbeat"]
+    with BuildProgress(DataDir(data_dir).index_build).running() as progress:
+        progress("embedding", 250, 1000)
+        report = check_health(settings, now=later)
+        assert report.healthy, list(report.lines())
+        index, heartbeat = report.checks[1].detail, report.checks[2].detail
+        assert index.endswith("; rebuilding the index: 22% (embedding 250 of 1,000 passages)")
+        assert heartbeat.startswith(f"starting (pid {os.getpid()}): rebuilding the index: 22%")
+        (data_dir / "index" / "CURRENT").unlink()  # the first import: no generation yet
+        assert check_health(settings, now=later).checks[1].detail.startswith("no index yet: rebuilding")
+    assert "no index yet" in failing(settings, now=later)["index"]  # and once the build has stopped
+    assert "stale" in failing(settings, now=later)["heartbeat"]

@@ -106,6 +106,7 @@ class Corpora:
         main = self.main
         settings = guild_settings(main.settings, gid)
         app = Essaybot(settings, calibration=main.calibration, embedder=main.embedder)
+        app.rebuild_in_background = main.rebuild_in_background
         log.info("guild %s: opening its own corpus in %s", gid, settings.data_dir)
         app.ensure_ready()  # an empty database imports the seeds here
         # Curation older CLI versions wrote to the main database belongs here (a no-op once moved).

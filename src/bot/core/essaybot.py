@@ -79,6 +79,10 @@ class Essaybot:
         self._verifier: Verifier | None = None
         self._generation: int | None = None
         self._lock = threading.RLock()
+        # The Discord bot answers from an outdated (but right) index while a new one is built; a
+        # one-shot CLI command rebuilds first, since its process would end before a background build.
+        self.rebuild_in_background = False
+        self._rebuilding: threading.Thread | None = None
         set_threads(settings.threads or available_cpus())
         upgrade(engine)
 
@@ -122,16 +126,19 @@ class Essaybot:
         if counts["essays"] == 0 and counts["removed"] == 0:
             log.info("empty database: importing the bundled seeds")
             self.library.ingest(progress=progress)
-        self.retriever()
+        self._current(progress)
 
     def retriever(self) -> Retriever:
         """The retriever for the newest index generation, rebuilding a stale or corrupt index."""
+        return self._current(None)
+
+    def _current(self, progress: Progress | None) -> Retriever:
         with self._lock:
             current = self.store.current_generation()
             if self._retriever is not None and current == self._generation and not self._retriever.damaged:
                 return self._retriever
             snap = self.library.snapshot()
-            loaded = self._load_or_rebuild(snap)
+            loaded = self._load_or_rebuild(snap, progress)
             self._retriever = Retriever(
                 snap, self.embedder, None, self.calibration.fusion, indexes=loaded.search
             )
@@ -141,7 +148,7 @@ class Essaybot:
                 self.calibration.support,
                 self._retriever.indexes.sentences,
             )
-            self._generation = self.store.current_generation()
+            self._generation = loaded.manifest.generation
             return self._retriever
 
     def verifier(self) -> Verifier:
@@ -151,22 +158,55 @@ class Essaybot:
             assert self._verifier is not None
             return self._verifier
 
-    def _load_or_rebuild(self, snap: CorpusSnapshot) -> LoadedIndex:
-        def load() -> LoadedIndex:
+    def _load_or_rebuild(self, snap: CorpusSnapshot, progress: Progress | None) -> LoadedIndex:
+        def load(outdated: bool = False) -> LoadedIndex:
             return self.store.load(
                 model=self.embedder.model_name,
                 corpus_hash=snap.corpus_hash,
                 calibration=self.calibration.id,
                 snapshot=snap,
                 verify="background",  # hashing every file first would defeat memory-mapping
+                outdated=outdated,
             )
 
         try:
             return load()
         except StaleIndexError as why:
+            if self.rebuild_in_background:
+                try:
+                    # An upgrade's new format or calibration: the old generation still answers
+                    # rightly, so members keep their answers while the new one is built beside it.
+                    loaded = load(outdated=True)
+                except StaleIndexError:
+                    pass
+                else:
+                    self._rebuild_later(snap, str(why))
+                    return loaded
             log.warning("rebuilding the index: %s", why)
-            self.library.rebuild(snap)
+            self.library.rebuild(snap, progress=progress)
             return load()
+
+    def _rebuild_later(self, snap: CorpusSnapshot, why: str) -> None:
+        if self._rebuilding is not None and self._rebuilding.is_alive():
+            return
+        log.warning("answering from the current index while it is rebuilt: %s", why)
+
+        def rebuild() -> None:
+            try:
+                self.library.rebuild(snap)
+            except Exception:
+                # The old generation keeps answering; the next start tries again.
+                log.exception("the background index rebuild failed")
+
+        self._rebuilding = threading.Thread(target=rebuild, name="index-rebuild", daemon=True)
+        self._rebuilding.start()
+
+    def wait_for_rebuild(self, timeout: float | None = None) -> bool:
+        """Wait for a background rebuild to finish; True when none is running any more."""
+        thread = self._rebuilding
+        if thread is not None:
+            thread.join(timeout)
+        return thread is None or not thread.is_alive()
 
     def counts(self) -> dict[str, int]:
         """Active essays, their passages, and removed essays."""

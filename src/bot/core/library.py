@@ -39,7 +39,8 @@ from bot.corpus.upload import Preview, check_new, preview
 from bot.curation import audit
 from bot.curation.essays import ACTIONS as ESSAY_ACTIONS
 from bot.curation.essays import CORPUS_WRITE, EssayCuration
-from bot.paths import seeds_dir
+from bot.ops.build_status import BuildProgress
+from bot.paths import DataDir, seeds_dir
 from bot.search.dense import choose_kind
 from bot.search.embed_cache import cache_path, encode_cached
 from bot.search.embedder import Embedder, Vectors
@@ -211,13 +212,13 @@ class Library:
             snap = self.snapshot()
             return self._publish(snap, Change(frozenset(snap.row_of), full=True), progress=progress)[0]
 
-    def rebuild(self, snap: CorpusSnapshot) -> Manifest:
+    def rebuild(self, snap: CorpusSnapshot, progress: Progress | None = None) -> Manifest:
         """Publish an index for ``snap``, the corpus as stored, when the current one is stale or damaged.
 
         Always a whole build: a delta would link the current generation's files, damage included.
         """
         with self.index_store.lock():
-            return self._publish(snap, Change(frozenset(snap.row_of)), whole=True)[0]
+            return self._publish(snap, Change(frozenset(snap.row_of)), progress=progress, whole=True)[0]
 
     # -- the one publish step -------------------------------------------------------------------
 
@@ -282,8 +283,14 @@ class Library:
     def _save_whole(
         self, snap: CorpusSnapshot, change: Change, progress: Progress | None
     ) -> tuple[Manifest, int]:
-        vectors, embedded = self._vectors(snap, progress, reuse=not change.full)
-        manifest = self.index_store.save(
+        # A whole build of a large library takes minutes: `essaybot health` reads how far it is.
+        with BuildProgress(self.index_store.root / DataDir.INDEX_BUILD, progress).running() as status:
+            vectors, embedded = self._vectors(snap, status, reuse=not change.full)
+            status("writing", 0, 1)
+            return self._save_vectors(snap, vectors), embedded
+
+    def _save_vectors(self, snap: CorpusSnapshot, vectors: Vectors) -> Manifest:
+        return self.index_store.save(
             passage_ids=[p.id for p in snap.passages],
             sentence_vectors=vectors,
             model=self.embedder.model_name,
@@ -292,7 +299,6 @@ class Library:
             calibration=self.calibration.id,
             snapshot=snap,  # the keyword and phrase indexes go into the same generation
         )
-        return manifest, embedded
 
     def _vectors(
         self, snap: CorpusSnapshot, progress: Progress | None, *, reuse: bool

@@ -84,6 +84,9 @@ def run(settings: Settings) -> int:
     if backup is not None:
         log.info("backed up the database to %s before migrating", backup)
     app = Essaybot(settings)
+    # An upgrade's conversion runs beside the old index, which keeps answering; a first import or a
+    # damaged index is built before connecting (`essaybot health` shows how far it is).
+    app.rebuild_in_background = True
     app.ensure_ready()
     token = settings.discord_token.get_secret_value()
     redact(token)

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import EssaybotError
+from bot.ops.build_status import read_build_status
 from bot.ops.heartbeat import read_heartbeat
 from bot.paths import DataDir
 
@@ -148,12 +149,17 @@ def read_index_manifest(data_dir: Path) -> tuple[str, dict[str, Any]]:
 
 def check_index_files(data_dir: Path) -> Check:
     """The current index generation exists and its manifest can be read."""
+    building = read_build_status(DataDir(data_dir).index_build)
     try:
         name, manifest = read_index_manifest(data_dir)
     except ValueError as exc:
+        if building is not None and "no index yet" in str(exc):  # the first import, under way
+            return Check("index", True, f"no index yet: {building.line()}")
         return Check("index", False, str(exc))
     passages, model = manifest["passage_count"], manifest.get("model")
-    return Check("index", True, f"{name}, {passages} passages, model {model}")
+    detail = f"{name}, {passages} passages, model {model}"
+    # A rebuild beside a current generation: that one answers meanwhile.
+    return Check("index", True, detail + (f"; {building.line()}" if building is not None else ""))
 
 
 def check_heartbeat(data_dir: Path, *, now: float | None, max_age: float) -> Check:
@@ -163,6 +169,12 @@ def check_heartbeat(data_dir: Path, *, now: float | None, max_age: float) -> Che
         return Check("heartbeat", False, "no heartbeat file: is `essaybot run` running?")
     age = beat.age(now)
     detail = f"{beat.state} {age:.0f}s ago (pid {beat.pid})" + (f": {beat.detail}" if beat.detail else "")
+    if beat.state == "starting":
+        building = read_build_status(DataDir(data_dir).index_build)
+        if building is not None and building.pid == beat.pid:
+            # Busy, not stuck: the bot builds its index before it connects (a first import, a
+            # rebuild after damage). The build's own progress file shows it is alive.
+            return Check("heartbeat", True, f"starting (pid {beat.pid}): {building.line()}")
     if age > max_age:
         return Check("heartbeat", False, f"stale, older than {max_age:.0f}s: {detail}")
     if beat.state != "connected":

@@ -278,12 +278,15 @@ class IndexStore:
         calibration: str | None = None,
         snapshot: CorpusSnapshot | None = None,
         verify: Literal["now", "background"] = "now",
+        outdated: bool = False,
     ) -> LoadedIndex:
         """Read the current generation, checking it against the expected model and corpus.
 
         With ``snapshot`` (whose hash is ``corpus_hash``), the keyword and phrase indexes are opened
         too (``LoadedIndex.search``). ``verify="background"`` checks the checksums in a thread after
-        returning; its outcome is ``LoadedIndex.integrity``.
+        returning; its outcome is ``LoadedIndex.integrity``. ``outdated`` accepts a generation that
+        is only of an older format or calibration (same model, same corpus, undamaged): it still
+        answers rightly while its replacement is built.
         """
         generation = self.current_generation()
         if generation is None:
@@ -291,13 +294,13 @@ class IndexStore:
         folder = self._gen_dir(generation)
         manifest = self._manifest(folder)
         problems = []
-        if manifest.format < FORMAT_VERSION:
+        if manifest.format < FORMAT_VERSION and not (outdated and manifest.format in VECTOR_FORMATS):
             problems.append(f"format {manifest.format} != {FORMAT_VERSION}")
         if manifest.model != model:
             problems.append(f"built with model {manifest.model!r}, configured {model!r}")
         if manifest.corpus_hash != corpus_hash:
             problems.append("corpus changed since the index was built")
-        if calibration is not None and manifest.calibration != calibration:
+        if calibration is not None and manifest.calibration != calibration and not outdated:
             problems.append("calibration changed")
         if generation in self._damaged:
             problems.append(self._damaged[generation])
