@@ -8,7 +8,7 @@ re-exported here for existing imports.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Literal, cast
 
 from sqlalchemy import delete, func, insert, select
@@ -29,6 +29,7 @@ from bot.store.models import (
 __all__ = ["CorpusRepository", "EssayStatus", "Interaction", "InteractionLog"]
 
 EssayStatus = Literal["active", "removed"]
+_BATCH = 2000  # passages fetched per round trip when a whole library is read
 
 
 class CorpusRepository:
@@ -149,15 +150,22 @@ class CorpusRepository:
         )
         return [_to_essay(row) for row in rows]
 
-    def active_passages(self) -> list[Passage]:
-        """Passages of active essays, ordered by essay id then position."""
+    def active_passages(self) -> Iterator[Passage]:
+        """Passages of active essays, ordered by essay id then position, read in batches.
+
+        Plain column rows, not ORM objects: the session's identity map would otherwise keep every
+        row of a large library alive at once while a snapshot is built from them.
+        """
+        columns = [getattr(PassageRow, f.name) for f in dataclasses.fields(Passage)]
         query = (
-            select(PassageRow)
+            select(*columns)
             .join(EssayRow, EssayRow.id == PassageRow.essay_id)
             .where(EssayRow.status == ESSAY_ACTIVE)
             .order_by(PassageRow.essay_id, PassageRow.seq)
+            .execution_options(yield_per=_BATCH)
         )
-        return [_to_passage(row) for row in self.session.scalars(query)]
+        for row in self.session.execute(query):
+            yield Passage(*row)
 
     def searchable_passage_ids(self) -> set[str]:
         """Ids of the active essays' sentence passages: the rows an index holds (``CorpusSnapshot``)."""
