@@ -14,7 +14,9 @@ passage that says something else, with what differs.
 from __future__ import annotations
 
 import math
+import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -195,18 +197,17 @@ class Verifier:
 
     def _names_missing(self, names: list[set[str]], essay_id: str) -> float:
         """Names in the claim (capitalised words, as stemmed terms) that the candidate's essay never uses."""
-        vocab = _essay_vocabulary(self.snapshot)[essay_id]
+        vocab = _essay_vocabulary(self.snapshot, essay_id)
         return float(min(NAMES_CAP, len({frozenset(n) for n in names if not n <= vocab})))
 
     def _mix(self, claim: str, checks: list[Check]) -> tuple[Check, Check] | None:
         """The claim's rare words come together only across two essays: "A says X; B says Y"."""
         if len(checks) < 2:
             return None
-        vocab = _essay_vocabulary(self.snapshot)
         terms = set(tokenize([claim])[0])
         top = checks[0]
         top_text = self.snapshot.body_text(top.hit.passage.essay_id, top.window_start, top.window_end)
-        missing = terms - vocab[top.hit.passage.essay_id]
+        missing = terms - _essay_vocabulary(self.snapshot, top.hit.passage.essay_id)
         # Both halves must be grounded in words: a paraphrase shares few words with anything, and a
         # claim half of whose words the top passage lacks is more likely paraphrased than fused.
         covered = terms & set(tokenize([top_text])[0])
@@ -221,14 +222,26 @@ class Verifier:
         return None
 
 
-_VOCAB: weakref.WeakKeyDictionary[CorpusSnapshot, dict[str, set[str]]] = weakref.WeakKeyDictionary()
+# Essays whose vocabulary is kept per snapshot: those of recent candidates. The whole library's
+# vocabularies would cost about 100 kB an essay (a gigabyte at 10,000 essays) and a first answer
+# that tokenises every passage.
+VOCABULARY_ESSAYS = 512
+_VOCAB: weakref.WeakKeyDictionary[CorpusSnapshot, OrderedDict[str, frozenset[str]]]
+_VOCAB = weakref.WeakKeyDictionary()
+_VOCAB_LOCK = threading.Lock()  # answers are verified on several threads
 
 
-def _essay_vocabulary(snap: CorpusSnapshot) -> dict[str, set[str]]:
-    """Stemmed words of each essay, computed once per snapshot."""
-    if snap not in _VOCAB:
-        vocab: dict[str, set[str]] = {eid: set() for eid in snap.essays}
-        for p, toks in zip(snap.passages, tokenize([p.text for p in snap.passages]), strict=True):
-            vocab[p.essay_id].update(toks)
-        _VOCAB[snap] = vocab
-    return _VOCAB[snap]
+def _essay_vocabulary(snap: CorpusSnapshot, essay_id: str) -> frozenset[str]:
+    """Stemmed words of one essay, kept for the most recently asked essays of each snapshot."""
+    with _VOCAB_LOCK:
+        recent = _VOCAB.setdefault(snap, OrderedDict())
+        if essay_id in recent:
+            recent.move_to_end(essay_id)
+            return recent[essay_id]
+    rows = snap.row_array({essay_id})
+    words = frozenset(t for toks in tokenize([snap.passages.text(int(r)) for r in rows]) for t in toks)
+    with _VOCAB_LOCK:
+        recent[essay_id] = words
+        while len(recent) > VOCABULARY_ESSAYS:
+            recent.popitem(last=False)
+    return words
