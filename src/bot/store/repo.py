@@ -150,8 +150,12 @@ class CorpusRepository:
         )
         return [_to_essay(row) for row in rows]
 
-    def active_passages(self) -> Iterator[Passage]:
-        """Passages of active essays, ordered by essay id then position, read in batches.
+    def active_passages(self) -> list[Passage]:
+        """Passages of active essays, ordered by essay id then position."""
+        return list(self.iter_active_passages())
+
+    def iter_active_passages(self) -> Iterator[Passage]:
+        """:meth:`active_passages` one at a time, read in batches (a snapshot of a large library).
 
         Plain column rows, not ORM objects: the session's identity map would otherwise keep every
         row of a large library alive at once while a snapshot is built from them.
