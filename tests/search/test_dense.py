@@ -11,6 +11,7 @@ import numpy.typing as npt
 import pytest
 
 from bot.search.dense import DenseIndex, IndexKind, choose_kind, full_vectors_path
+from bot.search.index_store import IndexStore, StaleIndexError
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -174,3 +175,34 @@ def test_choose_kind_threshold() -> None:
     assert choose_kind(101, 100) == "hnsw-sq8"
     assert choose_kind(1, 0) == "hnsw-sq8"
     assert choose_kind(50_000, 50_000) == "flat"
+
+
+def test_compressed_index_in_a_generation_is_checksummed_whole(tmp_path: Path) -> None:
+    """The full-precision file is part of the generation: its damage is caught like the index's."""
+    store = IndexStore(tmp_path / "index")
+    vectors = unit_vectors(400, 16, seed=8)
+    ids = [f"p{i}" for i in range(400)]
+    with store.lock():
+        manifest = store.save(
+            passage_ids=ids,
+            sentence_vectors=vectors,
+            model="m",
+            corpus_hash="h",
+            index_kind="hnsw-sq8",
+            calibration="c",
+        )
+    store.publish(manifest)
+    assert manifest.checksums is not None and "sentences.f32" in manifest.checksums
+    loaded = store.load(model="m", corpus_hash="h")
+    assert loaded.sentences.kind == "hnsw-sq8"
+    assert np.array_equal(loaded.sentences.vectors(), vectors)
+    assert store.previous_vectors("m")["p7"].tolist() == vectors[7].tolist()  # reused unquantised
+    full = tmp_path / "index" / "gen-000001" / "sentences.f32"
+    raw = bytearray(full.read_bytes())
+    raw[:4] = b"\x00\x00\x80\x3f"  # one coordinate set to 1.0: the file still maps, the scores are wrong
+    full.write_bytes(bytes(raw))
+    with pytest.raises(StaleIndexError, match=r"checksum mismatch on sentences\.f32"):
+        store.load(model="m", corpus_hash="h")
+    full.unlink()
+    with pytest.raises(StaleIndexError):
+        store.load(model="m", corpus_hash="h", verify="background")
