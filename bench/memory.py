@@ -1,6 +1,6 @@
 """Where a serving process's memory goes: RSS after each component loads, for one data directory.
 
-Usage: python bench/memory.py DATA_DIR [--questions N] [--tracemalloc]
+Usage: python bench/memory.py DATA_DIR [--questions N] [--tracemalloc] [--serve-only]
 
 Loads, in order, what ``Essaybot.ensure_ready`` loads, and prints the process's resident memory
 (anonymous and file-backed, from /proc/self/status) after each step, with the step's increase:
@@ -12,9 +12,13 @@ Loads, in order, what ``Essaybot.ensure_ready`` loads, and prints the process's 
 - the retriever and verifier;
 - N warm questions (the pages of the memory-mapped files they touch).
 
-The peak RSS of the whole process is printed last; ``--tracemalloc`` also reports the Python heap the
-snapshot holds and its peak while it is read (slower). Run it in a fresh process per data directory:
-memory a step frees is kept by the allocator, so only a fresh process shows each step's own cost.
+``--serve-only`` skips the separate steps: the serving path alone (``ensure_ready``, then the
+questions), as a bot process runs it. The peak RSS of the whole process is printed last;
+``--tracemalloc`` also reports the Python heap the snapshot holds and its peak while it is read
+(slower). Run it in a fresh process per data directory: memory a step frees is kept by the
+allocator, so only a fresh process shows each step's own cost. File-backed pages (mapped index
+files) are clean: the kernel can drop them under memory pressure and read them again; anonymous
+memory it cannot.
 """
 
 from __future__ import annotations
@@ -35,6 +39,10 @@ import gc
 import json
 import resource
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.core.essaybot import Essaybot
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -75,6 +83,7 @@ def main() -> None:
     parser.add_argument("data_dir", type=Path)
     parser.add_argument("--questions", type=int, default=25)
     parser.add_argument("--tracemalloc", action="store_true")
+    parser.add_argument("--serve-only", action="store_true", help="ensure_ready and the questions only")
     args = parser.parse_args()
     step = Steps()
     t = time.perf_counter()
@@ -90,6 +99,12 @@ def main() -> None:
     app = Essaybot(load_settings(None, data_dir=args.data_dir))
     app.embedder.encode_one("a first question loads the model")
     step("torch + embedding model (one query)", t)
+    if args.serve_only:
+        t = time.perf_counter()
+        app.ensure_ready()
+        step("ensure_ready (snapshot, index generation)", t)
+        answer(app, args.questions, step)
+        return
     t = time.perf_counter()
     if args.tracemalloc:
         import tracemalloc
@@ -117,11 +132,16 @@ def main() -> None:
     del snap, loaded
     app.ensure_ready()  # the serving path itself: reads the snapshot and the generation again
     step("ensure_ready (second snapshot, first freed)", t)
+    answer(app, args.questions, step)
+
+
+def answer(app: Essaybot, count: int, step: Steps) -> None:
+    """Answer the project's own questions (the pages they touch), then print the peak RSS."""
     questions = [
         json.loads(line)["query"]
         for line in (REPO / "tests" / "data" / "own_who_said.jsonl").read_text().splitlines()
         if line.strip()
-    ][: args.questions]
+    ][:count]
     t = time.perf_counter()
     for q in questions:
         app.who_said(q)
