@@ -126,7 +126,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--passages", type=int, default=50_000)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--kind", choices=["flat", "hnsw"], default="flat")
+    parser.add_argument("--kind", choices=["flat", "hnsw", "hnsw-sq8"], default="flat")
     parser.add_argument("--data-dir", type=Path, help="reuse this data directory (seeds ingested once)")
     parser.add_argument("--threads", type=int, default=1, help="FAISS and torch threads (1: steadier)")
     args = parser.parse_args()

@@ -1,4 +1,4 @@
-"""FAISS indexes: exact flat search, HNSW recall against it, persistence and the flat/HNSW choice."""
+"""FAISS indexes: exact flat search, HNSW (float and 8-bit) recall against it, persistence, kind choice."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from bot.search.dense import DenseIndex, IndexKind, choose_kind
+from bot.search.dense import DenseIndex, IndexKind, choose_kind, full_vectors_path
+from bot.search.index_store import IndexStore, StaleIndexError
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -63,20 +64,67 @@ def test_build_rejects_non_matrix_input() -> None:
         DenseIndex.build(np.zeros(8, dtype=np.float32))
 
 
-def test_hnsw_recall_at_10_against_flat() -> None:
+@pytest.mark.parametrize("kind", ["hnsw", "hnsw-sq8"])
+def test_hnsw_recall_at_10_against_flat(kind: IndexKind) -> None:
     vectors = unit_vectors(5000, 64, seed=0)
     queries = unit_vectors(200, 64, seed=1)
     flat = DenseIndex.build(vectors, "flat")
-    hnsw = DenseIndex.build(vectors, "hnsw")
-    assert hnsw.kind == "hnsw"
+    hnsw = DenseIndex.build(vectors, kind)
+    assert hnsw.kind == kind
     assert len(hnsw) == 5000
     _, truth = flat.search(queries, 10)
     _, approx = hnsw.search(queries, 10)
     recall = np.mean([len(set(t) & set(a)) / 10 for t, a in zip(truth, approx, strict=True)])
-    assert recall >= 0.95, f"HNSW recall@10 is {recall:.3f}"
+    assert recall >= 0.95, f"{kind} recall@10 is {recall:.3f}"
 
 
-@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_compressed_index_scores_on_full_precision_vectors() -> None:
+    """Quantised search only proposes rows: the scores returned are the exact inner products."""
+    vectors = unit_vectors(2000, 32, seed=3)
+    queries = unit_vectors(20, 32, seed=4)
+    index = DenseIndex.build(vectors, "hnsw-sq8")
+    scores, ids = index.search(queries, 10)
+    exact = np.einsum("qkd,qd->qk", vectors[ids], queries)
+    assert np.allclose(scores, exact, atol=1e-6)
+    assert np.all(np.diff(scores, axis=1) <= 0)  # best first
+    assert np.array_equal(index.vectors(), vectors)  # the verifier reads unquantised rows
+
+
+def test_compressed_index_filter_stays_inside_the_allowed_rows() -> None:
+    vectors = unit_vectors(3000, 32, seed=5)
+    index = DenseIndex.build(vectors, "hnsw-sq8")
+    allowed = np.arange(1, 3000, 3, dtype=np.int64)
+    _, ids = index.search(unit_vectors(5, 32, seed=6), 10, allowed)
+    assert np.isin(ids, allowed).all()
+    exact = DenseIndex.build(vectors[allowed], "flat").search(unit_vectors(5, 32, seed=6), 10)[1]
+    assert np.mean([len(set(a) & set(allowed[e])) / 10 for a, e in zip(ids, exact, strict=True)]) >= 0.95
+
+
+def test_compressed_index_keeps_its_vectors_in_a_mapped_file(tmp_path: Path) -> None:
+    vectors = unit_vectors(500, 32, seed=7)
+    path = tmp_path / "sentences.faiss"
+    DenseIndex.build(vectors, "hnsw-sq8").save(path)
+    assert full_vectors_path(path).stat().st_size == vectors.nbytes
+    loaded = DenseIndex.load(path)
+    assert isinstance(loaded.vectors(), np.memmap)  # read on demand, not held in memory
+    assert not loaded.vectors().flags.writeable
+    assert np.array_equal(loaded.reconstruct_all(), vectors)
+
+
+@pytest.mark.parametrize("damage", ["missing", "cut"])
+def test_compressed_index_without_its_vectors_raises_runtime_error(tmp_path: Path, damage: str) -> None:
+    path = tmp_path / "sentences.faiss"
+    DenseIndex.build(unit_vectors(300, 16), "hnsw-sq8").save(path)
+    full = full_vectors_path(path)
+    if damage == "missing":
+        full.unlink()
+    else:
+        full.write_bytes(full.read_bytes()[:-4])
+    with pytest.raises(RuntimeError, match=full.name):
+        DenseIndex.load(path)
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "hnsw-sq8"])
 def test_save_load_round_trip(tmp_path: Path, kind: IndexKind) -> None:
     vectors = unit_vectors(300, 32)
     index = DenseIndex.build(vectors, kind)
@@ -124,6 +172,37 @@ def test_missing_file_raises_runtime_error(tmp_path: Path) -> None:
 def test_choose_kind_threshold() -> None:
     assert choose_kind(0, 100) == "flat"
     assert choose_kind(100, 100) == "flat"  # at the threshold: still exact
-    assert choose_kind(101, 100) == "hnsw"
-    assert choose_kind(1, 0) == "hnsw"
+    assert choose_kind(101, 100) == "hnsw-sq8"
+    assert choose_kind(1, 0) == "hnsw-sq8"
     assert choose_kind(50_000, 50_000) == "flat"
+
+
+def test_compressed_index_in_a_generation_is_checksummed_whole(tmp_path: Path) -> None:
+    """The full-precision file is part of the generation: its damage is caught like the index's."""
+    store = IndexStore(tmp_path / "index")
+    vectors = unit_vectors(400, 16, seed=8)
+    ids = [f"p{i}" for i in range(400)]
+    with store.lock():
+        manifest = store.save(
+            passage_ids=ids,
+            sentence_vectors=vectors,
+            model="m",
+            corpus_hash="h",
+            index_kind="hnsw-sq8",
+            calibration="c",
+        )
+    store.publish(manifest)
+    assert manifest.checksums is not None and "sentences.f32" in manifest.checksums
+    loaded = store.load(model="m", corpus_hash="h")
+    assert loaded.sentences.kind == "hnsw-sq8"
+    assert np.array_equal(loaded.sentences.vectors(), vectors)
+    assert store.previous_vectors("m")["p7"].tolist() == vectors[7].tolist()  # reused unquantised
+    full = tmp_path / "index" / "gen-000001" / "sentences.f32"
+    raw = bytearray(full.read_bytes())
+    raw[:4] = b"\x00\x00\x80\x3f"  # one coordinate set to 1.0: the file still maps, the scores are wrong
+    full.write_bytes(bytes(raw))
+    with pytest.raises(StaleIndexError, match=r"checksum mismatch on sentences\.f32"):
+        store.load(model="m", corpus_hash="h")
+    full.unlink()
+    with pytest.raises(StaleIndexError):
+        store.load(model="m", corpus_hash="h", verify="background")

@@ -14,7 +14,6 @@ passage that says something else, with what differs.
 from __future__ import annotations
 
 import math
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -238,7 +237,8 @@ class _EssaysWith:
     """The essays that use a stemmed word, from the keyword index's posting list (memoised per claim)."""
 
     def __init__(self, snap: CorpusSnapshot, keywords: KeywordIndex):
-        self.codes, self.ids = _essay_codes(snap)
+        self.codes = snap.passages.essay  # each row's essay, as its index in snap.essays
+        self.ids = list(snap.essays)
         self.keywords = keywords
         self.seen: dict[str, set[str]] = {}
 
@@ -248,17 +248,3 @@ class _EssaysWith:
             codes = np.unique(self.codes[self.keywords.rows_with(term)])
             found = self.seen[term] = {self.ids[int(c)] for c in codes}
         return found
-
-
-_CODES: weakref.WeakKeyDictionary[CorpusSnapshot, tuple[npt.NDArray[np.int32], list[str]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _essay_codes(snap: CorpusSnapshot) -> tuple[npt.NDArray[np.int32], list[str]]:
-    """Each row's essay as a small integer, and the essay ids those integers stand for (per snapshot)."""
-    if snap not in _CODES:
-        ids = list(snap.essays)
-        code = {eid: i for i, eid in enumerate(ids)}
-        _CODES[snap] = (np.array([code[p.essay_id] for p in snap.passages], dtype=np.int32), ids)
-    return _CODES[snap]

@@ -4,6 +4,13 @@ Inner product on L2-normalised vectors is cosine similarity. Small corpora use a
 above ``ann_threshold`` vectors an HNSW graph keeps search fast (``bench/ann_recall.py`` measures the
 trade-off and ``tests/search/test_dense.py`` checks its recall@10 against exact search).
 
+Large libraries use ``hnsw-sq8``: the graph walks vectors quantised to one byte per dimension (a
+quarter of float32's memory), and the full-precision vectors stay in a file beside the index
+(``sentences.f32``), memory-mapped: only the rows a question touches are read. Every score this
+module returns is computed on those full-precision vectors (the quantised search only proposes rows,
+which are re-scored), so fusion, the threshold bound and the verifier see the same numbers as with
+an exact index.
+
 Retrieval takes its dense candidates from :meth:`DenseIndex.search`; an author or essay filter is a
 FAISS ``IDSelector`` inside that search, so a filtered question never scans the rows it excludes in
 Python. The verifier reads stored vectors through :meth:`DenseIndex.vectors`, a read-only view of the
@@ -21,11 +28,15 @@ import numpy.typing as npt
 
 from bot.search.embedder import Vectors
 
-IndexKind = Literal["flat", "hnsw"]
+IndexKind = Literal["flat", "hnsw", "hnsw-sq8"]
 
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 200
 HNSW_EF_SEARCH = 128
+# The quantised search proposes this many times k rows, re-scored on the full-precision vectors: the
+# quantisation error reorders near-ties, so the true top k sit among a few more proposed rows.
+SQ8_REFINE = 2
+VECTORS_SUFFIX = ".f32"  # the full-precision vectors of a compressed index, beside its file
 
 
 def set_threads(threads: int) -> None:
@@ -34,16 +45,18 @@ def set_threads(threads: int) -> None:
 
 
 def choose_kind(n_vectors: int, ann_threshold: int) -> IndexKind:
-    """Exact search while it is cheap enough; approximate above the threshold."""
-    return "hnsw" if n_vectors > ann_threshold else "flat"
+    """Exact search while it is cheap enough; approximate, on compressed vectors, above the threshold."""
+    return "hnsw-sq8" if n_vectors > ann_threshold else "flat"
 
 
 class DenseIndex:
     """FAISS inner-product index whose row ``i`` is the vector of unit ``i``."""
 
-    def __init__(self, index: faiss.Index, kind: IndexKind):
+    def __init__(self, index: faiss.Index, kind: IndexKind, full: Vectors | None = None):
         self._index = index
         self.kind: IndexKind = kind
+        # A compressed index's full-precision vectors: in memory after a build, mapped after a load.
+        self._full = full
 
     @classmethod
     def build(cls, vectors: Vectors, kind: IndexKind = "flat") -> DenseIndex:
@@ -51,16 +64,24 @@ class DenseIndex:
         if vectors.ndim != 2:
             raise ValueError("vectors must be a 2-D array")
         dim = int(vectors.shape[1])
+        x = np.ascontiguousarray(vectors, dtype=np.float32)
         index: faiss.Index
         if kind == "hnsw":
             index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-            index.hnsw.efSearch = HNSW_EF_SEARCH
+        elif kind == "hnsw-sq8":
+            eight_bit: Any = faiss.ScalarQuantizer.QT_8bit  # an enum value the stubs type as a class
+            index = faiss.IndexHNSWSQ(dim, eight_bit, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         else:
             index = faiss.IndexFlatIP(dim)
-        if len(vectors):
-            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        return cls(index, kind)
+        if kind != "flat":
+            graph: Any = index  # the stubs lack the HNSW parameters
+            graph.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+            graph.hnsw.efSearch = HNSW_EF_SEARCH
+        if len(x):
+            if kind == "hnsw-sq8":
+                index.train(x)  # the per-dimension range each byte spans
+            index.add(x)
+        return cls(index, kind, x if kind == "hnsw-sq8" else None)
 
     @property
     def dimension(self) -> int:
@@ -81,6 +102,7 @@ class DenseIndex:
             n = queries.shape[0]
             return np.zeros((n, 1), dtype=np.float32), np.full((n, 1), -1, dtype=np.int64)
         x = np.ascontiguousarray(queries, dtype=np.float32)
+        proposed = min(len(self), k * SQ8_REFINE) if self._full is not None else k
         options: dict[str, object] = {}
         bits = None
         if allowed is not None:
@@ -88,18 +110,41 @@ class DenseIndex:
             mask[allowed] = True
             bits = np.packbits(mask, bitorder="little")  # referenced until the search returns
             options["sel"] = faiss.IDSelectorBitmap(len(self), faiss.swig_ptr(bits))
-        if self.kind == "hnsw":
+        if self.kind != "flat":
             # A larger k needs a wider beam; the library's stubs lack the HNSW parameters.
-            options["efSearch"] = max(HNSW_EF_SEARCH, k)
+            options["efSearch"] = max(HNSW_EF_SEARCH, proposed)
             params = faiss.SearchParametersHNSW(**options)  # type: ignore[attr-defined]
         else:
             params = faiss.SearchParameters(**options) if options else None
-        scores, ids = self._index.search(x, k, params=params)
+        scores, ids = self._index.search(x, proposed, params=params)
         del bits
+        if self._full is not None:
+            return self._rescore(x, ids, k)
+        return scores, ids
+
+    def _rescore(
+        self, queries: Vectors, proposed: npt.NDArray[np.int64], k: int
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+        """The best ``k`` of the proposed rows by their full-precision scores, best first."""
+        assert self._full is not None
+        scores = np.full((len(queries), k), -np.finfo(np.float32).max, dtype=np.float32)
+        ids = np.full((len(queries), k), -1, dtype=np.int64)
+        for i, q in enumerate(queries):
+            rows = np.sort(proposed[i][proposed[i] >= 0])  # ascending: file order, fewer page reads
+            exact = np.asarray(self._full[rows] @ q, dtype=np.float32)
+            best = np.argsort(-exact, kind="stable")[:k]
+            scores[i, : len(best)] = exact[best]
+            ids[i, : len(best)] = rows[best]
         return scores, ids
 
     def vectors(self) -> Vectors:
-        """Every stored vector, in row order, as a read-only view of the index's memory (no copy)."""
+        """Every stored vector, in row order, as a read-only view (no copy in memory).
+
+        A view of FAISS's own storage, or of the memory-mapped full-precision file of a compressed
+        index, so that the verifier's few rows are read from the page cache, not a second matrix.
+        """
+        if self._full is not None:
+            return self._full
         if not len(self):
             return np.zeros((0, self.dimension), dtype=np.float32)
         index: Any = self._index  # the stubs know neither ``storage`` nor ``get_xb``
@@ -111,22 +156,49 @@ class DenseIndex:
 
     def reconstruct_all(self) -> Vectors:
         """All stored vectors, in row order (used to carry vectors over on incremental rebuilds)."""
+        if self._full is not None:
+            return np.array(self._full, dtype=np.float32)
         if not len(self):
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.asarray(self._index.reconstruct_n(0, len(self)), dtype=np.float32)
 
     def save(self, path: Path) -> None:
-        """Write the index to ``path``."""
+        """Write the index to ``path`` (a compressed index: and its full-precision vectors beside it)."""
         faiss.write_index(self._index, str(path))
+        if self._full is not None:
+            np.ascontiguousarray(self._full, dtype=np.float32).tofile(full_vectors_path(path))
 
     @classmethod
     def load(cls, path: Path) -> DenseIndex:
-        """Read an index written by :meth:`save`; raises ``RuntimeError`` when the file is corrupt."""
+        """Read an index written by :meth:`save`; raises ``RuntimeError`` when a file is corrupt."""
         index = faiss.read_index(str(path))
+        if isinstance(index, faiss.IndexHNSWSQ):
+            graph: Any = index
+            graph.hnsw.efSearch = HNSW_EF_SEARCH
+            return cls(index, "hnsw-sq8", _map_full(full_vectors_path(path), index.ntotal, index.d))
         kind: IndexKind = "hnsw" if isinstance(index, faiss.IndexHNSW) else "flat"
         if kind == "hnsw":
             index.hnsw.efSearch = HNSW_EF_SEARCH  # type: ignore[attr-defined]  # an IndexHNSW here
         return cls(index, kind)
+
+
+def full_vectors_path(index_path: Path) -> Path:
+    """Where a compressed index keeps its full-precision vectors."""
+    return index_path.with_suffix(VECTORS_SUFFIX)
+
+
+def _map_full(path: Path, n: int, dim: int) -> Vectors:
+    """The full-precision vectors file, memory-mapped read-only; ``RuntimeError`` if absent or cut."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise RuntimeError(f"{path.name}: {exc.strerror or exc}") from exc
+    if size != n * dim * 4:
+        raise RuntimeError(f"{path.name}: {size} bytes, expected {n * dim * 4}")
+    if not n:
+        return np.zeros((0, dim), dtype=np.float32)
+    mapped: Vectors = np.memmap(path, dtype=np.float32, mode="r", shape=(n, dim))
+    return mapped
 
 
 class _FaissMemory:

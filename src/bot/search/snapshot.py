@@ -2,15 +2,20 @@
 
 Only sentence passages are searchable (headings label sections but are never an answer). Rows are
 shared by every index: row ``i`` is passage ``i`` in the dense and keyword indexes alike.
+
+Passages and paragraphs are held as numpy columns, not as Python objects: a snapshot of a large
+library would otherwise cost more memory than its vectors (see ``bench/memory.py``).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable
+import operator
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +36,166 @@ class Paragraph:
     rows: tuple[int, ...]
 
 
+class PassageTable(Sequence[Passage]):
+    """The snapshot's passages as columns of numbers; a :class:`Passage` is built when one is read.
+
+    A library of a million passages held as Passage objects costs over a kilobyte each; as columns it
+    costs about 40 bytes each. The text is not copied: a passage's text is its essay's
+    ``body[start:end]`` (kept apart only for a row where the stored text differs from that slice).
+    """
+
+    def __init__(self, essays: dict[str, Essay], passages: Iterable[Passage]):
+        self._essays = essays
+        self._essay_ids = list(essays)
+        essay_index = {e: i for i, e in enumerate(self._essay_ids)}
+        self._sections: list[str | None] = [None]
+        section_index: dict[str | None, int] = {None: 0}
+        ids: list[bytes] = []
+        columns = [array("q") for _ in range(5)]  # essay, seq, paragraph, section, start
+        ends = array("q")
+        self._texts: dict[int, str] = {}
+        for p in passages:
+            if p.kind != "sentence" or p.essay_id not in essay_index:
+                continue
+            if p.section not in section_index:
+                section_index[p.section] = len(self._sections)
+                self._sections.append(p.section)
+            if essays[p.essay_id].body[p.start : p.end] != p.text:
+                self._texts[len(ids)] = p.text
+            ids.append(p.id.encode())
+            values = (essay_index[p.essay_id], p.seq, p.paragraph, section_index[p.section], p.start)
+            for column, value in zip(columns, values, strict=True):
+                column.append(value)
+            ends.append(p.end)
+        self.ids: npt.NDArray[np.bytes_] = np.array(ids, dtype=bytes) if ids else np.zeros(0, dtype="S1")
+        essay, seq, paragraph, section, start = (np.frombuffer(c, dtype=np.int64) for c in columns)
+        self.essay: npt.NDArray[np.int64] = essay  # index into the snapshot's essays, in their order
+        self.seq, self.paragraph, self._section = seq, paragraph, section
+        self.start: npt.NDArray[np.int64] = start
+        self.end: npt.NDArray[np.int64] = np.frombuffer(ends, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, row: int) -> Passage: ...
+    @overload
+    def __getitem__(self, row: slice) -> list[Passage]: ...
+    def __getitem__(self, row: int | slice) -> Passage | list[Passage]:
+        if isinstance(row, slice):
+            return [self[i] for i in range(*row.indices(len(self)))]
+        i = operator.index(row)
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError("passage row out of range")
+        return Passage(
+            id=self.id(i),
+            essay_id=self.essay_id(i),
+            seq=int(self.seq[i]),
+            paragraph=int(self.paragraph[i]),
+            section=self._sections[self._section[i]],
+            start=int(self.start[i]),
+            end=int(self.end[i]),
+            text=self.text(i),
+        )
+
+    def __iter__(self) -> Iterator[Passage]:
+        return (self[i] for i in range(len(self)))
+
+    def id(self, row: int) -> str:
+        """Passage id of a row."""
+        return bytes(self.ids[row]).decode()
+
+    def essay_id(self, row: int) -> str:
+        """Essay id of a row."""
+        return self._essay_ids[int(self.essay[row])]
+
+    def text(self, row: int) -> str:
+        """Text of a row (read from its essay's body)."""
+        if row in self._texts:
+            return self._texts[row]
+        return self._essays[self.essay_id(row)].body[self.start[row] : self.end[row]]
+
+
+class RowIndex(Mapping[str, int]):
+    """Passage id -> row, over the sorted id column (no dictionary of a million strings)."""
+
+    def __init__(self, ids: npt.NDArray[np.bytes_]):
+        self._order = np.argsort(ids, kind="stable")
+        self._sorted = ids[self._order]
+        self._ids = ids
+
+    def __getitem__(self, passage_id: str) -> int:
+        key = passage_id.encode()
+        i = int(np.searchsorted(self._sorted, key))
+        if i < len(self._sorted) and self._sorted[i] == key:
+            return int(self._order[i])
+        raise KeyError(passage_id)
+
+    def __iter__(self) -> Iterator[str]:
+        return (bytes(i).decode() for i in self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+class _IntColumn(Sequence[int]):
+    """A read-only int64 column that hands out plain ints (they end up in logs and JSON)."""
+
+    def __init__(self, values: npt.NDArray[np.int64]):
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    @overload
+    def __getitem__(self, i: int) -> int: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[int]: ...
+    def __getitem__(self, i: int | slice) -> int | list[int]:
+        if isinstance(i, slice):
+            return [int(v) for v in self.values[i]]
+        return int(self.values[i])
+
+
+class _Paragraphs(Sequence[Paragraph]):
+    """The snapshot's paragraphs as columns: first and last row, body span."""
+
+    def __init__(self, table: PassageTable):
+        n = len(table)
+        # A paragraph starts where the (essay, paragraph number) pair changes from the previous row.
+        starts = np.flatnonzero(
+            np.r_[True, (table.essay[1:] != table.essay[:-1]) | (table.paragraph[1:] != table.paragraph[:-1])]
+            if n
+            else np.zeros(0, dtype=bool)
+        )
+        self._table = table
+        self.first = starts.astype(np.int64)
+        self.stop = np.r_[starts[1:], n].astype(np.int64) if n else np.zeros(0, dtype=np.int64)
+        self.of_row = np.repeat(np.arange(len(starts), dtype=np.int64), self.stop - self.first)
+
+    def __len__(self) -> int:
+        return len(self.first)
+
+    @overload
+    def __getitem__(self, i: int) -> Paragraph: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Paragraph]: ...
+    def __getitem__(self, i: int | slice) -> Paragraph | list[Paragraph]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        first, stop = int(self.first[i]), int(self.stop[i])
+        t = self._table
+        return Paragraph(
+            t.essay_id(first),
+            int(t.paragraph[first]),
+            int(t.start[first]),
+            int(t.end[stop - 1]),
+            tuple(range(first, stop)),
+        )
+
+
 class CorpusSnapshot:
     """Essays, searchable passages and paragraphs, with row numbers shared by every index."""
 
@@ -41,29 +206,11 @@ class CorpusSnapshot:
         quote_spans: dict[str, list[QuoteSpan]] | None = None,
     ):
         self.essays: dict[str, Essay] = {e.id: e for e in essays}
-        self.passages: list[Passage] = [
-            p for p in passages if p.kind == "sentence" and p.essay_id in self.essays
-        ]
+        self.passages = PassageTable(self.essays, passages)
         self.quote_spans = quote_spans or {}
-        self.row_of: dict[str, int] = {p.id: i for i, p in enumerate(self.passages)}
-        self.paragraphs: list[Paragraph] = []
-        self.paragraph_of: list[int] = []
-        current: list[int] = []
-        for row, p in enumerate(self.passages):
-            if current and (self.passages[current[0]].essay_id, self.passages[current[0]].paragraph) != (
-                p.essay_id,
-                p.paragraph,
-            ):
-                self._close_paragraph(current)
-                current = []
-            current.append(row)
-        if current:
-            self._close_paragraph(current)
-
-    def _close_paragraph(self, rows: list[int]) -> None:
-        first, last = self.passages[rows[0]], self.passages[rows[-1]]
-        self.paragraphs.append(Paragraph(first.essay_id, first.paragraph, first.start, last.end, tuple(rows)))
-        self.paragraph_of.extend([len(self.paragraphs) - 1] * len(rows))
+        self.row_of = RowIndex(self.passages.ids)
+        self.paragraphs = _Paragraphs(self.passages)
+        self.paragraph_of = _IntColumn(self.paragraphs.of_row)
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -83,10 +230,10 @@ class CorpusSnapshot:
 
     def window_span(self, row: int, radius: int = WINDOW_RADIUS) -> tuple[int, int]:
         """Body span of a passage and its neighbours within the same paragraph."""
-        rows = self.paragraphs[self.paragraph_of[row]].rows
-        i = rows.index(row)
-        lo, hi = rows[max(0, i - radius)], rows[min(len(rows) - 1, i + radius)]
-        return self.passages[lo].start, self.passages[hi].end
+        p = self.paragraph_of[row]
+        first, stop = int(self.paragraphs.first[p]), int(self.paragraphs.stop[p])
+        lo, hi = max(first, row - radius), min(stop - 1, row + radius)
+        return int(self.passages.start[lo]), int(self.passages.end[hi])
 
     def rows_for_essays(self, essay_ids: set[str]) -> list[int]:
         """Rows of the passages that belong to the given essays, ascending."""
@@ -102,24 +249,28 @@ class CorpusSnapshot:
 
     @functools.cached_property
     def _essay_rows(self) -> dict[str, npt.NDArray[np.int64]]:
-        rows: dict[str, list[int]] = {}
-        for i, p in enumerate(self.passages):
-            rows.setdefault(p.essay_id, []).append(i)
-        return {e: np.asarray(r, dtype=np.int64) for e, r in rows.items()}
+        order = np.argsort(self.passages.essay, kind="stable")
+        bounds = np.flatnonzero(np.diff(self.passages.essay[order])) + 1
+        return {
+            self.passages.essay_id(int(rows[0])): rows.astype(np.int64)
+            for rows in np.split(order, bounds)
+            if len(rows)
+        }
 
-    @functools.cached_property
+    @property
     def paragraph_array(self) -> npt.NDArray[np.int64]:
         """``paragraph_of`` as an array, for vectorised lookups."""
-        return np.asarray(self.paragraph_of, dtype=np.int64)
+        return self.paragraphs.of_row
 
     @property
     def corpus_hash(self) -> str:
         """Identity of what the dense index embeds: passage ids and texts, in row order."""
         h = hashlib.sha256()
-        for p in self.passages:
-            h.update(p.id.encode())
+        table = self.passages
+        for row in range(len(table)):
+            h.update(bytes(table.ids[row]))
             h.update(b"\x1f")
-            h.update(p.text.encode())
+            h.update(table.text(row).encode())
             h.update(b"\x1f")
             h.update(b"\x1e")
         return h.hexdigest()
@@ -129,10 +280,10 @@ class ActiveCorpus(Protocol):
     """What a snapshot reads from the store (``store.repo.CorpusRepository``, which sits above search)."""
 
     def active_essays(self) -> list[Essay]: ...
-    def active_passages(self) -> list[Passage]: ...
+    def iter_active_passages(self) -> Iterator[Passage]: ...
     def quote_spans(self) -> dict[str, list[QuoteSpan]]: ...
 
 
 def snapshot_of(repo: ActiveCorpus) -> CorpusSnapshot:
     """The active corpus as the database holds it."""
-    return CorpusSnapshot(repo.active_essays(), repo.active_passages(), repo.quote_spans())
+    return CorpusSnapshot(repo.active_essays(), repo.iter_active_passages(), repo.quote_spans())

@@ -8,7 +8,7 @@ re-exported here for existing imports.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Literal, cast
 
 from sqlalchemy import delete, func, insert, select
@@ -29,6 +29,7 @@ from bot.store.models import (
 __all__ = ["CorpusRepository", "EssayStatus", "Interaction", "InteractionLog"]
 
 EssayStatus = Literal["active", "removed"]
+_BATCH = 2000  # passages fetched per round trip when a whole library is read
 
 
 class CorpusRepository:
@@ -151,15 +152,23 @@ class CorpusRepository:
 
     def active_passages(self) -> list[Passage]:
         """Passages of active essays, ordered by essay id then position."""
-        # Plain columns, not ORM objects: every start reads the whole corpus this way, and building an
-        # identity-mapped object per passage costs twice as long as the tuple.
+        return list(self.iter_active_passages())
+
+    def iter_active_passages(self) -> Iterator[Passage]:
+        """:meth:`active_passages` one at a time, read in batches (a snapshot of a large library).
+
+        Plain column rows, not ORM objects: the session's identity map would otherwise keep every
+        row of a large library alive at once while a snapshot is built from them.
+        """
         query = (
             select(*(getattr(PassageRow, name) for name in _PASSAGE_FIELDS))
             .join(EssayRow, EssayRow.id == PassageRow.essay_id)
             .where(EssayRow.status == ESSAY_ACTIVE)
             .order_by(PassageRow.essay_id, PassageRow.seq)
+            .execution_options(yield_per=_BATCH)
         )
-        return [Passage(*row) for row in self.session.execute(query)]
+        for row in self.session.execute(query):
+            yield Passage(*row)
 
     def searchable_passage_ids(self) -> set[str]:
         """Ids of the active essays' sentence passages: the rows an index holds (``CorpusSnapshot``)."""

@@ -1,0 +1,40 @@
+"""Which essays use a word: read from the keyword index's posting lists, never by tokenising the library."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer import verify
+from bot.core.ingest import prepare
+from bot.corpus.loader import load_essay
+from bot.paths import seeds_dir
+from bot.search.keyword import KeywordIndex, tokenize
+from bot.search.snapshot import CorpusSnapshot
+
+ESSAYS = ("mason-2022-marxist-position.md", "smith-2022-stop-putins-war.md")
+
+
+@pytest.fixture(scope="module")
+def snap() -> CorpusSnapshot:
+    prepared = [prepare(load_essay(seeds_dir() / name)) for name in ESSAYS]
+    return CorpusSnapshot([p.essay for p in prepared], [passage for p in prepared for passage in p.passages])
+
+
+def test_the_essays_using_a_word_are_those_whose_passages_hold_it(snap: CorpusSnapshot) -> None:
+    essays_with = verify._EssaysWith(snap, KeywordIndex([p.text for p in snap.passages]))
+    vocabulary = {
+        essay_id: {
+            t for toks in tokenize([p.text for p in snap.passages if p.essay_id == essay_id]) for t in toks
+        }
+        for essay_id in snap.essays
+    }
+    for term in set().union(*vocabulary.values()):
+        assert essays_with(term) == {e for e, words in vocabulary.items() if term in words}, term
+    assert essays_with("putin") == {"mason-2022-marxist-position", "smith-2022-stop-putins-war"}
+    assert essays_with("kazakhstan") == set()
+
+
+def test_a_name_the_essay_never_uses_counts_as_missing(snap: CorpusSnapshot) -> None:
+    essays_with = verify._EssaysWith(snap, KeywordIndex([p.text for p in snap.passages]))
+    names = [set(tokenize(["Kazakhstan"])[0]), set(tokenize(["Putin"])[0])]
+    assert verify._names_missing(names, "smith-2022-stop-putins-war", essays_with) == 1.0
