@@ -211,15 +211,19 @@ def test_the_previous_vectors_of_a_delta_generation_cover_both_segments(tmp_path
     assert all(np.allclose(vectors[p.id], expected[i]) for i, p in enumerate(after.passages))
 
 
-def test_an_approximate_base_filters_its_tombstones_inside_the_search(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["hnsw", "hnsw-sq8"])
+def test_an_approximate_base_filters_its_tombstones_inside_the_search(
+    tmp_path: Path, kind: IndexKind
+) -> None:
     store = IndexStore(tmp_path / "index")
     full = corpus()
     gone = list(full.essays)[2]
-    save_whole(store, full, "hnsw")
+    save_whole(store, full, kind)
     after = corpus(without={gone}, extra=True)
     save_delta(store, after)
     seg = open_search(store, after)
-    assert seg.dense.kind == "hnsw"
+    assert seg.dense.kind == kind
+    assert np.array_equal(seg.dense.vectors(), vectors_of(after))  # the compressed base's exact rows
     exact = SearchIndexes.build(after, vectors_of(after)).dense
     queries = vectors_of(full)[full.rows_for_essays({gone})[:5]]  # near the removed rows
     s1, i1 = seg.dense.search(queries, 10)
