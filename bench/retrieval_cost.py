@@ -138,7 +138,7 @@ def main() -> None:
         r.search(texts[0], k=15)  # warm-up
         measure(r, app, texts, args.rounds, "seeds")
 
-        snap, vectors = synthetic(r.snapshot, r.sentence_vectors, args.passages)
+        snap, vectors = synthetic(r.snapshot, np.asarray(r.sentence_vectors), args.passages)
         folder = Path(tmp) / "synthetic"
         folder.mkdir()
         t0 = time.perf_counter()

@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable
 
 import faiss
+import numpy as np
 
 from bot.answer.who_said import claim_of
 from bot.config import load_settings
@@ -69,7 +70,7 @@ def main() -> None:
         app.ensure_ready()
         r, verifier = app.retriever(), app.verifier()
         flat = faiss.IndexFlatIP(r.sentence_vectors.shape[1])
-        flat.add(r.sentence_vectors)
+        flat.add(np.ascontiguousarray(r.sentence_vectors))
         k = app.settings.top_k * 3
 
         def bare(q: str) -> object:

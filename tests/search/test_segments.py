@@ -249,3 +249,19 @@ def test_a_delta_that_fails_half_written_leaves_nothing_behind(
     quote = before.passages[5].text  # the generation still published answers in full
     found = open_search(store, before).phrases.exact(quote)
     assert found and found == SearchIndexes.build(before, vectors_of(before)).phrases.exact(quote)
+
+
+def test_a_delta_generation_reads_vectors_by_row_without_copying_them_all(tmp_path: Path) -> None:
+    store = IndexStore(tmp_path / "index")
+    full = corpus()
+    save_whole(store, full)
+    after = corpus(without={list(full.essays)[1]}, extra=True)
+    save_delta(store, after)
+    seg = open_search(store, after)
+    view, expected = seg.dense.rows(), vectors_of(after)
+    assert not isinstance(view, np.ndarray) and view.shape == expected.shape
+    rows = np.asarray([0, len(after) - 1, 5, 5], dtype=np.int64)  # base rows, delta rows, repeats
+    assert np.array_equal(view[rows], expected[rows])
+    assert np.array_equal(view[3:9], expected[3:9])
+    assert np.array_equal(view[len(after) - 1], expected[-1])
+    assert np.array_equal(view[np.arange(len(after))], expected)  # every row, the added essay's included

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.answer import cues, polarity
+from bot.search.embedder import RowVectors
 from bot.search.hybrid import Hit
 from bot.search.keyword import KeywordIndex, tokenize
 from bot.search.snapshot import CorpusSnapshot
@@ -116,7 +117,7 @@ class Verifier:
     def __init__(
         self,
         snapshot: CorpusSnapshot,
-        vectors: npt.NDArray[np.float32],
+        vectors: RowVectors,
         model: SupportModel,
         keywords: KeywordIndex,
     ):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from bot.search.embedder import Vectors
+from bot.search.embedder import RowVectors, Vectors
 from bot.search.phrase import PhraseMatch
 from bot.search.snapshot import CorpusSnapshot
 
@@ -119,7 +119,7 @@ def _top(values: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.intp]:
 
 def gather(
     snap: CorpusSnapshot,
-    vectors: Vectors,
+    vectors: RowVectors,
     q: Query,
     allowed: Rows | None,
     fetch: DenseFetch,

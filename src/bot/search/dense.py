@@ -26,7 +26,7 @@ import faiss
 import numpy as np
 import numpy.typing as npt
 
-from bot.search.embedder import Vectors
+from bot.search.embedder import RowVectors, Vectors
 
 IndexKind = Literal["flat", "hnsw", "hnsw-sq8"]
 
@@ -136,6 +136,10 @@ class DenseIndex:
             scores[i, : len(best)] = exact[best]
             ids[i, : len(best)] = rows[best]
         return scores, ids
+
+    def rows(self) -> RowVectors:
+        """The vectors as the fusion and the verifier read them: by row, without copying them all."""
+        return self.vectors()
 
     def vectors(self) -> Vectors:
         """Every stored vector, in row order, as a read-only view (no copy in memory).

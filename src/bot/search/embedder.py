@@ -11,7 +11,7 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +28,19 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _DEFAULT_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 
 Vectors = npt.NDArray[np.float32]
+
+
+class RowVectors(Protocol):
+    """Vectors read by row: an array, or a view that gathers the asked rows from several files."""
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """(rows, dimension)."""
+        ...
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, rows: Any) -> Any: ...
 
 
 def resolve_model_path(name: str) -> str:

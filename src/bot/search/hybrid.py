@@ -29,7 +29,7 @@ from bot.search.candidates import (
     global_fetch,
     group_fetch,
 )
-from bot.search.embedder import Embedder, Vectors
+from bot.search.embedder import Embedder, RowVectors, Vectors
 from bot.search.keyword import tokenize
 from bot.search.phrase import PhraseMatch
 from bot.search.snapshot import CorpusSnapshot
@@ -114,10 +114,10 @@ class Retriever:
         self.embedder = embedder
         self.weights = weights or FusionWeights()
         self.indexes = indexes
-        self._sv = indexes.dense.vectors()
+        self._sv = indexes.dense.rows()
 
     @property
-    def sentence_vectors(self) -> Vectors:
+    def sentence_vectors(self) -> RowVectors:
         """The stored sentence vectors, row-aligned with the snapshot (the verifier builds windows)."""
         return self._sv
 

@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.search.dense import DenseIndex
-from bot.search.embedder import Vectors
+from bot.search.embedder import RowVectors, Vectors
 from bot.search.indexes import KEYWORD_PARAGRAPHS, KEYWORD_SENTENCES, PHRASES, SearchIndexes
 from bot.search.keyword import KeywordIndex
 from bot.search.phrase import PhraseIndex, PhraseMatch, Span, open_phrase_file
@@ -170,6 +170,34 @@ class RowMap:
         return cls(passage, paragraph, snap_row, snap_paragraph, nb, len(starts[0]))
 
 
+class SnapshotRows:
+    """The live vectors of both segments, read by snapshot row (a :class:`RowVectors`)."""
+
+    def __init__(self, base: Vectors, delta: Vectors, passage: Rows, base_rows: int):
+        self._base, self._delta, self._passage, self._nb = base, delta, passage, base_rows
+        self.shape = (len(passage), int(base.shape[1]))
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows: int | slice | Rows) -> Vectors:
+        """The vectors of snapshot ``rows`` (an int gives one vector, a slice or array a matrix)."""
+        if isinstance(rows, (int, np.integer)):
+            one: Vectors = self[np.asarray([rows], dtype=np.int64)][0]
+            return one
+        wanted = np.arange(len(self))[rows] if isinstance(rows, slice) else np.asarray(rows, dtype=np.int64)
+        held = self._passage[wanted]
+        out = np.empty((len(held), self.shape[1]), dtype=np.float32)
+        in_base = held < self._nb
+        out[in_base] = self._base[held[in_base]]
+        if not in_base.all():
+            out[~in_base] = self._delta[held[~in_base] - self._nb]
+        return out
+
+    def __array__(self, dtype: object = None, copy: object = None) -> Vectors:
+        return self[np.arange(len(self))]
+
+
 class SegmentedDense(DenseIndex):
     """The dense indexes of both segments, searched as one, in snapshot rows."""
 
@@ -178,13 +206,9 @@ class SegmentedDense(DenseIndex):
         self._base, self._delta, self._rows = base, delta, rows
         live = rows.snap_row[: rows.base_rows] >= 0
         self._live_base: Rows | None = None if live.all() else np.flatnonzero(live).astype(np.int64)
-        # The verifier and the fusion read vectors by snapshot row: one copy in that order, filled
-        # from each segment (no intermediate copy of both).
-        self._vectors: Vectors = np.empty((len(rows.passage), base.dimension), dtype=np.float32)
-        in_base = rows.passage < rows.base_rows
-        self._vectors[in_base] = base.vectors()[rows.passage[in_base]]
-        if len(delta):
-            self._vectors[~in_base] = delta.vectors()[rows.passage[~in_base] - rows.base_rows]
+        # The verifier and the fusion read a few rows per question: they are gathered from each
+        # segment when asked, never copied whole (a million vectors take 1.5 GB).
+        self._rows_view = SnapshotRows(base.vectors(), delta.vectors(), rows.passage, rows.base_rows)
 
     def __len__(self) -> int:
         return len(self._rows.passage)
@@ -222,13 +246,17 @@ class SegmentedDense(DenseIndex):
             top_scores = np.pad(top_scores, ((0, 0), (0, pad)), constant_values=-np.inf)
         return top_scores, rows.astype(np.int64)
 
+    def rows(self) -> RowVectors:
+        """The live vectors by snapshot row, gathered from the segments on each read."""
+        return self._rows_view
+
     def vectors(self) -> Vectors:
-        """Every live vector in snapshot row order (a copy made once, at load)."""
-        return self._vectors
+        """Every live vector in snapshot row order: a copy of them all (tests and benches only)."""
+        return self._rows_view[np.arange(len(self))]
 
     def reconstruct_all(self) -> Vectors:
         """Every live vector in snapshot row order."""
-        return self._vectors.copy()
+        return self.vectors()
 
     def save(self, path: Path) -> None:
         """A segmented index is saved as its segments, never as one file."""
