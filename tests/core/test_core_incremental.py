@@ -13,7 +13,8 @@ from bot.config import load_settings
 from bot.core.essaybot import Essaybot
 from bot.corpus.upload import read_upload
 from bot.curation.audit import CLI_ACTOR
-from bot.search.segments import DELTA, SegmentedDense
+from bot.search.segmented import SegmentedDense
+from bot.search.segments import DELTA
 from bot.search.snapshot import snapshot_of
 from bot.store.db import session_scope
 from bot.store.repo import CorpusRepository

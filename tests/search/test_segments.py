@@ -16,7 +16,8 @@ from bot.search.dense import IndexKind
 from bot.search.index_store import IndexStore, Manifest, StaleIndexError, verify_checksums
 from bot.search.indexes import SearchIndexes
 from bot.search.keyword import tokenize
-from bot.search.segments import DELTA, TOMBSTONES, SegmentedDense, plan_delta
+from bot.search.segmented import SegmentedDense
+from bot.search.segments import DELTA, TOMBSTONES, plan_delta
 from bot.search.snapshot import CorpusSnapshot
 
 MODEL, CALIBRATION, DIM = "test-model", "calib-1", 16
