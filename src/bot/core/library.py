@@ -33,7 +33,7 @@ from bot.answer.calibration import Calibration
 from bot.config import Settings
 from bot.core.ingest import IngestPlan, IngestReport, Progress, plan_ingest
 from bot.corpus.loader import load_corpus
-from bot.corpus.models import Essay, EssayMeta
+from bot.corpus.models import Essay, EssayMeta, Passage
 from bot.corpus.prepare import PreparedEssay, prepare
 from bot.corpus.upload import Preview, check_new, preview
 from bot.curation import audit
@@ -265,19 +265,8 @@ class Library:
             log.info("index: delta at %.0f%% of the rows: rebuilding it whole", 100 * plan.share(base_rows))
             return None
         old = self.index_store.delta_vectors(base)
-        texts = [p.text for p in plan.delta.passages]
-        todo = [i for i, p in enumerate(plan.delta.passages) if p.id not in old]
         # The base's dimension: a removal or a restore embeds nothing and never loads the model.
-        vectors = np.zeros((len(texts), base.dimension), dtype=np.float32)
-        for i, p in enumerate(plan.delta.passages):
-            if p.id in old:
-                vectors[i] = old[p.id]
-        embedded = 0
-        if todo:
-            fresh, embedded = encode_cached(
-                self.embedder, [texts[i] for i in todo], cache_path(self.index_store.root), progress=progress
-            )
-            vectors[todo] = fresh
+        vectors, embedded = self._reuse_or_embed(plan.delta.passages, old, base.dimension, progress)
         return self.index_store.save_delta(base, snap, plan, vectors), embedded
 
     def _save_whole(
@@ -305,18 +294,38 @@ class Library:
     ) -> tuple[Vectors, int]:
         """Sentence vectors for a snapshot, reusing the current generation's for unchanged passages."""
         old = self.index_store.previous_vectors(self.embedder.model_name) if reuse else {}
-        todo = [i for i, p in enumerate(snap.passages) if p.id not in old]
-        vectors = np.zeros((len(snap), self.embedder.dimension), dtype=np.float32)
-        for i, p in enumerate(snap.passages):
+        return self._reuse_or_embed(snap.passages, old, self.embedder.dimension, progress, read=reuse)
+
+    def _reuse_or_embed(
+        self,
+        passages: Sequence[Passage],
+        old: dict[str, Vectors],
+        dimension: int,
+        progress: Progress | None,
+        *,
+        read: bool = True,
+    ) -> tuple[Vectors, int]:
+        """Vectors for ``passages``: those in ``old`` reused, the rest embedded through the cache.
+
+        Returns them with the number of texts the model embedded; nothing left to embed never loads
+        the model.
+        """
+        vectors = np.zeros((len(passages), dimension), dtype=np.float32)
+        todo = []
+        for i, p in enumerate(passages):
             if p.id in old:
                 vectors[i] = old[p.id]
+            else:
+                todo.append(i)
+        if not todo:
+            return vectors, 0
         # The cache keeps each embedded batch, so an interrupted ingest resumes where it stopped.
         fresh, embedded = encode_cached(
             self.embedder,
-            [snap.passages[i].text for i in todo],
+            [passages[i].text for i in todo],
             cache_path(self.index_store.root),
             progress=progress,
-            read=reuse,
+            read=read,
         )
         vectors[todo] = fresh
         return vectors, embedded

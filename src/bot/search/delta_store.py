@@ -52,6 +52,13 @@ def read_dense(folder: Path, dimension: int) -> tuple[list[str], DenseIndex]:
     return passage_ids, sentences
 
 
+def segment_vectors(folder: Path, dimension: int) -> dict[str, Vectors]:
+    """A segment's vectors by passage id; StaleIndexError when its files do not agree."""
+    ids, dense = read_dense(folder, dimension)
+    vectors = dense.reconstruct_all()
+    return {pid: np.asarray(vectors[i]) for i, pid in enumerate(ids)}
+
+
 def write_delta_files(
     tmp: Path, source: Path, base: Manifest, plan: DeltaPlan, vectors: Vectors
 ) -> dict[str, str]:
@@ -148,11 +155,9 @@ def read_delta_vectors(folder: Path, manifest: Manifest) -> dict[str, Vectors]:
         return {}
     try:
         verify_checksums(folder, manifest, SEGMENT_FILES[:2])
-        ids, dense = read_dense(folder / DELTA, manifest.dimension)
-        vectors = dense.reconstruct_all()
+        return segment_vectors(folder / DELTA, manifest.dimension)
     except StaleIndexError:
         return {}
-    return {pid: np.asarray(vectors[i]) for i, pid in enumerate(ids)}
 
 
 def _link(source: Path, target: Path) -> None:

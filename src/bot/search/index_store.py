@@ -45,6 +45,7 @@ from bot.search.delta_store import (
     read_delta_vectors,
     read_dense,
     read_segments,
+    segment_vectors,
     write_delta_files,
 )
 from bot.search.dense import DenseIndex, IndexKind
@@ -407,11 +408,7 @@ class IndexStore:
             # reuses them), then the delta's.
             has_delta = bool(manifest.segments and manifest.segments["delta_passages"])
             for segment in (folder, folder / DELTA) if has_delta else (folder,):
-                ids = json.loads((segment / "passage_ids.json").read_text())
-                vectors = DenseIndex.load(segment / "sentences.faiss").reconstruct_all()
-                if len(ids) != len(vectors):
-                    return {}
-                found.update((pid, np.asarray(vectors[i])) for i, pid in enumerate(ids))
+                found.update(segment_vectors(segment, manifest.dimension))
         except (OSError, ValueError, TypeError, RuntimeError, StaleIndexError):
             return {}
         return found
