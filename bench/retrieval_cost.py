@@ -16,13 +16,11 @@ the two sentences' stored vectors, so no recall can be claimed from it.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-try:
-    import bot  # noqa: F401
-except ModuleNotFoundError:
-    sys.exit(f"bench/{Path(__file__).name} needs essaybot: run .venv/bin/python bench/{Path(__file__).name}")
+import _essaybot_or_exit  # noqa: F401  (first: one clear line outside .venv)
+
+# isort: split
 
 import argparse
 import json

@@ -23,15 +23,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Before any other import: under an interpreter without essaybot (not the project's .venv), one clear
-# line instead of a traceback.
-try:
-    import bot  # noqa: F401
-except ModuleNotFoundError:
-    sys.exit(
-        f"bench/{Path(__file__).name} needs essaybot, which {sys.executable} does not have: "
-        f"run .venv/bin/python bench/{Path(__file__).name} (bash scripts/setup.sh creates .venv)"
-    )
+import _essaybot_or_exit  # noqa: F401  (first: one clear line outside .venv)
+
+# isort: split
 
 import argparse
 import json
