@@ -13,7 +13,6 @@ cores. ``--hold-out`` leaves one essay's pairs out, for the essay-held-out measu
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import re
 import sys
@@ -95,14 +94,9 @@ def encode_pairs(tokenizer: Any, claims: Sequence[str], passages: Sequence[str])
 
 def read_pairs(folder: Path, hold_out: str | None = None) -> list[dict[str, Any]]:
     """Every pair in the folder's JSONL files, less the held-out essay's."""
-    pairs = []
-    for path in sorted(folder.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                pair = json.loads(line)
-                if pair["essay"] != hold_out:
-                    pairs.append(pair)
-    return pairs
+    from bot.evaluation.metrics import read_jsonl
+
+    return [p for path in sorted(folder.glob("*.jsonl")) for p in read_jsonl(path) if p["essay"] != hold_out]
 
 
 def augmented(pairs: list[dict[str, Any]], rng: random.Random) -> list[dict[str, Any]]:
@@ -179,7 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     from safetensors.torch import save_file
 
-    torch.set_num_threads(2)
+    from bot.cpus import available_cpus
+
+    torch.set_num_threads(available_cpus())
     pairs = augmented(read_pairs(PAIRS, args.hold_out), random.Random(SEED))
     print(f"{len(pairs)} pairs", flush=True)
     model = train(pairs)
