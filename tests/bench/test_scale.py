@@ -18,10 +18,15 @@ SCRIPT = REPO / "bench" / "scale.py"
 
 
 def load_bench() -> ModuleType:
+    # As `python bench/scale.py` would: the script's folder first on sys.path, for its sibling guard.
     spec = importlib.util.spec_from_file_location("bench_scale", SCRIPT)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
     return module
 
 
