@@ -33,7 +33,7 @@ def test_upgrade_empty_file_then_again(tmp_path: Path) -> None:
     assert current_revision(eng) is None
     upgrade(eng)
     assert db_file.is_file()
-    assert current_revision(eng) == head_revision() == "0005"
+    assert current_revision(eng) == head_revision() == "0006"
     upgrade(eng)  # second run is a no-op
     assert current_revision(eng) == head_revision()
     tables = set(inspect(eng).get_table_names())

@@ -149,6 +149,12 @@ class Essaybot:
                 self._retriever.indexes.sentences,
             )
             self._generation = loaded.manifest.generation
+            if not snap.from_generation and loaded.manifest.corpus_hash == snap.corpus_hash:
+                # Read in full, yet indexed as it is: save it in the index for the next start. The
+                # new generation links these same files, so what was loaded answers for it too.
+                saved = self.library.save_corpus(snap)
+                if saved is not None:
+                    self._generation = saved.generation
             return self._retriever
 
     def verifier(self) -> Verifier:

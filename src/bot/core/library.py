@@ -226,7 +226,7 @@ class Library:
         self,
         snap: CorpusSnapshot,
         change: Change,
-        commit: Callable[[], None] = lambda: None,
+        commit: Callable[[], str | None] | None = None,
         progress: Progress | None = None,
         *,
         whole: bool = False,
@@ -234,6 +234,9 @@ class Library:
         """Write the index for ``snap`` aside, let ``commit`` store that corpus, then publish it.
 
         ``snap`` is the corpus as ``commit`` leaves it and ``change`` what that does to the index.
+        ``commit`` returns the database's corpus token as it committed it (without a commit, the
+        snapshot's own token); the generation is stamped with it before it is published, so that a
+        start can take the corpus from the generation (:mod:`bot.search.snapshot_files`).
         A small change writes a delta generation over the current one (:meth:`_save_delta`);
         ``whole``, a full change, or a delta grown past ``COMPACT_SHARE`` write the whole index,
         reusing the vectors of unchanged passages. A failed commit discards the unpublished
@@ -244,10 +247,11 @@ class Library:
         saved = None if whole or change.full else self._save_delta(snap, progress)
         manifest, embedded = saved if saved is not None else self._save_whole(snap, change, progress)
         try:
-            commit()
+            token = commit() if commit is not None else snap.token
         except BaseException:
             self.index_store.discard(manifest)
             raise
+        self.index_store.stamp(manifest, token)
         self.index_store.publish(manifest)
         return manifest, embedded
 
@@ -349,20 +353,28 @@ class Library:
                 session.rollback()
             results: list[T] = []
 
-            def commit() -> None:
+            def commit() -> str | None:
                 with session_scope(self.engine) as session:
                     session.info[CORPUS_WRITE] = True
                     results.append(change(session))
+                    session.flush()
+                    # The token as committed, not the rolled-back read's: a rebuild from this
+                    # snapshot (which the reload after the change reuses) is stamped with it.
+                    snap.token = CorpusRepository(session).corpus_token()
+                    return snap.token
 
             manifest, embedded = self._publish(snap, Change.between(before, snap), commit)
             self._published = (manifest.generation, snap)
         self.on_publish()
         return results[0], manifest, embedded
 
-    def _saver(self, plan: IngestPlan) -> Callable[[], None]:
-        def save() -> None:
+    def _saver(self, plan: IngestPlan) -> Callable[[], str | None]:
+        def save() -> str | None:
             with session_scope(self.engine) as session:
-                plan.save(CorpusRepository(session))
+                repo = CorpusRepository(session)
+                plan.save(repo)
+                session.flush()
+                return repo.corpus_token()
 
         return save
 
@@ -377,7 +389,53 @@ class Library:
         if published is not None and self.index_store.current_generation() == published[0]:
             return published[1]
         with session_scope(self.engine) as session:
-            return snapshot_of(CorpusRepository(session))
+            repo = CorpusRepository(session)
+            saved = self._saved_snapshot(repo)
+            return saved if saved is not None else snapshot_of(repo)
+
+    def _saved_snapshot(self, repo: CorpusRepository) -> CorpusSnapshot | None:
+        """The current generation's own copy of the corpus, when the database's has not changed since.
+
+        It costs per essay, not per passage: the bodies, metadata and quote spans are still read
+        from the database, only the passage rows and the corpus hash are not.
+        """
+        token = repo.corpus_token()
+        if token is None:
+            return None
+        essays, spans = repo.active_essays(), repo.quote_spans()
+        saved = self.index_store.saved_snapshot(token, essays, spans)
+        # The reads above may straddle another process's commit: then the token has moved.
+        return saved if saved is not None and repo.corpus_token() == token else None
+
+    def save_corpus(self, snap: CorpusSnapshot) -> Manifest | None:
+        """Publish the current index again with ``snap`` saved in it, so that the next start is quick.
+
+        For a start that had to read the corpus in full although the index matched it (a generation
+        written before corpora were saved, or a database write that left the corpus as indexed).
+        Like a metadata edit, the new generation links the current one's files and embeds nothing;
+        it is skipped when that is not possible, when ``snap`` has no token, or when another writer
+        holds the lock (its own publication will be stamped). Returns the published generation.
+        """
+        if snap.token is None:
+            return None
+        with self.index_store.lock(wait=False) as held:
+            if not held:
+                return None
+            essays = list(snap.essays.values())
+            if self.index_store.saved_snapshot(snap.token, essays, snap.quote_spans) is not None:
+                return None  # another process saved it meanwhile
+            saved = self._save_delta(snap, None)
+            if saved is None:
+                return None
+            with session_scope(self.engine) as session:
+                token = CorpusRepository(session).corpus_token()
+            # No writer can commit without the lock, but one may have before it was taken.
+            if token != snap.token:
+                self.index_store.discard(saved[0])
+                return None
+            self.index_store.stamp(saved[0], token)
+            self.index_store.publish(saved[0])
+            return saved[0]
 
     def _is_fresh(self, snap: CorpusSnapshot) -> bool:
         try:

@@ -35,6 +35,7 @@ from bot.search.manifest import (
 )
 from bot.search.segments import DELTA, TOMBSTONES, DeltaPlan, Layout, Segments, open_segments
 from bot.search.snapshot import CorpusSnapshot
+from bot.search.snapshot_files import CORPUS
 
 
 def read_dense(folder: Path, dimension: int) -> tuple[list[str], DenseIndex]:
@@ -67,7 +68,8 @@ def write_delta_files(
     Returns the checksum of every file written or linked.
     """
     assert base.checksums is not None
-    linked = [n for n in base.checksums if not n.startswith(f"{DELTA}/") and n != TOMBSTONES]
+    # The base's own files only: its delta, tombstones and corpus columns are the new generation's.
+    linked = [n for n in base.checksums if not n.startswith((f"{DELTA}/", f"{CORPUS}/")) and n != TOMBSTONES]
     for name in linked:
         _link(source / name, tmp / name)
     if plan.tombstones:

@@ -39,6 +39,7 @@ from typing import Literal
 
 import numpy as np
 
+from bot.corpus.models import Essay, QuoteSpan
 from bot.search.delta_store import (
     delta_manifest,
     open_segmented,
@@ -69,6 +70,7 @@ from bot.search.manifest import (
 )
 from bot.search.segments import DELTA, DeltaPlan, Layout
 from bot.search.snapshot import CorpusSnapshot
+from bot.search.snapshot_files import read_snapshot, stamp, write_snapshot_files
 
 log = logging.getLogger(__name__)
 
@@ -113,13 +115,20 @@ class IndexStore:
         self._damaged: dict[int, str] = {}
 
     @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
-        """Serialise writers across processes (a CLI ingest while the bot runs)."""
+    def lock(self, *, wait: bool = True) -> Iterator[bool]:
+        """Serialise writers across processes (a CLI ingest while the bot runs).
+
+        Yields whether the lock is held: with ``wait=False`` it is not when another writer has it.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
         with (self.root / ".lock").open("w") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
             try:
-                yield
+                fcntl.flock(fh, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
@@ -167,6 +176,7 @@ class IndexStore:
                 stats = {name: [st.documents, st.tokens] for name, st in written.items()}
                 # Where each essay's rows are: what a later delta generation tombstones or keeps.
                 Layout.of(snapshot).write(tmp)
+                write_snapshot_files(tmp, snapshot)  # what a start reads instead of every passage row
             checksums = {name: file_sha256(tmp / name) for name in generation_files(tmp)}
             manifest = Manifest(
                 format=FORMAT_VERSION,
@@ -241,6 +251,7 @@ class IndexStore:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         try:
+            write_snapshot_files(tmp, snap)  # the whole corpus's columns: never linked from the base
             checksums = write_delta_files(tmp, self._gen_dir(base.generation), base, plan, delta_vectors)
             manifest = delta_manifest(base, snap, plan, checksums)
             self._finish(tmp, final, manifest)
@@ -256,6 +267,26 @@ class IndexStore:
         pointer.replace(self.root / "CURRENT")
         self._prune(manifest.generation)
         log.info("published index generation %d (%d passages)", manifest.generation, manifest.passage_count)
+
+    def stamp(self, manifest: Manifest, token: str | None) -> None:
+        """Record the database's corpus token for a saved generation, once the commit it indexes is made."""
+        if token is not None:
+            stamp(self._gen_dir(manifest.generation), token)
+
+    def saved_snapshot(
+        self, token: str, essays: list[Essay], quote_spans: dict[str, list[QuoteSpan]]
+    ) -> CorpusSnapshot | None:
+        """The current generation's saved snapshot when it was stamped with ``token`` (see
+        :mod:`bot.search.snapshot_files`); None when it was not, or cannot be used."""
+        generation = self.current_generation()
+        if generation is None or generation in self._damaged:
+            return None
+        folder = self._gen_dir(generation)
+        try:
+            manifest = self._manifest(folder)
+        except StaleIndexError:
+            return None
+        return read_snapshot(folder, manifest, token, essays, quote_spans)
 
     def discard(self, manifest: Manifest) -> None:
         """Delete a saved generation that will not be published (its database change failed)."""

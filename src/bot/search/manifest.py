@@ -27,6 +27,8 @@ VECTOR_FORMATS = (2, 3)
 INDEX_FILES = ("sentences.faiss", "passage_ids.json")
 # A segmented generation's files read whole at load, and so checked before they are read.
 SEGMENT_FILES = (f"{DELTA}/sentences.faiss", f"{DELTA}/passage_ids.json", TOMBSTONES)
+# The database's corpus token as of the commit a generation indexes (bot.search.snapshot_files).
+TOKEN_FILE = "corpus.token"
 _HASH_CHUNK = 1 << 20  # 1 MiB reads: a large index is hashed without ever reading it whole into memory
 
 
@@ -67,11 +69,15 @@ class NewerIndexError(Exception):
 
 
 def generation_files(folder: Path) -> list[str]:
-    """Every file of a generation except its manifest, as sorted paths relative to the folder."""
+    """Every file of a generation except its manifest and its corpus stamp, as sorted relative paths.
+
+    Both are written after the files they describe (the stamp after the database commit), so no
+    checksum covers them.
+    """
     return sorted(
         path.relative_to(folder).as_posix()
         for path in folder.rglob("*")
-        if path.is_file() and path.name != "manifest.json"
+        if path.is_file() and path.name not in ("manifest.json", TOKEN_FILE)
     )
 
 

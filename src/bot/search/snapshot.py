@@ -36,6 +36,55 @@ class Paragraph:
     rows: tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class PassageColumns:
+    """A snapshot's searchable passages as numpy columns, row by row, and what the columns index.
+
+    ``essay`` indexes ``essay_ids`` (the snapshot's essays, in order) and ``section`` indexes
+    ``sections``; ``texts`` holds the rare row whose stored text differs from its body slice. These
+    are what an index generation saves (:mod:`bot.search.snapshot_files`).
+    """
+
+    essay_ids: list[str]
+    sections: list[str | None]
+    texts: dict[int, str]
+    ids: npt.NDArray[np.bytes_]
+    essay: npt.NDArray[np.int64]
+    seq: npt.NDArray[np.int64]
+    paragraph: npt.NDArray[np.int64]
+    section: npt.NDArray[np.int64]
+    start: npt.NDArray[np.int64]
+    end: npt.NDArray[np.int64]
+
+    ARRAYS = ("ids", "essay", "seq", "paragraph", "section", "start", "end")
+
+    @classmethod
+    def of(cls, essays: dict[str, Essay], passages: Iterable[Passage]) -> PassageColumns:
+        """The columns of ``passages`` that are sentences of one of ``essays``."""
+        essay_ids = list(essays)
+        essay_index = {e: i for i, e in enumerate(essay_ids)}
+        sections: list[str | None] = [None]
+        section_index: dict[str | None, int] = {None: 0}
+        ids: list[bytes] = []
+        columns = [array("q") for _ in range(6)]  # essay, seq, paragraph, section, start, end
+        texts: dict[int, str] = {}
+        for p in passages:
+            if p.kind != "sentence" or p.essay_id not in essay_index:
+                continue
+            if p.section not in section_index:
+                section_index[p.section] = len(sections)
+                sections.append(p.section)
+            if essays[p.essay_id].body[p.start : p.end] != p.text:
+                texts[len(ids)] = p.text
+            ids.append(p.id.encode())
+            values = (essay_index[p.essay_id], p.seq, p.paragraph, section_index[p.section], p.start, p.end)
+            for column, value in zip(columns, values, strict=True):
+                column.append(value)
+        essay, seq, paragraph, section, start, end = (np.frombuffer(c, dtype=np.int64) for c in columns)
+        id_array = np.array(ids, dtype=bytes) if ids else np.zeros(0, dtype="S1")
+        return cls(essay_ids, sections, texts, id_array, essay, seq, paragraph, section, start, end)
+
+
 class PassageTable(Sequence[Passage]):
     """The snapshot's passages as columns of numbers; a :class:`Passage` is built when one is read.
 
@@ -44,35 +93,17 @@ class PassageTable(Sequence[Passage]):
     ``body[start:end]`` (kept apart only for a row where the stored text differs from that slice).
     """
 
-    def __init__(self, essays: dict[str, Essay], passages: Iterable[Passage]):
+    def __init__(self, essays: dict[str, Essay], columns: PassageColumns):
         self._essays = essays
-        self._essay_ids = list(essays)
-        essay_index = {e: i for i, e in enumerate(self._essay_ids)}
-        self._sections: list[str | None] = [None]
-        section_index: dict[str | None, int] = {None: 0}
-        ids: list[bytes] = []
-        columns = [array("q") for _ in range(5)]  # essay, seq, paragraph, section, start
-        ends = array("q")
-        self._texts: dict[int, str] = {}
-        for p in passages:
-            if p.kind != "sentence" or p.essay_id not in essay_index:
-                continue
-            if p.section not in section_index:
-                section_index[p.section] = len(self._sections)
-                self._sections.append(p.section)
-            if essays[p.essay_id].body[p.start : p.end] != p.text:
-                self._texts[len(ids)] = p.text
-            ids.append(p.id.encode())
-            values = (essay_index[p.essay_id], p.seq, p.paragraph, section_index[p.section], p.start)
-            for column, value in zip(columns, values, strict=True):
-                column.append(value)
-            ends.append(p.end)
-        self.ids: npt.NDArray[np.bytes_] = np.array(ids, dtype=bytes) if ids else np.zeros(0, dtype="S1")
-        essay, seq, paragraph, section, start = (np.frombuffer(c, dtype=np.int64) for c in columns)
-        self.essay: npt.NDArray[np.int64] = essay  # index into the snapshot's essays, in their order
-        self.seq, self.paragraph, self._section = seq, paragraph, section
-        self.start: npt.NDArray[np.int64] = start
-        self.end: npt.NDArray[np.int64] = np.frombuffer(ends, dtype=np.int64)
+        self._essay_ids = columns.essay_ids
+        self._sections = columns.sections
+        self._texts = columns.texts
+        self.columns = columns
+        self.ids: npt.NDArray[np.bytes_] = columns.ids
+        self.essay: npt.NDArray[np.int64] = columns.essay  # index into the snapshot's essays, in order
+        self.seq, self.paragraph, self._section = columns.seq, columns.paragraph, columns.section
+        self.start: npt.NDArray[np.int64] = columns.start
+        self.end: npt.NDArray[np.int64] = columns.end
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -119,18 +150,22 @@ class PassageTable(Sequence[Passage]):
 
 
 class RowIndex(Mapping[str, int]):
-    """Passage id -> row, over the sorted id column (no dictionary of a million strings)."""
+    """Passage id -> row, over the sorted id column (no dictionary of a million strings).
 
-    def __init__(self, ids: npt.NDArray[np.bytes_]):
-        self._order = np.argsort(ids, kind="stable")
-        self._sorted = ids[self._order]
+    ``order`` is the ids' stable argsort: the rows in the order of their sorted ids.
+    """
+
+    def __init__(self, ids: npt.NDArray[np.bytes_], order: npt.NDArray[np.int64] | None = None):
+        # ``order`` (the ids' stable argsort) when it was saved: sorting a million ids takes a while.
+        self.order = np.argsort(ids, kind="stable") if order is None else order
+        self._sorted = ids[self.order]
         self._ids = ids
 
     def __getitem__(self, passage_id: str) -> int:
         key = passage_id.encode()
         i = int(np.searchsorted(self._sorted, key))
         if i < len(self._sorted) and self._sorted[i] == key:
-            return int(self._order[i])
+            return int(self.order[i])
         raise KeyError(passage_id)
 
     def __iter__(self) -> Iterator[str]:
@@ -202,15 +237,32 @@ class CorpusSnapshot:
     def __init__(
         self,
         essays: Iterable[Essay],
-        passages: Iterable[Passage],
+        passages: Iterable[Passage] | PassageColumns,
         quote_spans: dict[str, list[QuoteSpan]] | None = None,
+        *,
+        order: npt.NDArray[np.int64] | None = None,
+        corpus_hash: str | None = None,
     ):
+        """A snapshot of ``essays`` and their ``passages`` (or their columns, as a generation saved them).
+
+        ``order`` and ``corpus_hash``, when known (saved with the columns), spare sorting the ids and
+        hashing every passage.
+        """
         self.essays: dict[str, Essay] = {e.id: e for e in essays}
-        self.passages = PassageTable(self.essays, passages)
+        columns = (
+            passages if isinstance(passages, PassageColumns) else PassageColumns.of(self.essays, passages)
+        )
+        self.passages = PassageTable(self.essays, columns)
         self.quote_spans = quote_spans or {}
-        self.row_of = RowIndex(self.passages.ids)
+        self.row_of = RowIndex(self.passages.ids, order)
         self.paragraphs = _Paragraphs(self.passages)
         self.paragraph_of = _IntColumn(self.paragraphs.of_row)
+        self._corpus_hash = corpus_hash
+        # The database's corpus token as of this snapshot (None when unknown, or when the corpus
+        # changed while it was read): what a generation built from it is stamped with.
+        self.token: str | None = None
+        # Whether the passages were read from an index generation's saved columns (not the database).
+        self.from_generation = False
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -265,6 +317,11 @@ class CorpusSnapshot:
     @property
     def corpus_hash(self) -> str:
         """Identity of what the dense index embeds: passage ids and texts, in row order."""
+        if self._corpus_hash is None:
+            self._corpus_hash = self._hash()
+        return self._corpus_hash
+
+    def _hash(self) -> str:
         h = hashlib.sha256()
         table = self.passages
         for row in range(len(table)):
@@ -282,8 +339,13 @@ class ActiveCorpus(Protocol):
     def active_essays(self) -> list[Essay]: ...
     def iter_active_passages(self) -> Iterator[Passage]: ...
     def quote_spans(self) -> dict[str, list[QuoteSpan]]: ...
+    def corpus_token(self) -> str | None: ...
 
 
 def snapshot_of(repo: ActiveCorpus) -> CorpusSnapshot:
-    """The active corpus as the database holds it."""
-    return CorpusSnapshot(repo.active_essays(), repo.iter_active_passages(), repo.quote_spans())
+    """The active corpus as the database holds it, with its corpus token when it held still meanwhile."""
+    token = repo.corpus_token()
+    snap = CorpusSnapshot(repo.active_essays(), repo.iter_active_passages(), repo.quote_spans())
+    # Reads outside one transaction may straddle a commit: a token is only kept if it did not move.
+    snap.token = token if token is not None and repo.corpus_token() == token else None
+    return snap

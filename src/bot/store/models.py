@@ -147,6 +147,20 @@ class QuoteSpanRow(Base):
     role: Mapped[str] = mapped_column(String(32))
 
 
+class CorpusStateRow(Base):
+    """The corpus token: database triggers replace it whenever the searchable corpus may have changed.
+
+    An index generation records the token it was built from; a start that finds it unchanged reads
+    the passages' columns from the generation (migration 0006 holds the triggers).
+    """
+
+    __tablename__ = "corpus_state"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(String(32))
+
+
 class InteractionRow(Base):
     """One answered (or failed) command, kept ``retention_days`` for curation and debugging."""
 

@@ -19,6 +19,7 @@ from bot.store.interactions import Interaction, InteractionLog
 from bot.store.models import (
     ESSAY_ACTIVE,
     ESSAY_REMOVED,
+    CorpusStateRow,
     EssayRow,
     PassageRow,
     QuoteSpanRow,
@@ -192,6 +193,13 @@ class CorpusRepository:
             role = cast(SpeakerRole, row.role)
             spans.setdefault(row.essay_id, []).append(QuoteSpan(row.start, row.end, row.speaker, role))
         return spans
+
+    def corpus_token(self) -> str | None:
+        """The corpus token (``CorpusStateRow``): it changes whenever the searchable corpus may have.
+
+        Read after a change has been flushed, it is the token that change will commit.
+        """
+        return self.session.scalar(select(CorpusStateRow.token).where(CorpusStateRow.id == 1))
 
     def counts(self) -> dict[str, int]:
         """``essays`` and ``passages`` (active only) and ``removed`` essays."""
