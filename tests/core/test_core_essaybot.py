@@ -141,3 +141,15 @@ def test_corrupt_index_is_rebuilt_and_reindex_publishes(clone_seeded: Callable[[
         assert app.who_said("the chickens have come home to roost").results[0].essay.id == ICL
     finally:
         app.engine.dispose()
+
+
+def test_a_library_whose_essays_were_all_removed_is_not_seeded_again(
+    clone_seeded: Callable[[str], Path], seeded_app: Essaybot
+) -> None:
+    app = Essaybot(load_settings(None, data_dir=clone_seeded("all-removed")), embedder=seeded_app.embedder)
+    for meta in app.essays():
+        app.library.remove_essay_by(meta.id, actor="cli")
+    again = Essaybot(load_settings(None, data_dir=app.settings.data_dir), embedder=seeded_app.embedder)
+    again.ensure_ready()
+    assert again.counts()["essays"] == 0 and again.counts()["removed"] == len(seeded_app.essays())
+    assert again.who_said("war is the continuation of politics by other means").verdict == "not_found"

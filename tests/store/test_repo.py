@@ -236,3 +236,17 @@ def test_interaction_default_time_is_now(engine: Engine) -> None:
 def test_naive_datetimes_are_refused(engine: Engine) -> None:
     with pytest.raises(ValueError, match="aware"), session_scope(engine) as session:
         InteractionLog(session).purge_older_than(datetime(2025, 1, 1))
+
+
+def test_any_essay_counts_removed_ones_as_history(
+    engine: Engine, essay: Essay, passages: list[Passage], spans: list[QuoteSpan]
+) -> None:
+    with session_scope(engine) as session:
+        assert not CorpusRepository(session).any_essay()
+    save(engine, essay, passages, spans)
+    with session_scope(engine) as session:
+        repo = CorpusRepository(session)
+        assert repo.any_essay()
+        assert repo.remove_essay(essay.id)
+    with session_scope(engine) as session:
+        assert CorpusRepository(session).any_essay()  # a tombstone: the seeds are not imported again

@@ -121,9 +121,9 @@ class Essaybot:
     def ensure_ready(self, progress: Progress | None = None) -> None:
         """Import the seeds on first start, and make sure the index matches the database."""
         with session_scope(self.engine) as session:
-            counts = CorpusRepository(session).counts()
-        # Tombstones count as history: a corpus whose essays were all removed is not re-seeded.
-        if counts["essays"] == 0 and counts["removed"] == 0:
+            # Tombstones count as history: a corpus whose essays were all removed is not re-seeded.
+            seeded = CorpusRepository(session).any_essay()
+        if not seeded:
             log.info("empty database: importing the bundled seeds")
             self.library.ingest(progress=progress)
         self._current(progress)

@@ -194,6 +194,10 @@ class CorpusRepository:
             spans.setdefault(row.essay_id, []).append(QuoteSpan(row.start, row.end, row.speaker, role))
         return spans
 
+    def any_essay(self) -> bool:
+        """Whether any essay is stored, removed ones included (cheap at any library size)."""
+        return self.session.scalar(select(EssayRow.id).limit(1)) is not None
+
     def corpus_token(self) -> str | None:
         """The corpus token (``CorpusStateRow``): it changes whenever the searchable corpus may have.
 
