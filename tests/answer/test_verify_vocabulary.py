@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.answer import verify
-from bot.core.ingest import prepare
 from bot.corpus.loader import load_essay
+from bot.corpus.prepare import prepare
 from bot.paths import seeds_dir
 from bot.search.keyword import KeywordIndex, tokenize
 from bot.search.snapshot import CorpusSnapshot

@@ -5,9 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
+import bot.corpus.prepare
+from bot.corpus.loader import load_corpus
 from bot.corpus.models import Essay
-from bot.corpus.prepare import prepare
+from bot.corpus.prepare import prepare, prepare_all
 from bot.corpus.upload import read_upload
+from bot.paths import seeds_dir
 
 ESSAY_FILE = Path(__file__).resolve().parents[1] / "data" / "upload_essay.md"
 
@@ -37,3 +42,14 @@ def test_the_same_text_gives_the_same_passage_ids() -> None:
     retitled = prepare(replace(essay, meta=replace(essay.meta, title="Another title")))
     kept = {p.id for p in first.passages if p.kind == "sentence"}
     assert kept & {p.id for p in retitled.passages}
+
+
+def test_prepare_all_in_workers_gives_what_one_process_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    essays = load_corpus([seeds_dir()])
+    alone = prepare_all(essays, workers=1)
+    assert alone == [prepare(e) for e in essays]
+    monkeypatch.setattr(bot.corpus.prepare, "PARALLEL_CHARS", 0)  # the seeds are below the real bar
+    seen: list[tuple[int, int]] = []
+    pooled = prepare_all(essays, workers=2, progress=lambda done, total: seen.append((done, total)))
+    assert pooled == alone  # same passages, spans and order
+    assert seen == [(n, len(essays)) for n in range(1, len(essays) + 1)]

@@ -12,8 +12,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from bot.core.ingest import prepare
 from bot.corpus.loader import load_essay
+from bot.corpus.prepare import prepare
 from bot.paths import seeds_dir
 from bot.search.index_store import (
     FORMAT_VERSION,

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.core.ingest import prepare
 from bot.corpus.loader import load_essay
+from bot.corpus.prepare import prepare
 from bot.paths import seeds_dir
 from bot.search.dense import DenseIndex
 from bot.search.indexes import KEYWORD_PARAGRAPHS, PHRASES, IndexFileError, SearchIndexes

@@ -9,8 +9,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from bot.core.ingest import prepare
 from bot.corpus.loader import load_corpus
+from bot.corpus.prepare import prepare
 from bot.paths import seeds_dir
 from bot.search.dense import IndexKind
 from bot.search.index_store import IndexStore, Manifest, StaleIndexError, verify_checksums

@@ -8,9 +8,9 @@ import hashlib
 import numpy as np
 import pytest
 
-from bot.core.ingest import prepare
 from bot.corpus.loader import load_essay
 from bot.corpus.models import Essay, Passage
+from bot.corpus.prepare import prepare
 from bot.paths import seeds_dir
 from bot.search.snapshot import CorpusSnapshot
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.core.ingest import prepare
 from bot.corpus.loader import load_essay
 from bot.corpus.models import Essay, Passage, QuoteSpan
+from bot.corpus.prepare import prepare
 from bot.paths import seeds_dir
 from bot.search.manifest import Manifest, file_sha256, generation_files
 from bot.search.snapshot import CorpusSnapshot

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.corpus.loader import clip
 from bot.corpus.models import EDITABLE, Essay, EssayMeta
-from bot.corpus.prepare import PreparedEssay, prepare
+from bot.corpus.prepare import PreparedEssay, prepare_all
 from bot.errors import CorpusError
 from bot.search.snapshot import CorpusSnapshot
 from bot.store.repo import CorpusRepository
@@ -68,6 +68,7 @@ def plan_ingest(
     """What each loaded essay needs (added, updated, unchanged, skipped), and the corpus it will make."""
     plan = IngestPlan()
     seen_hashes: dict[str, str] = {}
+    todo: list[tuple[Essay, bool]] = []  # essays to prepare, and whether each is stored already
     for n, essay in enumerate(essays, 1):
         if progress:
             progress("reading", n, len(essays))
@@ -94,7 +95,8 @@ def plan_ingest(
             plan.file_hashes.pop(essay.id, None)
             continue
         seen_hashes[essay.content_hash] = essay.id
-        prepared = prepare(essay)
+        todo.append((essay, status is not None))
+    for (essay, known), prepared in zip(todo, _prepare([e for e, _ in todo], progress), strict=True):
         if not any(p.kind == "sentence" for p in prepared.passages):
             # Stored, it would be an essay no answer can ever quote: a PDF renamed .txt, a page of links.
             raise CorpusError(
@@ -102,9 +104,17 @@ def plan_ingest(
                 "nothing to import"
             )
         plan.changes.append(prepared)
-        (report.updated if status else report.added).append(essay.id)
+        (report.updated if known else report.added).append(essay.id)
     _read_corpus(plan, repo)
     return plan
+
+
+def _prepare(essays: list[Essay], progress: Progress | None) -> list[PreparedEssay]:
+    def step(done: int, total: int) -> None:
+        if progress:
+            progress("preparing", done, total)
+
+    return prepare_all(essays, progress=step)
 
 
 def _read_corpus(plan: IngestPlan, repo: CorpusRepository) -> None:
