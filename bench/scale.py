@@ -36,8 +36,8 @@ import shutil
 import subprocess
 import time
 
-from bot.core.ingest import prepare
 from bot.corpus.loader import load_corpus
+from bot.corpus.prepare import prepare
 from bot.paths import seeds_dir
 from bot.search.embed_cache import CACHE_FILE
 
