@@ -352,7 +352,7 @@ class IndexStore:
             if snapshot is not None:
                 search = open_segmented(parts, snapshot)
                 search.integrity = integrity
-                passage_ids, sentences = [p.id for p in snapshot.passages], search.dense
+                passage_ids, sentences = snapshot.passages.ids.astype(str).tolist(), search.dense
             else:
                 passage_ids = [*parts.base_ids, *parts.delta_ids]
             if verify == "background":

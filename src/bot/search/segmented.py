@@ -50,20 +50,25 @@ class RowMap:
         """
         base_ids, delta_ids = ids
         nb = len(base_ids)
-        dead = np.zeros(nb, dtype=bool)
-        dead[np.asarray(list(tombstones), dtype=np.int64)] = True
-        position = {pid: i for i, pid in enumerate(base_ids) if not dead[i]}
-        position.update((pid, nb + j) for j, pid in enumerate(delta_ids))
-        if len(position) != len(snap) or len(position) != nb - int(dead.sum()) + len(delta_ids):
+        alive = np.ones(nb + len(delta_ids), dtype=bool)
+        alive[np.asarray(list(tombstones), dtype=np.int64)] = False
+        # Matched as sorted id columns, not through a dictionary: a million rows take a second in
+        # Python, and the snapshot's ids may be memory-mapped.
+        held = np.flatnonzero(alive)
+        segment_ids = np.asarray([*base_ids, *delta_ids], dtype=bytes)[held]
+        order = np.argsort(segment_ids, kind="stable")
+        ordered = segment_ids[order]
+        wanted = np.asarray(snap.passages.ids)
+        if len(ordered) != len(snap) or bool(np.any(ordered[1:] == ordered[:-1])):
             raise ValueError("segments do not hold the corpus's passages")
-        try:
-            passage = np.fromiter((position[p.id] for p in snap.passages), np.int64, len(snap))
-        except KeyError as exc:
-            raise ValueError("segments do not hold the corpus's passages") from exc
+        at = np.minimum(np.searchsorted(ordered, wanted), max(0, len(ordered) - 1))
+        if len(wanted) and not bool(np.all(ordered[at] == wanted)):
+            raise ValueError("segments do not hold the corpus's passages")
+        passage = held[order[at]].astype(np.int64) if len(wanted) else np.zeros(0, dtype=np.int64)
         snap_row = np.full(nb + len(delta_ids), -1, dtype=np.int64)
         snap_row[passage] = np.arange(len(snap))
         all_starts = np.asarray([*starts[0], *(nb + s for s in starts[1])], dtype=np.int64)
-        firsts = passage[np.asarray([p.rows[0] for p in snap.paragraphs], dtype=np.int64)]
+        firsts = passage[snap.paragraphs.first]
         paragraph = np.searchsorted(all_starts, firsts, side="right") - 1
         if len(paragraph) and (paragraph.min() < 0 or np.any(all_starts[paragraph] != firsts)):
             raise ValueError("segment paragraphs do not match the corpus's")

@@ -82,17 +82,21 @@ class Layout:
 
 def fingerprints(snap: CorpusSnapshot) -> dict[str, tuple[str, int, int]]:
     """Each essay's fingerprint (its text and passages) and its rows ``[lo, hi)`` in ``snap``."""
-    rows: dict[str, list[int]] = {e: [] for e in snap.essays}
-    for row, p in enumerate(snap.passages):
-        rows[p.essay_id].append(row)
+    table = snap.passages
     found = {}
-    for essay_id, essay_rows in rows.items():
-        h = hashlib.sha256(snap.essays[essay_id].body.encode())
-        for row in essay_rows:
-            p = snap.passages[row]
-            h.update(f"\x1e{p.id}\x1f{p.paragraph}\x1f{p.start}\x1f{p.end}".encode())
-        lo = essay_rows[0] if essay_rows else 0
-        found[essay_id] = (h.hexdigest(), lo, lo + len(essay_rows))
+    for essay_id, essay in snap.essays.items():
+        rows = snap.row_array([essay_id])
+        h = hashlib.sha256(essay.body.encode())
+        # Read as columns (not Passage objects): the same bytes, hashed in one update.
+        columns = (table.ids[rows].astype(str), table.paragraph[rows], table.start[rows], table.end[rows])
+        h.update(
+            "".join(
+                f"\x1e{pid}\x1f{paragraph}\x1f{start}\x1f{end}"
+                for pid, paragraph, start, end in zip(*(c.tolist() for c in columns), strict=True)
+            ).encode()
+        )
+        lo = int(rows[0]) if len(rows) else 0
+        found[essay_id] = (h.hexdigest(), lo, lo + len(rows))
     return found
 
 

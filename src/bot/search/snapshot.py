@@ -324,10 +324,14 @@ class CorpusSnapshot:
     def _hash(self) -> str:
         h = hashlib.sha256()
         table = self.passages
-        for row in range(len(table)):
-            h.update(bytes(table.ids[row]))
+        bodies = [self.essays[e].body for e in table.columns.essay_ids]
+        # The columns as lists, not row by row through the table: a million rows, maybe memory-mapped.
+        columns = (table.ids.tolist(), table.essay.tolist(), table.start.tolist(), table.end.tolist())
+        for row, (pid, essay, start, end) in enumerate(zip(*columns, strict=True)):
+            text = table.columns.texts.get(row)
+            h.update(pid)
             h.update(b"\x1f")
-            h.update(table.text(row).encode())
+            h.update((bodies[essay][start:end] if text is None else text).encode())
             h.update(b"\x1f")
             h.update(b"\x1e")
         return h.hexdigest()
