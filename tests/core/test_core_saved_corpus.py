@@ -13,8 +13,10 @@ import sqlalchemy as sa
 
 from bot.config import load_settings
 from bot.core.essaybot import Essaybot
+from bot.core.ingest import IngestReport, plan_ingest
 from bot.corpus.upload import read_upload
 from bot.curation.audit import CLI_ACTOR
+from bot.paths import seeds_dir
 from bot.search.manifest import TOKEN_FILE
 from bot.search.snapshot import CorpusSnapshot, snapshot_of
 from bot.store.db import session_scope
@@ -24,6 +26,17 @@ pytestmark = pytest.mark.model
 
 ESSAY_FILE = Path(__file__).resolve().parents[1] / "data" / "upload_essay.md"
 CLAUSEWITZ = "war is the continuation of politics by other means"
+BAKERS_ID = "bakers-2024-bread-and-roses"
+BAKERS = """---
+id: "bakers-2024-bread-and-roses"
+title: "Bread and Roses in the Bakeries"
+authors: ["Dora Baker"]
+date: "2024-05"
+---
+The cooperative bakeries of the harbour district taught us that bread and solidarity rise together.
+
+When the landlords raised the rents, the bakers answered with a strike of sourdough starters.
+"""
 
 
 @pytest.fixture
@@ -69,7 +82,7 @@ def test_a_start_reads_the_generation_s_corpus_identical_to_the_database(
 
 
 def test_after_each_change_the_next_start_reads_the_generation_again(
-    data_dir: Path, seeded_app: Essaybot
+    data_dir: Path, seeded_app: Essaybot, tmp_path: Path
 ) -> None:
     app = start(data_dir, seeded_app)
     essay = read_upload(ESSAY_FILE.read_bytes(), ESSAY_FILE.name, max_bytes=1 << 20).essay
@@ -81,6 +94,22 @@ def test_after_each_change_the_next_start_reads_the_generation_again(
     snap = again.retriever().snapshot
     assert from_generation(snap) and same(snap, stored(again))
     assert snap.meta(essay.id).title == "Keepers of the Light" and removed not in snap.essays
+    # An ingest of a folder: the seeds again (one of them removed above stays removed) plus a new file.
+    folder = tmp_path / "more"
+    folder.mkdir()
+    for seed in seeds_dir().glob("*.md"):
+        (folder / seed.name).write_bytes(seed.read_bytes())
+    (folder / "bakers.md").write_text(BAKERS)
+    report = again.library.ingest([folder])
+    assert report.added == [BAKERS_ID] and removed in report.skipped
+    third = start(data_dir, seeded_app)
+    snap = third.retriever().snapshot
+    assert (
+        from_generation(snap) and same(snap, stored(third)) and "bakers-2024-bread-and-roses" in snap.essays
+    )
+    assert (
+        third.who_said("a strike of sourdough starters").results[0].essay.id == "bakers-2024-bread-and-roses"
+    )
 
 
 def test_a_write_outside_the_library_is_read_from_the_database_and_reindexed(
@@ -124,3 +153,21 @@ def test_an_unstamped_generation_is_read_from_the_database_then_saved(
     assert from_generation(again.retriever().snapshot) and same(again.retriever().snapshot, stored(again))
     assert again.who_said(CLAUSEWITZ).to_json() == seeded_app.who_said(CLAUSEWITZ).to_json()
     assert again.store.current_generation() == current
+
+
+def test_a_plan_read_before_another_writer_commits_is_not_stamped(
+    data_dir: Path, seeded_app: Essaybot
+) -> None:
+    # The corpus a plan was read from must be the one its commit changes; else the stamp would
+    # vouch for columns that miss the other writer's change.
+    app = start(data_dir, seeded_app)
+    with session_scope(app.engine) as session:
+        plan = plan_ingest([], CorpusRepository(session), force=False, report=IngestReport(), progress=None)
+    assert plan.token is not None
+    with app.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE passages SET paragraph = paragraph WHERE seq = 0"))
+    assert app.library._saver(plan)() is None
+    with session_scope(app.engine) as session:
+        fresh = plan_ingest([], CorpusRepository(session), force=False, report=IngestReport(), progress=None)
+    assert fresh.token is not None and fresh.token != plan.token
+    assert app.library._saver(fresh)() is not None

@@ -9,7 +9,7 @@ essay is reported in ``conflicts``, unless ``force`` takes the file's metadata a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.corpus.loader import clip
@@ -17,6 +17,7 @@ from bot.corpus.models import EDITABLE, Essay, EssayMeta
 from bot.corpus.prepare import PreparedEssay, prepare_all
 from bot.errors import CorpusError
 from bot.search.snapshot import CorpusSnapshot
+from bot.search.snapshot_splice import splice
 from bot.store.repo import CorpusRepository
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -44,8 +45,10 @@ class IngestPlan:
 
     changes: list[PreparedEssay] = field(default_factory=list)
     file_hashes: dict[str, str] = field(default_factory=dict)  # essay id -> its file's meta_hash
-    before: set[str] = field(default_factory=set)  # the index rows (passage ids) of the stored corpus
+    before: Iterable[str] = field(default_factory=set)  # the index rows (passage ids) of the stored corpus
     after: CorpusSnapshot = field(default_factory=lambda: CorpusSnapshot([], []))
+    # The database's corpus token the plan was read at (None when the corpus moved while it was).
+    token: str | None = None
 
     def save(self, repo: CorpusRepository) -> None:
         """Store the changed essays and record every file's metadata digest."""
@@ -64,9 +67,14 @@ def plan_ingest(
     force: bool,
     report: IngestReport,
     progress: Progress | None,
+    base: CorpusSnapshot | None = None,
 ) -> IngestPlan:
-    """What each loaded essay needs (added, updated, unchanged, skipped), and the corpus it will make."""
-    plan = IngestPlan()
+    """What each loaded essay needs (added, updated, unchanged, skipped), and the corpus it will make.
+
+    ``base`` is the stored corpus when the current index generation saved it: the corpus after the
+    ingest is then that one with the changed essays spliced in, instead of every passage read again.
+    """
+    plan = IngestPlan(token=repo.corpus_token())
     seen_hashes: dict[str, str] = {}
     todo: list[tuple[Essay, bool]] = []  # essays to prepare, and whether each is stored already
     for n, essay in enumerate(essays, 1):
@@ -105,7 +113,9 @@ def plan_ingest(
             )
         plan.changes.append(prepared)
         (report.updated if known else report.added).append(essay.id)
-    _read_corpus(plan, repo)
+    _read_corpus(plan, repo, base)
+    if repo.corpus_token() != plan.token:  # another writer's commit during the reads above
+        plan.token = None
     return plan
 
 
@@ -117,20 +127,29 @@ def _prepare(essays: list[Essay], progress: Progress | None) -> list[PreparedEss
     return prepare_all(essays, progress=step)
 
 
-def _read_corpus(plan: IngestPlan, repo: CorpusRepository) -> None:
+def _read_corpus(plan: IngestPlan, repo: CorpusRepository, base: CorpusSnapshot | None) -> None:
     """Fill in the index rows of the stored corpus, and the corpus as the plan will leave it."""
-    plan.before = repo.searchable_passage_ids()
-    corpus = {e.id: e for e in repo.active_essays()}
-    spans = repo.quote_spans()
     changed = {c.essay.id for c in plan.changes}
-    passages = [p for p in repo.active_passages() if p.essay_id not in changed]
+    if base is not None:
+        plan.before = base.row_of
+        corpus, spans = dict(base.essays), dict(base.quote_spans)
+        passages = []
+    else:
+        plan.before = repo.searchable_passage_ids()
+        corpus = {e.id: e for e in repo.active_essays()}
+        spans = repo.quote_spans()
+        passages = [p for p in repo.active_passages() if p.essay_id not in changed]
     for c in plan.changes:
         corpus[c.essay.id] = c.essay
         spans[c.essay.id] = c.spans
         passages += c.passages
     # The same order the repository returns, so the corpus hash matches what readers compute.
     passages.sort(key=lambda p: (p.essay_id, p.seq))
-    plan.after = CorpusSnapshot([corpus[k] for k in sorted(corpus)], passages, spans)
+    essays = [corpus[k] for k in sorted(corpus)]
+    if base is not None:
+        plan.after = splice(base, essays, passages, spans, changed)
+    else:
+        plan.after = CorpusSnapshot(essays, passages, spans)
 
 
 def _keep_edits(

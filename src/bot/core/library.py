@@ -47,6 +47,7 @@ from bot.search.embedder import Embedder, Vectors
 from bot.search.index_store import IndexStore, Manifest, StaleIndexError
 from bot.search.segments import COMPACT_SHARE, plan_delta
 from bot.search.snapshot import CorpusSnapshot, snapshot_of
+from bot.search.snapshot_splice import splice
 from bot.store.db import session_scope
 from bot.store.models import AuditRow
 from bot.store.repo import CorpusRepository
@@ -136,9 +137,9 @@ class Library:
         )
         with self.index_store.lock():
             with session_scope(self.engine) as session:
-                plan = plan_ingest(
-                    essays, CorpusRepository(session), force=force, report=report, progress=progress
-                )
+                repo = CorpusRepository(session)
+                base = self._saved_snapshot(repo, repo.corpus_token())
+                plan = plan_ingest(essays, repo, force=force, report=report, progress=progress, base=base)
             report.passages = len(plan.after)
             if plan.changes or not self._is_fresh(plan.after):
                 manifest, report.embedded = self._publish(
@@ -346,21 +347,25 @@ class Library:
             with session_scope(self.engine) as session:
                 session.info[CORPUS_WRITE] = True
                 repo = CorpusRepository(session)
-                before = repo.searchable_passage_ids()
+                held = repo.hold_corpus()
+                base = self._saved_snapshot(repo, held)
+                before: Iterable[str] = base.row_of if base is not None else repo.searchable_passage_ids()
                 change(session)
                 session.flush()
-                snap = snapshot_of(repo)
+                snap = self._after_change(repo, base)
                 session.rollback()
             results: list[T] = []
 
             def commit() -> str | None:
                 with session_scope(self.engine) as session:
                     session.info[CORPUS_WRITE] = True
+                    repo = CorpusRepository(session)
+                    unchanged = repo.hold_corpus() == held  # no other writer since ``snap`` was read
                     results.append(change(session))
                     session.flush()
                     # The token as committed, not the rolled-back read's: a rebuild from this
                     # snapshot (which the reload after the change reuses) is stamped with it.
-                    snap.token = CorpusRepository(session).corpus_token()
+                    snap.token = repo.corpus_token() if unchanged else None
                     return snap.token
 
             manifest, embedded = self._publish(snap, Change.between(before, snap), commit)
@@ -368,13 +373,32 @@ class Library:
         self.on_publish()
         return results[0], manifest, embedded
 
+    @staticmethod
+    def _after_change(repo: CorpusRepository, base: CorpusSnapshot | None) -> CorpusSnapshot:
+        """The corpus as a change made in ``repo``'s session leaves it: ``base`` (the corpus before
+        it, when the current generation saved it) with the touched essays read again, else all."""
+        if base is not None:
+            touched = repo.touched()
+            try:
+                essays, passages = repo.active_essays(), repo.passages_of(touched)
+                snap = splice(base, essays, passages, repo.quote_spans(), touched)
+            except ValueError as exc:
+                log.warning("reading the whole corpus after the change: %s", exc)
+            else:
+                if len(snap) == repo.searchable_count():  # a cheap check that nothing was missed
+                    return snap
+                log.warning("reading the whole corpus after the change: the passage counts differ")
+        return snapshot_of(repo)
+
     def _saver(self, plan: IngestPlan) -> Callable[[], str | None]:
         def save() -> str | None:
             with session_scope(self.engine) as session:
                 repo = CorpusRepository(session)
+                # The corpus the plan was read from, unless another writer changed it since.
+                unchanged = plan.token is not None and repo.hold_corpus() == plan.token
                 plan.save(repo)
                 session.flush()
-                return repo.corpus_token()
+                return repo.corpus_token() if unchanged else None
 
         return save
 
@@ -390,16 +414,15 @@ class Library:
             return published[1]
         with session_scope(self.engine) as session:
             repo = CorpusRepository(session)
-            saved = self._saved_snapshot(repo)
+            saved = self._saved_snapshot(repo, repo.corpus_token())
             return saved if saved is not None else snapshot_of(repo)
 
-    def _saved_snapshot(self, repo: CorpusRepository) -> CorpusSnapshot | None:
-        """The current generation's own copy of the corpus, when the database's has not changed since.
+    def _saved_snapshot(self, repo: CorpusRepository, token: str | None) -> CorpusSnapshot | None:
+        """The current generation's own copy of the corpus, when the database's token is still ``token``.
 
         It costs per essay, not per passage: the bodies, metadata and quote spans are still read
         from the database, only the passage rows and the corpus hash are not.
         """
-        token = repo.corpus_token()
         if token is None:
             return None
         essays, spans = repo.active_essays(), repo.quote_spans()

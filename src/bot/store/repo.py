@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal, cast
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.corpus.models import Essay, EssayMeta, Passage, QuoteSpan, SpeakerRole
@@ -31,6 +31,8 @@ __all__ = ["CorpusRepository", "EssayStatus", "Interaction", "InteractionLog"]
 
 EssayStatus = Literal["active", "removed"]
 _BATCH = 2000  # passages fetched per round trip when a whole library is read
+# Session.info key: the ids of the essays whose passages or status this session wrote.
+TOUCHED = "essaybot.corpus_touched"
 
 
 class CorpusRepository:
@@ -85,6 +87,7 @@ class CorpusRepository:
         digest of the metadata it had before this call.
         """
         _check_offsets(essay, passages, spans)
+        self._touch(essay.id)
         now = utcnow()
         row = self.session.get(EssayRow, essay.id)
         if row is None:
@@ -125,6 +128,7 @@ class CorpusRepository:
         row = self.session.get(EssayRow, essay_id)
         if row is None:
             return False
+        self._touch(essay_id)
         if row.status != ESSAY_REMOVED:  # keep the first removal time on repeats
             row.status = ESSAY_REMOVED
             row.removed_at = utcnow()
@@ -135,9 +139,19 @@ class CorpusRepository:
         row = self.session.get(EssayRow, essay_id)
         if row is None:
             return False
+        self._touch(essay_id)
         row.status = ESSAY_ACTIVE
         row.removed_at = None
         return True
+
+    def _touch(self, essay_id: str) -> None:
+        # Every write of passages or of an essay's status passes here: what a change touched is
+        # what the library re-reads after it (``touched``), instead of the whole corpus.
+        self.session.info.setdefault(TOUCHED, set()).add(essay_id)
+
+    def touched(self) -> set[str]:
+        """Ids of the essays whose passages or status this session has written."""
+        return set(self.session.info.get(TOUCHED, ()))
 
     def get_essay(self, essay_id: str) -> Essay | None:
         """An active essay, or None if it is unknown or removed."""
@@ -170,6 +184,28 @@ class CorpusRepository:
         )
         for row in self.session.execute(query):
             yield Passage(*row)
+
+    def passages_of(self, essay_ids: set[str]) -> list[Passage]:
+        """The passages of those of ``essay_ids`` that are active, ordered by essay id then position."""
+        if not essay_ids:
+            return []
+        query = (
+            select(*(getattr(PassageRow, name) for name in _PASSAGE_FIELDS))
+            .join(EssayRow, EssayRow.id == PassageRow.essay_id)
+            .where(EssayRow.status == ESSAY_ACTIVE, PassageRow.essay_id.in_(sorted(essay_ids)))
+            .order_by(PassageRow.essay_id, PassageRow.seq)
+        )
+        return [Passage(*row) for row in self.session.execute(query)]
+
+    def searchable_count(self) -> int:
+        """How many sentence passages the active essays have: the rows an index holds."""
+        query = (
+            select(func.count())
+            .select_from(PassageRow)
+            .join(EssayRow, EssayRow.id == PassageRow.essay_id)
+            .where(EssayRow.status == ESSAY_ACTIVE, PassageRow.kind == "sentence")
+        )
+        return int(self.session.scalar(query) or 0)
 
     def searchable_passage_ids(self) -> set[str]:
         """Ids of the active essays' sentence passages: the rows an index holds (``CorpusSnapshot``)."""
@@ -204,6 +240,16 @@ class CorpusRepository:
         Read after a change has been flushed, it is the token that change will commit.
         """
         return self.session.scalar(select(CorpusStateRow.token).where(CorpusStateRow.id == 1))
+
+    def hold_corpus(self) -> str | None:
+        """The corpus token, with the corpus held until this transaction ends.
+
+        A write to the token's row: any other corpus write (whose trigger writes that row too) waits
+        for this transaction, so what it reads next is the corpus of that token. None before
+        migration 0006.
+        """
+        held = update(CorpusStateRow).where(CorpusStateRow.id == 1).values(token=CorpusStateRow.token)
+        return self.session.scalar(held.returning(CorpusStateRow.token))
 
     def counts(self) -> dict[str, int]:
         """``essays`` and ``passages`` (active only) and ``removed`` essays."""
