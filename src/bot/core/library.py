@@ -25,15 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bot.answer.calibration import Calibration
 from bot.config import Settings
 from bot.core.ingest import IngestPlan, IngestReport, Progress, plan_ingest
+from bot.core.snapshots import after_change, current_snapshot, saved_snapshot
+from bot.core.vectors import reuse_or_embed
 from bot.corpus.loader import load_corpus
-from bot.corpus.models import Essay, EssayMeta, Passage
+from bot.corpus.models import Essay, EssayMeta
 from bot.corpus.prepare import PreparedEssay, prepare
 from bot.corpus.upload import Preview, check_new, preview
 from bot.curation import audit
@@ -42,12 +43,11 @@ from bot.curation.essays import CORPUS_WRITE, EssayCuration
 from bot.ops.build_status import BuildProgress
 from bot.paths import DataDir, seeds_dir
 from bot.search.dense import choose_kind
-from bot.search.embed_cache import cache_path, encode_cached
+from bot.search.embed_cache import cache_path
 from bot.search.embedder import Embedder, Vectors
 from bot.search.index_store import IndexStore, Manifest, StaleIndexError
 from bot.search.segments import COMPACT_SHARE, plan_delta
-from bot.search.snapshot import CorpusSnapshot, snapshot_of
-from bot.search.snapshot_splice import splice
+from bot.search.snapshot import CorpusSnapshot
 from bot.store.db import session_scope
 from bot.store.models import AuditRow
 from bot.store.repo import CorpusRepository
@@ -138,7 +138,7 @@ class Library:
         with self.index_store.lock():
             with session_scope(self.engine) as session:
                 repo = CorpusRepository(session)
-                base = self._saved_snapshot(repo, repo.corpus_token())
+                base = saved_snapshot(repo, self.index_store, repo.corpus_token())
                 plan = plan_ingest(essays, repo, force=force, report=report, progress=progress, base=base)
             report.passages = len(plan.after)
             if plan.changes or not self._is_fresh(plan.after):
@@ -271,7 +271,10 @@ class Library:
             return None
         old = self.index_store.delta_vectors(base)
         # The base's dimension: a removal or a restore embeds nothing and never loads the model.
-        vectors, embedded = self._reuse_or_embed(plan.delta.passages, old, base.dimension, progress)
+        cache = cache_path(self.index_store.root)
+        vectors, embedded = reuse_or_embed(
+            plan.delta.passages, old, self.embedder, base.dimension, cache, progress
+        )
         return self.index_store.save_delta(base, snap, plan, vectors), embedded
 
     def _save_whole(
@@ -299,41 +302,10 @@ class Library:
     ) -> tuple[Vectors, int]:
         """Sentence vectors for a snapshot, reusing the current generation's for unchanged passages."""
         old = self.index_store.previous_vectors(self.embedder.model_name) if reuse else {}
-        return self._reuse_or_embed(snap.passages, old, self.embedder.dimension, progress, read=reuse)
-
-    def _reuse_or_embed(
-        self,
-        passages: Sequence[Passage],
-        old: dict[str, Vectors],
-        dimension: int,
-        progress: Progress | None,
-        *,
-        read: bool = True,
-    ) -> tuple[Vectors, int]:
-        """Vectors for ``passages``: those in ``old`` reused, the rest embedded through the cache.
-
-        Returns them with the number of texts the model embedded; nothing left to embed never loads
-        the model.
-        """
-        vectors = np.zeros((len(passages), dimension), dtype=np.float32)
-        todo = []
-        for i, p in enumerate(passages):
-            if p.id in old:
-                vectors[i] = old[p.id]
-            else:
-                todo.append(i)
-        if not todo:
-            return vectors, 0
-        # The cache keeps each embedded batch, so an interrupted ingest resumes where it stopped.
-        fresh, embedded = encode_cached(
-            self.embedder,
-            [passages[i].text for i in todo],
-            cache_path(self.index_store.root),
-            progress=progress,
-            read=read,
+        cache = cache_path(self.index_store.root)
+        return reuse_or_embed(
+            snap.passages, old, self.embedder, self.embedder.dimension, cache, progress, read=reuse
         )
-        vectors[todo] = fresh
-        return vectors, embedded
 
     def _corpus_change(self, change: Callable[[Session], T]) -> tuple[T, Manifest, int]:
         """Make an audited corpus change and publish the matching index generation.
@@ -348,11 +320,11 @@ class Library:
                 session.info[CORPUS_WRITE] = True
                 repo = CorpusRepository(session)
                 held = repo.hold_corpus()
-                base = self._saved_snapshot(repo, held)
+                base = saved_snapshot(repo, self.index_store, held)
                 before: Iterable[str] = base.row_of if base is not None else repo.searchable_passage_ids()
                 change(session)
                 session.flush()
-                snap = self._after_change(repo, base)
+                snap = after_change(repo, base)
                 session.rollback()
             results: list[T] = []
 
@@ -372,23 +344,6 @@ class Library:
             self._published = (manifest.generation, snap)
         self.on_publish()
         return results[0], manifest, embedded
-
-    @staticmethod
-    def _after_change(repo: CorpusRepository, base: CorpusSnapshot | None) -> CorpusSnapshot:
-        """The corpus as a change made in ``repo``'s session leaves it: ``base`` (the corpus before
-        it, when the current generation saved it) with the touched essays read again, else all."""
-        if base is not None:
-            touched = repo.touched()
-            try:
-                essays, passages = repo.active_essays(), repo.passages_of(touched)
-                snap = splice(base, essays, passages, repo.quote_spans(), touched)
-            except ValueError as exc:
-                log.warning("reading the whole corpus after the change: %s", exc)
-            else:
-                if len(snap) == repo.searchable_count():  # a cheap check that nothing was missed
-                    return snap
-                log.warning("reading the whole corpus after the change: the passage counts differ")
-        return snapshot_of(repo)
 
     def _saver(self, plan: IngestPlan) -> Callable[[], str | None]:
         def save() -> str | None:
@@ -413,22 +368,7 @@ class Library:
         if published is not None and self.index_store.current_generation() == published[0]:
             return published[1]
         with session_scope(self.engine) as session:
-            repo = CorpusRepository(session)
-            saved = self._saved_snapshot(repo, repo.corpus_token())
-            return saved if saved is not None else snapshot_of(repo)
-
-    def _saved_snapshot(self, repo: CorpusRepository, token: str | None) -> CorpusSnapshot | None:
-        """The current generation's own copy of the corpus, when the database's token is still ``token``.
-
-        It costs per essay, not per passage: the bodies, metadata and quote spans are still read
-        from the database, only the passage rows and the corpus hash are not.
-        """
-        if token is None:
-            return None
-        essays, spans = repo.active_essays(), repo.quote_spans()
-        saved = self.index_store.saved_snapshot(token, essays, spans)
-        # The reads above may straddle another process's commit: then the token has moved.
-        return saved if saved is not None and repo.corpus_token() == token else None
+            return current_snapshot(CorpusRepository(session), self.index_store)
 
     def save_corpus(self, snap: CorpusSnapshot) -> Manifest | None:
         """Publish the current index again with ``snap`` saved in it, so that the next start is quick.
