@@ -107,3 +107,33 @@ def test_upgrade_from_0005_keeps_the_corpus_and_downgrade_drops_the_triggers(tmp
         names = conn.execute(sa.text("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')"))
         assert not [n for (n,) in names if "corpus" in n]
     engine.dispose()
+
+
+def test_hold_corpus_returns_the_token_and_leaves_it(saved: Engine) -> None:
+    before = token(saved)
+    with session_scope(saved) as session:
+        assert CorpusRepository(session).hold_corpus() == before
+    assert token(saved) == before
+
+
+def test_the_repository_names_the_essays_a_session_wrote(
+    engine: Engine, essay: Essay, passages: list[Passage], spans: list[QuoteSpan], build: type
+) -> None:
+    other = build.essay("on-fences", body=essay.body.replace("wall", "fence"), title="On Fences")
+    with session_scope(engine) as session:
+        repo = CorpusRepository(session)
+        repo.save_essay(essay, passages, spans)
+        fences = build.passages(other, [s.replace("wall", "fence") for s in build.sentences])
+        repo.save_essay(other, fences, [])
+        assert repo.touched() == {essay.id, other.id}
+    with session_scope(engine) as session:
+        repo = CorpusRepository(session)
+        assert repo.touched() == set()
+        sentences = [p for p in passages if p.kind == "sentence"]
+        assert repo.searchable_count() == 2 * len(sentences)
+        assert [p.id for p in repo.passages_of({essay.id})] == [p.id for p in passages]
+        repo.remove_essay(other.id)
+        assert repo.touched() == {other.id}
+        assert repo.passages_of({other.id}) == [] and repo.searchable_count() == len(sentences)
+        repo.restore_essay(other.id)
+        assert repo.touched() == {other.id} and repo.searchable_count() == 2 * len(sentences)
