@@ -1,0 +1,162 @@
+"""Start-up and memory of a library too large to embed on this machine (10,000 essays: ~1 M passages).
+
+Usage: .venv/bin/python bench/big_library.py [--essays 10000] [--work DIR] [--rounds 3]
+
+The essays are ``bench/scale.py``'s SYNTHETIC ones (real clauses of the seeds recombined, fixed seed,
+every passage distinct). Embedding a million passages takes hours on two cores, so their vectors are
+drawn at random (unit length, fixed seed) and put in the embedding cache before the ingest, which
+then embeds nothing. Everything else is the product's own path: the ingest (preparing, storing,
+building the ``hnsw-sq8`` index and the keyword and phrase files), then fresh serving processes.
+
+Random vectors make these figures about COST only: start-up, resident memory and the latency of a
+question's path. Answer quality, recall and the model's throughput are not measured here (see
+``bench/scale.py`` up to 1,000 essays, on real embeddings).
+
+Per round, a fresh process prints: opening the library (``ensure_ready``: the corpus from its index
+generation, the index files), the first answer (the model's load included), the median and p95 of
+warm who-said over the project's questions, and the peak resident memory. The import and model load
+alone are measured in another fresh process, for the part of the start that does not grow with the
+library. The data directory is kept under ``--work`` for reruns (``--reuse`` skips the build).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import _essaybot_or_exit  # noqa: F401  (first: one clear line outside .venv)
+
+# isort: split
+
+import argparse
+import json
+import shutil
+import subprocess
+import time
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scale import SEED, _p, _peak_rss_mb, _questions, write_essays
+
+from bot.corpus.loader import load_corpus
+from bot.corpus.prepare import prepare_all
+from bot.paths import seeds_dir
+
+
+def build(folder: Path, count: int) -> None:
+    """Write the essays, cache a random vector per passage text, and ingest them into ``folder/data``."""
+    import numpy as np
+
+    from bot.config import load_settings
+    from bot.core.essaybot import Essaybot
+    from bot.search.embed_cache import EmbeddingCache, cache_path, text_hash
+
+    shutil.rmtree(folder, ignore_errors=True)
+    essays = folder / "essays"
+    write_essays(essays, count, SEED)
+    paths = [seeds_dir(), essays]
+    app = Essaybot(load_settings(None, data_dir=folder / "data"))
+    t = time.perf_counter()
+    texts = sorted({p.text for e in prepare_all(load_corpus(paths)) for p in e.passages})
+    rng = np.random.default_rng(SEED)
+    with EmbeddingCache(cache_path(app.store.root)) as cache:
+        for lo in range(0, len(texts), 50_000):
+            chunk = texts[lo : lo + 50_000]
+            vectors = rng.standard_normal((len(chunk), app.embedder.dimension)).astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            cache.put(app.embedder.model_name, [text_hash(x) for x in chunk], vectors)
+    print(f"  {len(texts)} random vectors cached in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+    t = time.perf_counter()
+    report = app.library.ingest(paths)
+    print(
+        f"  ingest: {report.passages} passages, {report.embedded} embedded, {time.perf_counter() - t:.0f} s, "
+        f"peak RSS {_peak_rss_mb():.0f} MB",
+        file=sys.stderr,
+    )
+
+
+def child_serve(data_dir: Path) -> None:
+    """One fresh serving process: open, first answer, warm answers, peak RSS (one JSON line)."""
+    t0 = time.perf_counter()
+    from bot.config import load_settings
+    from bot.core.essaybot import Essaybot
+
+    imported = time.perf_counter() - t0
+    questions = _questions()
+    app = Essaybot(load_settings(None, data_dir=data_dir))
+    t = time.perf_counter()
+    app.ensure_ready()
+    opened = time.perf_counter() - t
+    t = time.perf_counter()
+    app.who_said(questions[0])
+    first = time.perf_counter() - t
+    for q in questions[:20]:
+        app.who_said(q)
+    times = []
+    for q in questions:
+        t = time.perf_counter()
+        app.who_said(q)
+        times.append((time.perf_counter() - t) * 1000)
+    snap = app.retriever().snapshot
+    figures = {
+        "passages": len(snap),
+        "essays": len(snap.essays),
+        "from_generation": snap.from_generation,
+        "import_s": imported,
+        "open_s": opened,
+        "first_answer_s": first,
+        "who_p50_ms": _p(times, 0.5),
+        "who_p95_ms": _p(times, 0.95),
+        "rss_mb": _peak_rss_mb(),
+    }
+    print(json.dumps(figures), flush=True)
+
+
+def child_model() -> None:
+    """Import essaybot and load the model with no library: the start no library size changes."""
+    t0 = time.perf_counter()
+    from bot.search.embedder import Embedder
+
+    Embedder().encode_one("no truce in the class war")
+    print(json.dumps({"model_s": time.perf_counter() - t0, "rss_mb": _peak_rss_mb()}), flush=True)
+
+
+def _child(*args: str) -> dict[str, object]:
+    out = subprocess.run([sys.executable, __file__, *args], check=True, stdout=subprocess.PIPE, text=True)
+    result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--essays", type=int, default=10_000, help="synthetic essays besides the seeds")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/essaybot-big"))
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--reuse", action="store_true", help="serve the library built by a previous run")
+    parser.add_argument("--child-serve", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--child-model", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_serve:
+        child_serve(args.child_serve)
+        return
+    if args.child_model:
+        child_model()
+        return
+    folder = args.work / f"size-{args.essays}"
+    if not args.reuse:
+        print(f"building {args.essays} synthetic essays with random vectors in {folder}", file=sys.stderr)
+        build(folder, args.essays)
+    rows = []
+    for n in range(args.rounds):  # serving and the bare model take turns: load varies
+        model = _child("--child-model")
+        rows.append({**_child("--child-serve", str(folder / "data")), "model_s": model["model_s"]})
+        print(f"  round {n + 1}: {json.dumps(rows[-1])}", file=sys.stderr)
+    keys = ("import_s", "model_s", "open_s", "first_answer_s", "who_p50_ms", "who_p95_ms", "rss_mb")
+    print(f"{rows[0]['essays']} essays, {rows[0]['passages']} passages (random vectors: costs only)")
+    print("  ".join(f"{k:>14}" for k in keys))
+    for row in rows:
+        print("  ".join(f"{float(row[k]):14.2f}" for k in keys))  # type: ignore[arg-type]
+    print(f"corpus read from the index generation: {all(r['from_generation'] for r in rows)}")
+
+
+if __name__ == "__main__":
+    main()
