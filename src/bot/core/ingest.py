@@ -68,13 +68,15 @@ def plan_ingest(
     report: IngestReport,
     progress: Progress | None,
     base: CorpusSnapshot | None = None,
+    token: str | None = None,
 ) -> IngestPlan:
     """What each loaded essay needs (added, updated, unchanged, skipped), and the corpus it will make.
 
-    ``base`` is the stored corpus when the current index generation saved it: the corpus after the
-    ingest is then that one with the changed essays spliced in, instead of every passage read again.
+    ``base`` is the stored corpus when the current index generation saved it, read at the database's
+    corpus ``token``: the corpus after the ingest is then that one with the changed essays spliced
+    in, instead of every passage read again. Without ``base``, the token is read here.
     """
-    plan = IngestPlan(token=repo.corpus_token())
+    plan = IngestPlan(token=token if base is not None else repo.corpus_token())
     seen_hashes: dict[str, str] = {}
     todo: list[tuple[Essay, bool]] = []  # essays to prepare, and whether each is stored already
     for n, essay in enumerate(essays, 1):

@@ -138,8 +138,11 @@ class Library:
         with self.index_store.lock():
             with session_scope(self.engine) as session:
                 repo = CorpusRepository(session)
-                base = saved_snapshot(repo, self.index_store, repo.corpus_token())
-                plan = plan_ingest(essays, repo, force=force, report=report, progress=progress, base=base)
+                token = repo.corpus_token()
+                base = saved_snapshot(repo, self.index_store, token)
+                plan = plan_ingest(
+                    essays, repo, force=force, report=report, progress=progress, base=base, token=token
+                )
             report.passages = len(plan.after)
             if plan.changes or not self._is_fresh(plan.after):
                 manifest, report.embedded = self._publish(
