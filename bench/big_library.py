@@ -16,7 +16,9 @@ Per round, a fresh process prints: opening the library (``ensure_ready``: the co
 generation, the index files), the first answer (the model's load included), the median and p95 of
 warm who-said over the project's questions, and the peak resident memory. The import and model load
 alone are measured in another fresh process, for the part of the start that does not grow with the
-library. The data directory is kept under ``--work`` for reruns (``--reuse`` skips the build).
+library. Last, another fresh process adds one essay (``tests/data/upload_essay.md``; the model is
+loaded before the clock starts, its embedding is included), removes it and restores it. The data
+directory is kept under ``--work`` for reruns (``--reuse`` skips the build).
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from scale import SEED, _p, _peak_rss_mb, _questions, write_essays
 from bot.corpus.loader import load_corpus
 from bot.corpus.prepare import prepare_all
 from bot.paths import seeds_dir
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def build(folder: Path, count: int) -> None:
@@ -111,6 +115,29 @@ def child_serve(data_dir: Path) -> None:
     print(json.dumps(figures), flush=True)
 
 
+def child_change(data_dir: Path) -> None:
+    """One fresh process: add an essay (the model loaded first), remove it, restore it (one JSON line)."""
+    from bot.config import load_settings
+    from bot.core.essaybot import Essaybot
+    from bot.corpus.loader import load_essay
+    from bot.curation.audit import CLI_ACTOR
+
+    app = Essaybot(load_settings(None, data_dir=data_dir))
+    app.ensure_ready()
+    app.embedder.encode_one("the model is loaded before the clock starts")
+    essay = load_essay(REPO / "tests" / "data" / "upload_essay.md")
+    figures = {}
+    for name, action in (
+        ("add_s", lambda: app.library.add_essays([essay], actor=CLI_ACTOR)),
+        ("remove_s", lambda: app.library.remove_essay_by(essay.id, actor=CLI_ACTOR)),
+        ("restore_s", lambda: app.library.restore_essay_by(essay.id, actor=CLI_ACTOR)),
+    ):
+        t = time.perf_counter()
+        action()
+        figures[name] = time.perf_counter() - t
+    print(json.dumps(figures), flush=True)
+
+
 def child_model() -> None:
     """Import essaybot and load the model with no library: the start no library size changes."""
     t0 = time.perf_counter()
@@ -134,12 +161,16 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="serve the library built by a previous run")
     parser.add_argument("--child-serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-model", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child-change", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_serve:
         child_serve(args.child_serve)
         return
     if args.child_model:
         child_model()
+        return
+    if args.child_change:
+        child_change(args.child_change)
         return
     folder = args.work / f"size-{args.essays}"
     if not args.reuse:
@@ -156,6 +187,12 @@ def main() -> None:
     for row in rows:
         print("  ".join(f"{float(row[k]):14.2f}" for k in keys))  # type: ignore[arg-type]
     print(f"corpus read from the index generation: {all(r['from_generation'] for r in rows)}")
+    # Last, since it leaves a segmented generation behind (each change publishes one).
+    changes = _child("--child-change", str(folder / "data"))
+    print(
+        "one essay (tests/data/upload_essay.md), embedding included: "
+        + ", ".join(f"{name.removesuffix('_s')} {value:.2f} s" for name, value in changes.items())
+    )
 
 
 if __name__ == "__main__":
