@@ -38,7 +38,8 @@ def splice(
         raise ValueError(f"essays neither touched nor in the corpus before: {unknown[:3]}")
     # Old essay index -> new one (-1: touched or no longer active, so its old rows go).
     remap = np.array([-1 if e in touched else now.get(e, -1) for e in old.essay_ids], dtype=np.int64)
-    kept = np.flatnonzero(remap[old.essay] >= 0) if len(old.essay) else np.zeros(0, dtype=np.int64)
+    alive = remap[old.essay] >= 0 if len(old.essay) else np.zeros(0, dtype=bool)  # old rows that stay
+    kept = np.flatnonzero(alive)
     fresh = PassageColumns.of({e.id: e for e in essays if e.id in touched}, passages)
     sections = list(old.sections)
     section_index = {s: i for i, s in enumerate(sections)}
@@ -61,8 +62,8 @@ def splice(
     position = np.empty(len(order), dtype=np.int64)
     position[order] = np.arange(len(order))
     # Rows whose stored text differs from their body slice, at their new row numbers.
-    rank = np.cumsum(remap[old.essay] >= 0) - 1 if len(old.essay) else np.zeros(0, dtype=np.int64)
-    texts = {int(position[rank[row]]): text for row, text in old.texts.items() if remap[old.essay[row]] >= 0}
+    rank = np.cumsum(alive) - 1  # an old row that stays -> its place among ``kept``
+    texts = {int(position[rank[row]]): text for row, text in old.texts.items() if alive[row]}
     texts.update((int(position[len(kept) + row]), text) for row, text in fresh.texts.items())
     return CorpusSnapshot(
         essays,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator, Sequence
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.corpus.models import Essay, EssayMeta, Passage, QuoteSpan, SpeakerRole
@@ -30,6 +30,7 @@ from bot.store.models import (
 __all__ = ["CorpusRepository", "EssayStatus", "Interaction", "InteractionLog"]
 
 EssayStatus = Literal["active", "removed"]
+T = TypeVar("T")
 _BATCH = 2000  # passages fetched per round trip when a whole library is read
 # Session.info key: the ids of the essays whose passages or status this session wrote.
 TOUCHED = "essaybot.corpus_touched"
@@ -175,13 +176,7 @@ class CorpusRepository:
         Plain column rows, not ORM objects: the session's identity map would otherwise keep every
         row of a large library alive at once while a snapshot is built from them.
         """
-        query = (
-            select(*(getattr(PassageRow, name) for name in _PASSAGE_FIELDS))
-            .join(EssayRow, EssayRow.id == PassageRow.essay_id)
-            .where(EssayRow.status == ESSAY_ACTIVE)
-            .order_by(PassageRow.essay_id, PassageRow.seq)
-            .execution_options(yield_per=_BATCH)
-        )
+        query = _active_passages().execution_options(yield_per=_BATCH)
         for row in self.session.execute(query):
             yield Passage(*row)
 
@@ -189,32 +184,16 @@ class CorpusRepository:
         """The passages of those of ``essay_ids`` that are active, ordered by essay id then position."""
         if not essay_ids:
             return []
-        query = (
-            select(*(getattr(PassageRow, name) for name in _PASSAGE_FIELDS))
-            .join(EssayRow, EssayRow.id == PassageRow.essay_id)
-            .where(EssayRow.status == ESSAY_ACTIVE, PassageRow.essay_id.in_(sorted(essay_ids)))
-            .order_by(PassageRow.essay_id, PassageRow.seq)
-        )
+        query = _active_passages().where(PassageRow.essay_id.in_(sorted(essay_ids)))
         return [Passage(*row) for row in self.session.execute(query)]
 
     def searchable_count(self) -> int:
         """How many sentence passages the active essays have: the rows an index holds."""
-        query = (
-            select(func.count())
-            .select_from(PassageRow)
-            .join(EssayRow, EssayRow.id == PassageRow.essay_id)
-            .where(EssayRow.status == ESSAY_ACTIVE, PassageRow.kind == "sentence")
-        )
-        return int(self.session.scalar(query) or 0)
+        return int(self.session.scalar(_searchable(select(func.count()).select_from(PassageRow))) or 0)
 
     def searchable_passage_ids(self) -> set[str]:
         """Ids of the active essays' sentence passages: the rows an index holds (``CorpusSnapshot``)."""
-        query = (
-            select(PassageRow.id)
-            .join(EssayRow, EssayRow.id == PassageRow.essay_id)
-            .where(EssayRow.status == ESSAY_ACTIVE, PassageRow.kind == "sentence")
-        )
-        return set(self.session.scalars(query))
+        return set(self.session.scalars(_searchable(select(PassageRow.id))))
 
     def quote_spans(self) -> dict[str, list[QuoteSpan]]:
         """Quote spans of active essays by essay id, in body order; essays without spans are absent."""
@@ -278,6 +257,23 @@ class CorpusRepository:
             select(EssayRow).where(EssayRow.status == ESSAY_REMOVED).order_by(EssayRow.id)
         )
         return [_to_essay(row).meta for row in rows]
+
+
+def _active_passages() -> Select[Any]:
+    """Every column of the active essays' passages, ordered by essay id then position."""
+    return (
+        select(*(getattr(PassageRow, name) for name in _PASSAGE_FIELDS))
+        .join(EssayRow, EssayRow.id == PassageRow.essay_id)
+        .where(EssayRow.status == ESSAY_ACTIVE)
+        .order_by(PassageRow.essay_id, PassageRow.seq)
+    )
+
+
+def _searchable(query: Select[T]) -> Select[T]:
+    """``query`` over the passages restricted to the rows an index holds: active essays' sentences."""
+    return query.join(EssayRow, EssayRow.id == PassageRow.essay_id).where(
+        EssayRow.status == ESSAY_ACTIVE, PassageRow.kind == "sentence"
+    )
 
 
 def _check_offsets(essay: Essay, passages: Sequence[Passage], spans: Sequence[QuoteSpan]) -> None:
