@@ -241,8 +241,12 @@ def test_prune_removes_leftover_temporary_folders(store: IndexStore) -> None:
     leftover = store.root / "gen-000009.tmp-12345"
     leftover.mkdir(parents=True)
     (leftover / "manifest.json").write_text("{}")
+    # A writer killed while replacing the build progress file leaves its temporary copy too.
+    progress = store.root / "BUILDING.json.tmp-12345"
+    progress.write_text("{")
     store.publish(save(store))
     assert not leftover.exists()
+    assert not progress.exists()
     assert generation_dirs(store) == ["gen-000001"]
 
 

@@ -261,7 +261,8 @@ class IndexStore:
         return manifest
 
     def publish(self, manifest: Manifest) -> None:
-        """Point ``CURRENT`` at a saved generation (atomic rename), then drop old generations."""
+        """Point ``CURRENT`` at a saved generation (atomic rename), then drop old generations and any
+        dead writer's temporary files. Call inside :meth:`lock`."""
         pointer = self.root / "CURRENT.tmp"
         pointer.write_text(self._gen_dir(manifest.generation).name + "\n")
         pointer.replace(self.root / "CURRENT")
@@ -294,12 +295,22 @@ class IndexStore:
             shutil.rmtree(self._gen_dir(manifest.generation), ignore_errors=True)
 
     def _prune(self, generation: int) -> None:
-        for path in self.root.glob(f"{_GEN_PREFIX}*"):
+        # Every ``*.tmp-<pid>`` here (a generation folder, the build progress file) is written by the
+        # lock's holder, and the publisher holds the lock: any such entry is a dead writer's leftover.
+        for path in self.root.iterdir():
+            if ".tmp-" in path.name:
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+                continue
+            if not path.name.startswith(_GEN_PREFIX):
+                continue
             try:
                 number = int(path.name.removeprefix(_GEN_PREFIX).split(".")[0])
             except ValueError:
                 continue
-            if number <= generation - KEEP_GENERATIONS or ".tmp-" in path.name:
+            if number <= generation - KEEP_GENERATIONS:
                 shutil.rmtree(path, ignore_errors=True)
 
     def load(
