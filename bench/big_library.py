@@ -46,13 +46,17 @@ from bot.paths import seeds_dir
 REPO = Path(__file__).resolve().parent.parent
 
 
-def build(folder: Path, count: int) -> None:
-    """Write the essays, cache a random vector per passage text, and ingest them into ``folder/data``."""
+def build(folder: Path, count: int, real: Path | None) -> None:
+    """Write the essays, cache a vector per passage text, and ingest them into ``folder/data``.
+
+    The vectors are random unless ``real`` names an embedding cache to fill with the model's own
+    (kept outside ``folder``, so that an interrupted run resumes where it stopped).
+    """
     import numpy as np
 
     from bot.config import load_settings
     from bot.core.essaybot import Essaybot
-    from bot.search.embed_cache import EmbeddingCache, cache_path, text_hash
+    from bot.search.embed_cache import EmbeddingCache, cache_path, encode_cached, text_hash
 
     shutil.rmtree(folder, ignore_errors=True)
     essays = folder / "essays"
@@ -61,14 +65,28 @@ def build(folder: Path, count: int) -> None:
     app = Essaybot(load_settings(None, data_dir=folder / "data"))
     t = time.perf_counter()
     texts = sorted({p.text for e in prepare_all(load_corpus(paths)) for p in e.passages})
-    rng = np.random.default_rng(SEED)
-    with EmbeddingCache(cache_path(app.store.root)) as cache:
-        for lo in range(0, len(texts), 50_000):
-            chunk = texts[lo : lo + 50_000]
-            vectors = rng.standard_normal((len(chunk), app.embedder.dimension)).astype(np.float32)
-            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-            cache.put(app.embedder.model_name, [text_hash(x) for x in chunk], vectors)
-    print(f"  {len(texts)} random vectors cached in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+    if real is not None:
+        real.parent.mkdir(parents=True, exist_ok=True)
+        for lo in range(0, len(texts), 20_000):  # one progress line per chunk; each batch is committed
+            _, embedded = encode_cached(app.embedder, texts[lo : lo + 20_000], real)
+            print(
+                f"  {min(lo + 20_000, len(texts))}/{len(texts)} vectors ({embedded} embedded now), "
+                f"{time.perf_counter() - t:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+        app.store.root.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(real, cache_path(app.store.root))
+        print(f"  {len(texts)} model vectors cached in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+    else:
+        rng = np.random.default_rng(SEED)
+        with EmbeddingCache(cache_path(app.store.root)) as cache:
+            for lo in range(0, len(texts), 50_000):
+                chunk = texts[lo : lo + 50_000]
+                vectors = rng.standard_normal((len(chunk), app.embedder.dimension)).astype(np.float32)
+                vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+                cache.put(app.embedder.model_name, [text_hash(x) for x in chunk], vectors)
+        print(f"  {len(texts)} random vectors cached in {time.perf_counter() - t:.0f} s", file=sys.stderr)
     t = time.perf_counter()
     report = app.library.ingest(paths)
     print(
@@ -168,6 +186,12 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/essaybot-big"))
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--reuse", action="store_true", help="serve the library built by a previous run")
+    parser.add_argument(
+        "--real-vectors",
+        type=Path,
+        metavar="CACHE",
+        help="embed every passage with the model (hours), resumably into this embedding cache file",
+    )
     parser.add_argument("--child-serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-model", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child-change", type=Path, help=argparse.SUPPRESS)
@@ -183,15 +207,17 @@ def main() -> None:
         return
     folder = args.work / f"size-{args.essays}"
     if not args.reuse:
-        print(f"building {args.essays} synthetic essays with random vectors in {folder}", file=sys.stderr)
-        build(folder, args.essays)
+        kind = "model" if args.real_vectors else "random"
+        print(f"building {args.essays} synthetic essays with {kind} vectors in {folder}", file=sys.stderr)
+        build(folder, args.essays, args.real_vectors)
     rows = []
     for n in range(args.rounds):  # serving and the bare model take turns: load varies
         model = _child("--child-model")
         rows.append({**_child("--child-serve", str(folder / "data")), "model_s": model["model_s"]})
         print(f"  round {n + 1}: {json.dumps(rows[-1])}", file=sys.stderr)
     keys = ("import_s", "model_s", "open_s", "first_answer_s", "who_p50_ms", "who_p95_ms", "rss_mb")
-    print(f"{rows[0]['essays']} essays, {rows[0]['passages']} passages (random vectors: costs only)")
+    vectors = "the model's vectors" if args.real_vectors else "random vectors: costs only"
+    print(f"{rows[0]['essays']} essays, {rows[0]['passages']} passages ({vectors})")
     print("  ".join(f"{k:>14}" for k in keys))
     for row in rows:
         print("  ".join(f"{float(row[k]):14.2f}" for k in keys))  # type: ignore[arg-type]

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.paths import seeds_dir
-from bot.textnorm import collapse_spaces, normalize, normalize_with_map, words
+from bot.textnorm import (
+    _NON_SPACE,
+    _fold_char_by_char,
+    _normalize_with_map_by_cluster,
+    collapse_spaces,
+    normalize,
+    normalize_with_map,
+    words,
+)
 
 
 @pytest.mark.parametrize(
@@ -116,3 +126,24 @@ def test_normalize_agrees_on_every_seed_essay() -> None:
     for path in sorted(seeds_dir().glob("*.md")):
         text = path.read_text(encoding="utf-8")
         assert normalize(text) == normalize_with_map(text)[0], path.name
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=40))
+def test_word_by_word_map_equals_the_character_loop(text: str) -> None:
+    assert normalize_with_map(text) == _normalize_with_map_by_cluster(text)
+
+
+def test_word_by_word_map_equals_the_character_loop_on_every_seed_paragraph() -> None:
+    word_by_word = 0
+    for path in sorted(seeds_dir().glob("*.md")):
+        for paragraph in path.read_text(encoding="utf-8").split("\n\n"):
+            assert normalize_with_map(paragraph) == _normalize_with_map_by_cluster(paragraph), path.name
+            word_by_word += _fold_char_by_char(paragraph) is not None
+    assert word_by_word > 200  # all 220 seed paragraphs, curly quotes and dashes included, go word by word
+
+
+def test_regex_whitespace_is_str_whitespace() -> None:
+    # The word-by-word map splits on ``\S+`` where the character loop asks ``str.isspace``.
+    differ = [cp for cp in range(sys.maxunicode + 1) if bool(_NON_SPACE.match(chr(cp))) == chr(cp).isspace()]
+    assert differ == []

@@ -287,21 +287,25 @@ class Retriever:
             h.weighted_coverage = self.indexes.paragraphs.weighted_coverage(terms, para)
 
     def _row_at(self, m: PhraseMatch) -> int | None:
-        for row in self.snapshot.paragraphs[m.key].rows:
-            p = self.snapshot.passages[row]
-            if p.start <= m.start < p.end or (m.start < p.start and m.end > p.start):
-                return row
-        return None
+        """The first row of the match's paragraph that holds its start, or that it runs into."""
+        rows, starts, ends = self._bounds(m.key)
+        inside = ((starts <= m.start) & (m.start < ends)) | ((m.start < starts) & (m.end > starts))
+        first = np.flatnonzero(inside)
+        return int(rows[first[0]]) if len(first) else None
 
     def _sentences_covering(self, m: PhraseMatch) -> tuple[int, int]:
-        covered = [
-            self.snapshot.passages[r]
-            for r in self.snapshot.paragraphs[m.key].rows
-            if self.snapshot.passages[r].end > m.start and self.snapshot.passages[r].start < m.end
-        ]
-        if not covered:
+        _, starts, ends = self._bounds(m.key)
+        covered = (ends > m.start) & (starts < m.end)
+        if not covered.any():
             return m.start, m.end
-        return min(p.start for p in covered), max(p.end for p in covered)
+        return int(starts[covered].min()), int(ends[covered].max())
+
+    def _bounds(self, paragraph: int) -> tuple[npt.NDArray[np.int64], ...]:
+        """A paragraph's rows with their start and end offsets, read from the columns in one go
+        (a phrase common to many essays maps matches in hundreds of paragraphs per question)."""
+        rows = np.asarray(self.snapshot.paragraphs[paragraph].rows, dtype=np.int64)
+        table = self.snapshot.passages
+        return rows, np.asarray(table.start[rows]), np.asarray(table.end[rows])
 
 
 def _unit_max(values: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
