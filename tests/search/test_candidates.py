@@ -138,3 +138,30 @@ def test_dense_filter_is_inside_the_faiss_search(retriever: Retriever) -> None:
     assert set(got_ids[0]) <= set(allowed.tolist())
     assert list(got_ids[0]) == list(best)
     assert np.allclose(got_scores[0], np.sort(by_hand)[::-1][:10], atol=1e-5)
+
+
+def test_rows_that_cannot_reach_the_top_are_never_read() -> None:
+    rng = np.random.default_rng(11)
+    n, need = 3000, 60
+    dense_all = rng.uniform(-0.2, 0.9, n).astype(np.float32)
+    kw_all = rng.random(n).astype(np.float32) ** 4  # few rows score high on keywords
+    kwp_all = rng.random(n).astype(np.float32) ** 4
+    w = FusionWeights()
+    listed = np.argsort(-dense_all)[:256]  # the dense top-k: every other row scores at most its last
+    d_bound = float(dense_all[listed[-1]])
+    cand = np.unique(np.concatenate([listed, rng.choice(n, 1500, replace=False)]))
+    read: list[int] = []
+
+    def keyword_signals(rows: Any) -> tuple[Any, ...]:
+        return kw_all[rows], kwp_all[rows]
+
+    def signals(rows: Any) -> tuple[Any, ...]:
+        read.append(len(rows))  # the rows whose vectors a question reads
+        d, kw, kwp = dense_all[rows], kw_all[rows], kwp_all[rows]
+        return w.sentence * d + w.keyword * kw + w.keyword_paragraph * kwp, d, kw, kwp
+
+    fused, _, _, _, scored = candidates._fuse(cand, listed, d_bound, need, w, signals, keyword_signals)
+    full = signals(cand)[0]
+    assert list(cand[np.argsort(-fused)[:need]]) == list(cand[np.argsort(-full)[:need]])
+    assert np.array_equal(fused[scored], full[scored])
+    assert sum(read[:-1]) == int(scored.sum()) < len(cand) // 2  # most keyword-only rows skipped

@@ -106,9 +106,23 @@ def test_compressed_index_keeps_its_vectors_in_a_mapped_file(tmp_path: Path) -> 
     DenseIndex.build(vectors, "hnsw-sq8").save(path)
     assert full_vectors_path(path).stat().st_size == vectors.nbytes
     loaded = DenseIndex.load(path)
-    assert isinstance(loaded.vectors(), np.memmap)  # read on demand, not held in memory
+    assert _mapped(full_vectors_path(path))  # read on demand, not held in memory
     assert not loaded.vectors().flags.writeable
     assert np.array_equal(loaded.reconstruct_all(), vectors)
+
+
+def test_a_loaded_index_maps_its_file(tmp_path: Path) -> None:
+    for kind in ("flat", "hnsw-sq8"):
+        path = tmp_path / f"{kind}.faiss"
+        DenseIndex.build(unit_vectors(400, 32, seed=8), kind).save(path)
+        loaded = DenseIndex.load(path)
+        assert _mapped(path), kind  # mapped from the file (shared page cache), not read into the heap
+        assert len(loaded) == 400
+
+
+def _mapped(path: Path) -> bool:
+    """Whether this process maps ``path``."""
+    return any(line.endswith(str(path)) for line in Path("/proc/self/maps").read_text().splitlines())
 
 
 @pytest.mark.parametrize("damage", ["missing", "cut"])

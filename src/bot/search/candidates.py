@@ -42,6 +42,7 @@ SLACK = 1e-5
 NEAR_ROWS = 40  # rows whose paragraphs get a near-quote check, by paragraph keyword score
 
 Rows = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float32]
 # Given k, the top-k allowed rows (every allowed row when k covers them; scores then left empty, as
 # the fusion computes them), and the best dense score a row left out can have (None: none left out).
 DenseFetch = Callable[[int], tuple[Rows, npt.NDArray[np.float32], float | None]]
@@ -136,23 +137,27 @@ def gather(
     kwp_allowed = q.keyword_paragraph[paras]
     top_p = float(kwp_allowed.max())
 
-    def signals(rows: Rows) -> tuple[npt.NDArray[np.float32], ...]:
+    def keyword_signals(rows: Rows) -> tuple[npt.NDArray[np.float32], ...]:
         # The very expressions of a full scan (normalised by the best allowed score), row by row.
-        dense = vectors[rows] @ q.vector
         kw = q.keyword[rows] / top_s if top_s > 0 else q.keyword[rows]
         kwp_rows = q.keyword_paragraph[para_of[rows]]
         kwp = kwp_rows / top_p if top_p > 0 else kwp_rows
-        fused = w.sentence * dense + w.keyword * kw + w.keyword_paragraph * kwp
-        return fused, dense, kw, kwp
+        return kw, kwp
+
+    def signals(rows: Rows) -> tuple[npt.NDArray[np.float32], ...]:
+        dense = vectors[rows] @ q.vector
+        kw, kwp = keyword_signals(rows)
+        return w.sentence * dense + w.keyword * kw + w.keyword_paragraph * kwp, dense, kw, kwp
 
     negative = min(w.sentence, w.keyword, w.keyword_paragraph) < 0  # the bound needs weights >= 0
     k = max(DENSE_FIRST, need)
     if negative or k * GROWTH >= n_allowed:
         # A list that large would be most of the rows anyway: fuse them all, with no second search.
         k = n_allowed
+    extra = np.asarray(extra_rows, dtype=np.int64)
     while True:
         d_rows, _, d_bound = fetch(k)
-        parts: list[Rows] = [d_rows, np.asarray(extra_rows, dtype=np.int64)]
+        parts: list[Rows] = [d_rows, extra]
         complete = d_bound is None
         bound = w.sentence * d_bound if d_bound is not None else 0.0
         if w.keyword > 0 and not complete:
@@ -168,7 +173,9 @@ def gather(
             kth = float(kwp_allowed[idx].min()) if len(idx) else 0.0
             bound += w.keyword_paragraph * (kth / top_p if top_p > 0 else kth)
         cand = np.unique(np.concatenate(parts))
-        fused, dense, kw, kwp = signals(cand)
+        fused, dense, kw, kwp, scored = _fuse(
+            cand, np.concatenate([d_rows, extra]), d_bound, need, w, signals, keyword_signals
+        )
         order = np.argsort(-fused)
         if complete or k >= n_allowed:
             break
@@ -178,12 +185,51 @@ def gather(
 
     def signals_of(row: int) -> tuple[float, float, float, float]:
         i = int(np.searchsorted(cand, row))  # ``cand`` is sorted (np.unique)
-        if i < len(cand) and cand[i] == row:
+        if i < len(cand) and cand[i] == row and scored[i]:
             return float(fused[i]), float(dense[i]), float(kw[i]), float(kwp[i])
-        f, d, s, p = signals(np.asarray([row], dtype=np.int64))  # a phrase match outside the lists
+        f, d, s, p = signals(np.asarray([row], dtype=np.int64))  # outside the lists, or never scored
         return float(f[0]), float(d[0]), float(s[0]), float(p[0])
 
     return Candidates(cand[order], _keyword_paragraphs(snap, paras, kwp_allowed), signals_of)
+
+
+def _fuse(
+    cand: Rows,
+    listed: Rows,
+    d_bound: float | None,
+    need: int,
+    w: FusionWeights,
+    signals: Callable[[Rows], tuple[Floats, ...]],
+    keyword_signals: Callable[[Rows], tuple[Floats, ...]],
+) -> tuple[Floats, Floats, Floats, Floats, npt.NDArray[np.bool_]]:
+    """Fused, dense and keyword signals of the candidates, and which rows were scored in full.
+
+    The dense score is the one signal read from the vector file, row by row. A candidate outside the
+    dense list (``listed``: the dense top-k and the phrase matches) has a dense score of at most
+    ``d_bound``, so its fused score has an upper bound from its keyword signals alone; when that
+    bound falls below the ``need``-th best fused score of the listed rows, the row cannot reach the
+    top ``need`` and its vector is not read. Such a row is ordered by its bound, after the top
+    ``need``; ``scored`` is False for it. Scored rows get the very expression of a full scan.
+    """
+    if d_bound is None or w.sentence <= 0:
+        fused, dense, kw, kwp = signals(cand)
+        return fused, dense, kw, kwp, np.ones(len(cand), dtype=bool)
+    kw, kwp = keyword_signals(cand)
+    keyword_part = w.keyword * kw + w.keyword_paragraph * kwp  # for bounds only
+    scored = np.isin(cand, listed)
+    dense = np.zeros(len(cand), dtype=np.float32)
+    dense[scored] = signals(cand[scored])[1]
+    maybe = ~scored
+    if int(scored.sum()) >= need:
+        known = w.sentence * dense[scored] + keyword_part[scored]
+        threshold = -float(np.partition(-known, need - 1)[need - 1])
+        ceiling = w.sentence * (d_bound + SLACK) + keyword_part
+        maybe &= ceiling >= threshold - SLACK
+    dense[maybe] = signals(cand[maybe])[1]
+    scored |= maybe
+    fused = w.sentence * dense + w.keyword * kw + w.keyword_paragraph * kwp
+    fused[~scored] = (w.sentence * (d_bound + SLACK) + keyword_part)[~scored]
+    return fused, dense, kw, kwp, scored
 
 
 def _keyword_paragraphs(snap: CorpusSnapshot, paras: Rows, scores: npt.NDArray[np.float32]) -> list[int]:
