@@ -137,17 +137,20 @@ def gather(
     kwp_allowed = q.keyword_paragraph[paras]
     top_p = float(kwp_allowed.max())
 
-    def keyword_signals(rows: Rows) -> tuple[npt.NDArray[np.float32], ...]:
+    def keyword_signals(rows: Rows) -> tuple[Floats, Floats]:
         # The very expressions of a full scan (normalised by the best allowed score), row by row.
         kw = q.keyword[rows] / top_s if top_s > 0 else q.keyword[rows]
         kwp_rows = q.keyword_paragraph[para_of[rows]]
         kwp = kwp_rows / top_p if top_p > 0 else kwp_rows
         return kw, kwp
 
-    def signals(rows: Rows) -> tuple[npt.NDArray[np.float32], ...]:
-        dense = vectors[rows] @ q.vector
-        kw, kwp = keyword_signals(rows)
-        return w.sentence * dense + w.keyword * kw + w.keyword_paragraph * kwp, dense, kw, kwp
+    def dense_of(rows: Rows) -> Floats:
+        dense: Floats = vectors[rows] @ q.vector  # the one signal read from the vector file
+        return dense
+
+    def signals(rows: Rows) -> tuple[Floats, ...]:
+        dense, (kw, kwp) = dense_of(rows), keyword_signals(rows)
+        return _fused(w, dense, kw, kwp), dense, kw, kwp
 
     negative = min(w.sentence, w.keyword, w.keyword_paragraph) < 0  # the bound needs weights >= 0
     k = max(DENSE_FIRST, need)
@@ -174,7 +177,7 @@ def gather(
             bound += w.keyword_paragraph * (kth / top_p if top_p > 0 else kth)
         cand = np.unique(np.concatenate(parts))
         fused, dense, kw, kwp, scored = _fuse(
-            cand, np.concatenate([d_rows, extra]), d_bound, need, w, signals, keyword_signals
+            cand, np.concatenate([d_rows, extra]), d_bound, need, w, dense_of, keyword_signals
         )
         order = np.argsort(-fused)
         if complete or k >= n_allowed:
@@ -193,41 +196,48 @@ def gather(
     return Candidates(cand[order], _keyword_paragraphs(snap, paras, kwp_allowed), signals_of)
 
 
+def _fused(w: FusionWeights, dense: Floats, kw: Floats, kwp: Floats) -> Floats:
+    """The fused score, as one expression: a candidate and a full scan must add in the same order."""
+    fused: Floats = w.sentence * dense + w.keyword * kw + w.keyword_paragraph * kwp
+    return fused
+
+
 def _fuse(
     cand: Rows,
     listed: Rows,
     d_bound: float | None,
     need: int,
     w: FusionWeights,
-    signals: Callable[[Rows], tuple[Floats, ...]],
-    keyword_signals: Callable[[Rows], tuple[Floats, ...]],
+    dense_of: Callable[[Rows], Floats],
+    keyword_signals: Callable[[Rows], tuple[Floats, Floats]],
 ) -> tuple[Floats, Floats, Floats, Floats, npt.NDArray[np.bool_]]:
     """Fused, dense and keyword signals of the candidates, and which rows were scored in full.
 
-    The dense score is the one signal read from the vector file, row by row. A candidate outside the
-    dense list (``listed``: the dense top-k and the phrase matches) has a dense score of at most
-    ``d_bound``, so its fused score has an upper bound from its keyword signals alone; when that
-    bound falls below the ``need``-th best fused score of the listed rows, the row cannot reach the
-    top ``need`` and its vector is not read. Such a row is ordered by its bound, after the top
-    ``need``; ``scored`` is False for it. Scored rows get the very expression of a full scan.
+    The dense score is the one signal read from the vector file, row by row (``dense_of``). A
+    candidate outside the dense list (``listed``: the dense top-k and the phrase matches) has a dense
+    score of at most ``d_bound``, so its fused score has an upper bound from its keyword signals
+    alone; when that bound falls below the ``need``-th best fused score of the listed rows, the row
+    cannot reach the top ``need`` and its vector is not read. Such a row is ordered by its bound,
+    after the top ``need``; ``scored`` is False for it. Scored rows get the very expression of a
+    full scan.
     """
-    if d_bound is None or w.sentence <= 0:
-        fused, dense, kw, kwp = signals(cand)
-        return fused, dense, kw, kwp, np.ones(len(cand), dtype=bool)
     kw, kwp = keyword_signals(cand)
+    if d_bound is None or w.sentence <= 0:
+        dense = dense_of(cand)
+        return _fused(w, dense, kw, kwp), dense, kw, kwp, np.ones(len(cand), dtype=bool)
     keyword_part = w.keyword * kw + w.keyword_paragraph * kwp  # for bounds only
     scored = np.isin(cand, listed)
     dense = np.zeros(len(cand), dtype=np.float32)
-    dense[scored] = signals(cand[scored])[1]
+    dense[scored] = dense_of(cand[scored])
     maybe = ~scored
     if int(scored.sum()) >= need:
         known = w.sentence * dense[scored] + keyword_part[scored]
         threshold = -float(np.partition(-known, need - 1)[need - 1])
         ceiling = w.sentence * (d_bound + SLACK) + keyword_part
         maybe &= ceiling >= threshold - SLACK
-    dense[maybe] = signals(cand[maybe])[1]
+    dense[maybe] = dense_of(cand[maybe])
     scored |= maybe
-    fused = w.sentence * dense + w.keyword * kw + w.keyword_paragraph * kwp
+    fused = _fused(w, dense, kw, kwp)
     fused[~scored] = (w.sentence * (d_bound + SLACK) + keyword_part)[~scored]
     return fused, dense, kw, kwp, scored
 
