@@ -307,6 +307,14 @@ def test_db_upgrade(cli: Any, data_dir: Path) -> None:
     assert "database at revision" in run.stdout
 
 
+def test_reindex_keeping_the_vectors(cli: Any, clone_seeded: Callable[[str], Path]) -> None:
+    data_dir = clone_seeded("cli-reindex")
+    run = cli("reindex", "--keep-vectors", data_dir=data_dir)
+    assert run.code == 0, run.stderr
+    # That nothing is embedded is checked on the library itself (tests/core/test_core_library.py).
+    assert run.stdout.startswith("reindexed ") and "generation 2" in run.stdout
+
+
 def test_help_lists_the_commands(cli: Any) -> None:
     run = cli("--help")
     assert run.code == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -93,3 +94,21 @@ def test_undoing_a_servers_curation_publishes_no_index(app: Essaybot) -> None:
     assert app.library.undo(entry.id, actor=CLI_ACTOR, guild_id=GUILD).action == "passage.hide"
     assert app.store.current_generation() == generation
     assert app.curation(GUILD).hidden == set()
+
+
+def test_reindex_keeping_the_vectors_embeds_nothing_and_writes_the_files_anew(app: Essaybot) -> None:
+    store = app.library.index_store
+    before = store.current_generation()
+    assert before is not None
+    model = app.library.embedder.model_name
+    vectors = store.previous_vectors(model)
+    stages: list[tuple[str, int, int]] = []
+    manifest = app.library.reindex(progress=lambda *s: stages.append(s), reembed=False)
+    assert manifest.generation == before + 1 and manifest.segments is None  # whole, not a delta
+    assert not [s for s in stages if s[0] == "embedding"]
+    after = store.root / f"gen-{manifest.generation:06d}"
+    again = store.previous_vectors(model)
+    assert again.keys() == vectors.keys() and all((again[k] == v).all() for k, v in vectors.items())
+    with sqlite3.connect(after / "phrases.sqlite") as phrases:
+        assert phrases.execute("SELECT count(*) FROM trigram_docs").fetchone()[0] > 1000
+    assert app.who_said("no truce in the class war").verdict == "found"

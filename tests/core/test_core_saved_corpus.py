@@ -53,7 +53,7 @@ def start(data_dir: Path, like: Essaybot) -> Essaybot:
 
 def from_generation(snap: CorpusSnapshot) -> bool:
     # The saved columns are memory-mapped from the generation; a database read builds them in memory.
-    assert snap.from_generation == isinstance(snap.passages.ids, np.memmap)
+    assert snap.from_generation == isinstance(snap.passages.ids.base, np.memmap)
     return snap.from_generation
 
 

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from bot.search.phrase import EXACT_MIN_CHARS, NEAR_MIN_ALIGNMENT, PhraseMatcher, Span
+from bot.paths import seeds_dir
+from bot.search.phrase import (
+    EXACT_MIN_CHARS,
+    NEAR_MIN_ALIGNMENT,
+    PhraseIndex,
+    PhraseMatcher,
+    Span,
+    _needle,
+)
 
 # A small "essay body" with two paragraphs, typographic quotes, a dash and a curly apostrophe.
 BODY = (
@@ -131,3 +141,67 @@ def test_query_syntax_is_never_interpreted_by_the_phrase_index(matcher: PhraseMa
 def test_exact_is_restricted_to_allowed_spans(matcher: PhraseMatcher) -> None:
     assert matcher.exact("no truce in the class war", lambda key: key != 1) == []
     assert len(matcher.exact("no truce in the class war", lambda key: key == 1)) == 1
+
+
+# -- lookup by the rarest trigrams ---------------------------------------------------------------------
+
+
+def _seed_spans() -> list[Span]:
+    spans: list[Span] = []
+    for path in sorted(seeds_dir().glob("*.md")):
+        for para in path.read_text(encoding="utf-8").split("\n\n"):
+            if para.strip():
+                spans.append(Span(len(spans), 0, para))
+    return spans
+
+
+def _without_counts(spans: list[Span]) -> PhraseIndex:
+    """The index a file written before trigram counts existed gives: the whole phrase is queried."""
+    index = PhraseIndex.in_memory(spans)
+    index._db.execute("DROP TABLE trigram_docs")
+    return PhraseIndex(index._db, {s.key: s for s in spans}.__getitem__)
+
+
+def _needles(spans: list[Span], seed: int) -> list[str]:
+    """Stretches of the seeds' words (quotes that are there), the same words shuffled (mostly not)."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(150):
+        words = rng.choice(spans).text.split()
+        if len(words) < 4:
+            continue
+        n = rng.randint(3, min(14, len(words)))
+        i = rng.randrange(len(words) - n + 1)
+        out.append(" ".join(words[i : i + n]))
+        out.append(" ".join(rng.sample(words, n)))
+    return out
+
+
+def test_rarest_trigram_lookup_finds_exactly_what_the_phrase_query_finds() -> None:
+    spans = _seed_spans()
+    counted, plain = PhraseIndex.in_memory(spans), _without_counts(spans)
+    needles = _needles(spans, seed=7)
+    probed = [n for n in needles if counted._probed(_needle(n)) is not None]
+    assert len(probed) > len(needles) * 3 // 4  # most lookups take the quick way on real text
+    found = 0
+    for needle in needles:
+        assert counted.exact(needle) == plain.exact(needle), needle
+        found += bool(counted.exact(needle))
+    assert found > len(needles) // 3  # the real stretches are found
+
+
+def test_common_trigrams_alone_fall_back_to_the_phrase_query() -> None:
+    # Every span holds every trigram of this needle: confirming them all would cost more than the query.
+    spans = [Span(i, 0, f"the end of the war and then the end of the war {i}") for i in range(200)]
+    index = PhraseIndex.in_memory(spans)
+    needle = _needle("the end of the war and then")
+    assert index._probe(needle) is not None and index._probed(needle) is None
+    assert len(index.exact("the end of the war and then")) == 200
+
+
+def test_a_trigram_missing_from_the_counts_still_goes_to_fts5() -> None:
+    # "ß" casefolds to "ss" here; whatever the folding, an uncounted trigram is probed, never assumed absent.
+    spans = [Span(0, 0, "Die Straße der Arbeiterbewegung ist lang und steinig")]
+    index = PhraseIndex.in_memory(spans)
+    [m] = index.exact("die STRASSE der arbeiterbewegung")
+    assert spans[0].text[m.start : m.end] == "Die Straße der Arbeiterbewegung"

@@ -72,7 +72,8 @@ def test_a_stamped_snapshot_reads_back_identical(
     assert back.quote_spans == spans and back.essays == snap.essays
     # Hashed again from the columns read back, not only copied from the manifest.
     assert back._hash() == snap.corpus_hash == back.corpus_hash
-    assert isinstance(back.passages.ids, np.memmap)  # read from the file, not copied into memory
+    # Read from the file, not copied into memory, and indexed as a plain array (no np.memmap overhead).
+    assert type(back.passages.ids) is np.ndarray and isinstance(back.passages.ids.base, np.memmap)
     assert back.from_generation and back.token == TOKEN and not snap.from_generation
 
 

@@ -217,13 +217,18 @@ def positions(ctx: click.Context, topic: str, as_json: bool) -> None:
 
 
 @main.command()
+@click.option(
+    "--keep-vectors",
+    is_flag=True,
+    help="Reuse the vectors the index has and only write its files anew (minutes, not hours).",
+)
 @click.pass_context
 @handle_errors
-def reindex(ctx: click.Context) -> None:
-    """Re-embed every passage (e.g. after changing the embedding model)."""
+def reindex(ctx: click.Context, keep_vectors: bool) -> None:
+    """Re-embed every passage (e.g. after changing the embedding model) and rebuild the index."""
     app = open_app(ctx, ready=False)
     with progress(True) as sink:
-        manifest = app.library.reindex(progress=sink)
+        manifest = app.library.reindex(progress=sink, reembed=not keep_vectors)
     out.print(
         f"reindexed {manifest.passage_count} passages with {manifest.model}; generation {manifest.generation}"
     )

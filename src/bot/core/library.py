@@ -210,11 +210,17 @@ class Library:
                 return revert(session)  # curation of a server: the corpus and its index stay as they are
         return self._corpus_change(revert)[0]
 
-    def reindex(self, progress: Progress | None = None) -> Manifest:
-        """Re-embed every passage from scratch and publish the result (e.g. after a model change)."""
+    def reindex(self, progress: Progress | None = None, *, reembed: bool = True) -> Manifest:
+        """Build the whole index again and publish it.
+
+        ``reembed`` embeds every passage from scratch (after a model change); without it the vectors
+        the index already has are reused, and only its files are written anew (a release that writes
+        them differently, such as the phrase table's trigram counts, takes effect this way).
+        """
         with self.index_store.lock():  # read the corpus inside the lock: no other writer can change it
             snap = self.snapshot()
-            return self._publish(snap, Change(frozenset(snap.row_of), full=True), progress=progress)[0]
+            change = Change(frozenset(snap.row_of), full=reembed)
+            return self._publish(snap, change, progress=progress, whole=True)[0]
 
     def rebuild(self, snap: CorpusSnapshot, progress: Progress | None = None) -> Manifest:
         """Publish an index for ``snap``, the corpus as stored, when the current one is stale or damaged.
