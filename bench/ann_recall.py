@@ -37,7 +37,8 @@ KINDS: tuple[IndexKind, ...] = ("hnsw", "hnsw-sq8")
 
 def unit(n: int, dim: int, rng: np.random.Generator) -> np.ndarray:
     v = rng.standard_normal((n, dim)).astype(np.float32)
-    return v / np.linalg.norm(v, axis=1, keepdims=True)
+    out: np.ndarray = v / np.linalg.norm(v, axis=1, keepdims=True)
+    return out
 
 
 def compare(data: np.ndarray, queries: np.ndarray, label: str) -> None:

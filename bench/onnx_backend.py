@@ -32,7 +32,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -59,6 +59,7 @@ class OnnxEmbedder(Embedder):
         super().__init__(reference.model_name, batch_size=reference.batch_size, threads=threads)
         st = reference._load()
         self._tokenizer = st.tokenizer
+        assert st.max_seq_length is not None, "the shipped model declares its maximum length"
         self._max_len = int(st.max_seq_length)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
@@ -106,10 +107,11 @@ def export(reference: Embedder, folder: Path) -> tuple[Path, Path]:
 
         def __init__(self) -> None:
             super().__init__()
-            self.inner = st[0].auto_model.eval()
+            self.inner = cast(torch.nn.Module, st[0].auto_model).eval()
 
         def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
-            return self.inner(**dict(zip(names, inputs, strict=True))).last_hidden_state
+            hidden: torch.Tensor = self.inner(**dict(zip(names, inputs, strict=True))).last_hidden_state
+            return hidden
 
     transformer = Hidden().eval()
     fp32 = folder / "model.onnx"
@@ -146,7 +148,7 @@ def _answers(embedder: Embedder, rows: list[dict[str, Any]], work: Path) -> list
     app.embedder = embedder
     app.ensure_ready()
     try:
-        out = []
+        out: list[tuple[str, str | None]] = []
         for row in rows:
             answer = app.who_said(row["query"])
             out.append((answer.verdict, answer.results[0].essay.id if answer.results else None))

@@ -88,7 +88,9 @@ def clauses(sentences: list[str]) -> list[tuple[int, str]]:
     return out
 
 
-def write_essays(folder: Path, count: int, seed: int = SEED, paragraphs: tuple[int, int] = PARAGRAPHS) -> int:
+def write_essays(
+    folder: Path, count: int, seed: int = SEED, paragraphs: tuple[int, int] = PARAGRAPHS
+) -> list[str]:
     """Write ``count`` synthetic essays into ``folder``; returns their sentences, in order."""
     folder.mkdir(parents=True, exist_ok=True)
     pool = clauses(seed_sentences())
@@ -98,7 +100,7 @@ def write_essays(folder: Path, count: int, seed: int = SEED, paragraphs: tuple[i
         rng = random.Random(f"{seed}-{i}")
         blocks = []
         for _ in range(rng.randint(*paragraphs)):
-            sentences = []
+            sentences: list[str] = []
             while len(sentences) < rng.randint(*SENTENCES):
                 picked = rng.sample(pool, 3 if rng.random() < 0.3 else 2)
                 if len({n for n, _ in picked}) < len(picked):

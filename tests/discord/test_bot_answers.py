@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import pytest
 
 from botenv import ASKER, CHANNEL, DM_CHANNEL, GUILD, OTHER, BotEnv
@@ -25,6 +28,23 @@ async def test_startup_syncs_commands_once(bot_env: BotEnv) -> None:
     # Unchanged definitions are not synced again on the next start.
     assert await bot_env.client.sync_commands() == []
     assert len([c for c in bot_env.server.calls if c.method == "PUT" and "commands" in c.path]) == 1
+
+
+async def test_a_question_is_acknowledged_while_every_search_worker_is_busy(bot_env: BotEnv) -> None:
+    # A burst of questions fills the search pool; what a command reads before acknowledging (the
+    # server's settings) must not queue behind it, or the acknowledgement misses Discord's deadline.
+    service = bot_env.client.service
+    release = threading.Event()
+    workers = service.executor._max_workers
+    busy = [asyncio.ensure_future(service.run(release.wait, 30)) for _ in range(workers)]
+    try:
+        interaction = await bot_env.who_said(f"Who said {CHICKENS}?")
+        assert (await interaction.response(timeout=10))["type"] == 5  # deferred, the searches still blocked
+        assert not busy[0].done()
+    finally:
+        release.set()
+        await asyncio.gather(*busy)
+    assert ICL in bot_env.text(await bot_env.answer(interaction))
 
 
 async def test_who_said_exact_quote(bot_env: BotEnv) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from bot.paths import seeds_dir
 from bot.search.phrase import (
+    _TERMS_PER_QUERY,
     EXACT_MIN_CHARS,
     NEAR_MIN_ALIGNMENT,
     PhraseIndex,
@@ -205,3 +206,13 @@ def test_a_trigram_missing_from_the_counts_still_goes_to_fts5() -> None:
     index = PhraseIndex.in_memory(spans)
     [m] = index.exact("die STRASSE der arbeiterbewegung")
     assert spans[0].text[m.start : m.end] == "Die Straße der Arbeiterbewegung"
+
+
+def test_a_long_quote_counts_its_trigrams_in_slices() -> None:
+    # Old SQLite builds take at most 999 parameters a statement: the counts are read in slices.
+    spans = _seed_spans()
+    quote = max((s.text for s in spans), key=len)
+    assert len({_needle(quote)[i : i + 3] for i in range(len(_needle(quote)) - 2)}) > _TERMS_PER_QUERY
+    index = PhraseIndex.in_memory(spans)
+    assert index._probed(_needle(quote)) is not None
+    assert index.exact(quote) == _without_counts(spans).exact(quote) != []

@@ -59,7 +59,7 @@ class GuildScope:
             with session_scope(corpora.for_guild(guild_id).engine) as session:
                 return work(session)
 
-        return await self.run(run)
+        return await self.host.service.run_prompt(run)
 
     async def settings(self) -> Effective:
         """The settings that apply here (the server's /settings over the config; defaults outside servers)."""

@@ -39,6 +39,9 @@ class AnswerService:
         cfg = app.settings.discord
         workers = cfg.workers or max(2, available_cpus())
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="essaybot-search")
+        # What a command reads before it acknowledges (the server's settings, an author's name) gets
+        # threads of its own: behind a burst of searches it would wait seconds, past Discord's deadline.
+        self.prompt_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="essaybot-prompt")
         # One thread for the model: torch already uses every core for a batch.
         self._embed_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="essaybot-embed")
         self.batcher = EmbedBatcher(
@@ -53,6 +56,11 @@ class AnswerService:
         """Run a blocking call on the search pool."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
+
+    async def run_prompt(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a short blocking call (a database read, a name lookup) that never queues behind searches."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.prompt_executor, functools.partial(fn, *args, **kwargs))
 
     async def app_for(self, guild_id: int | str | None) -> Essaybot:
         """The instance whose corpus answers in ``guild_id``; a guild's first use builds it off the loop."""
@@ -74,11 +82,11 @@ class AnswerService:
 
     async def resolve(self, name: str, *, guild_id: int | None = None) -> Target:
         """An author or essay name as the guild's corpus knows it (UnknownSideError / AmbiguousSideError)."""
-        return await self.run((await self.app_for(guild_id)).resolve, name)
+        return await self.run_prompt((await self.app_for(guild_id)).resolve, name)
 
     async def resolve_named(self, name: str, *, guild_id: int | None = None) -> NamedTarget:
         """A compare side: the name as typed and what it resolves to in the guild's corpus."""
-        return await self.run((await self.app_for(guild_id)).named, name)
+        return await self.run_prompt((await self.app_for(guild_id)).named, name)
 
     # -- answers: a raw string (a logged question asked again) is parsed or resolved by the core ----
 
@@ -123,6 +131,7 @@ class AnswerService:
     def close(self) -> None:
         """Stop the worker threads; queued work is dropped (shutdown must finish quickly)."""
         self.executor.shutdown(wait=False, cancel_futures=True)
+        self.prompt_executor.shutdown(wait=False, cancel_futures=True)
         self._embed_executor.shutdown(wait=False, cancel_futures=True)
         self.corpora.close()
 

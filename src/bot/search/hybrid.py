@@ -229,8 +229,8 @@ class Retriever:
             return SearchResult([])
         need = max(k * 4, 20, NEAR_CANDIDATES)
         exact = [m for m in q.exact if essay_ids is None or snap.paragraphs[m.key].essay_id in essay_ids]
-        exact_rows = [r for m in exact if (r := self._row_at(m)) is not None]
-        c = gather(snap, self._sv, q, allowed, fetch, w, need, exact_rows)
+        exact_at = [(m, r) for m in exact if (r := self._row_at(m)) is not None]
+        c = gather(snap, self._sv, q, allowed, fetch, w, need, [r for _, r in exact_at])
         by_row: dict[int, Hit] = {}
 
         def hit_for(row: int) -> Hit:
@@ -259,10 +259,8 @@ class Retriever:
             if pr not in near_paras:
                 near_paras.append(pr)
         near = [] if exact or not phrase else self.indexes.phrases.near(q.text, near_paras)
-        for m in [*exact, *near]:
-            row = self._row_at(m)
-            if row is None:
-                continue
+        near_at = [(m, r) for m in near if (r := self._row_at(m)) is not None]
+        for m, row in [*exact_at, *near_at]:
             hit = hit_for(row)
             kind: MatchKind = "exact" if m.exact else "near"
             if _CLASS_ORDER[kind] < _CLASS_ORDER[hit.match] or (
