@@ -7,7 +7,7 @@ temporary folder twice: one copy with the trigram counts, one without. The proje
 are looked up in both, taking turns, in one run. A lookup is what changed: the FTS5 query and the
 regex that confirms its candidates (mapping matches back to the essay's offsets is the same either
 way). Prints the median, mean and largest time per question each way, their ratio, how many
-candidates each way confirmed, and checks that both confirm the same paragraphs for every question.
+candidates each way read, and checks that both confirm the same paragraphs for every question.
 """
 
 from __future__ import annotations

@@ -39,8 +39,8 @@ class AnswerService:
         cfg = app.settings.discord
         workers = cfg.workers or max(2, available_cpus())
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="essaybot-search")
-        # What a command reads before it acknowledges (the server's settings, an author's name) gets
-        # threads of its own: behind a burst of searches it would wait seconds, past Discord's deadline.
+        # What a command reads before it acknowledges (the server's settings, an author's name) gets a
+        # thread of its own: behind a burst of searches it would wait seconds, past Discord's deadline.
         self.prompt_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="essaybot-prompt")
         # One thread for the model: torch already uses every core for a batch.
         self._embed_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="essaybot-embed")
