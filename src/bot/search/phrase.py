@@ -164,17 +164,15 @@ class PhraseIndex:
 
     def candidates(self, needle: str) -> list[tuple[int, str]]:
         """(key, normalised text) of the spans that may contain ``needle`` (a superset), by key."""
-        found = self._probed(needle)
-        if found is not None:
-            return found
+        match = self._probed(needle) or _quoted(needle)
         with self._db_lock:
             rows = self._db.execute(
-                "SELECT rowid, norm FROM spans WHERE spans MATCH ? ORDER BY rowid", (_quoted(needle),)
+                "SELECT rowid, norm FROM spans WHERE spans MATCH ? ORDER BY rowid", (match,)
             ).fetchall()
         return [(int(key), str(norm)) for key, norm in rows]
 
-    def _probed(self, needle: str) -> list[tuple[int, str]] | None:
-        """The spans holding the needle's rarest trigrams, or None where the phrase query costs less."""
+    def _probed(self, needle: str) -> str | None:
+        """The query for the needle's rarest trigrams, or None where the phrase query costs less."""
         probe = self._probe(needle)
         if probe is None:
             return None
@@ -182,12 +180,7 @@ class PhraseIndex:
         with self._db_lock:
             # Counting is cheap (no text is read); the texts are read only if they are few enough.
             held = self._db.execute("SELECT rowid FROM spans WHERE spans MATCH ? LIMIT ?", (match, cap + 1))
-            if len(held.fetchall()) > cap:
-                return None
-            rows = self._db.execute(
-                "SELECT rowid, norm FROM spans WHERE spans MATCH ? ORDER BY rowid", (match,)
-            ).fetchall()
-        return [(int(key), str(norm)) for key, norm in rows]
+            return match if len(held.fetchall()) <= cap else None
 
     def _probe(self, needle: str) -> tuple[str, int] | None:
         """The FTS5 query for the needle's rarest trigrams, and how many spans it may return to pay."""
