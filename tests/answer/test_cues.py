@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from bot.answer import cues
@@ -155,6 +159,28 @@ def test_swapped_roles_around_a_shared_verb() -> None:
         "Zelensky humiliated Trump in the White House", "Trump humiliated Zelensky in the White House."
     )
     assert cue is not None and cue.kind == "role_swap"
+
+
+def test_the_swap_named_is_the_same_in_every_process() -> None:
+    # Three names shared (Marx, Prussia, French/Republic): the explanation must not depend on the
+    # order a set of strings iterates in, which changes with every process's hash seed.
+    claim = "Marx organised solidarity with Prussia in its war against the French Republic"
+    passage = "Marx organised solidarity with the French Republic at war with Prussia after 1870"
+    script = (
+        "from bot.answer import cues; "
+        f"print(cues.role_cue(cues.words({claim!r}), cues.words({passage!r})).differs)"
+    )
+    said = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in range(6)
+    }
+    assert len(said) == 1 and next(iter(said)).startswith("says French did it to Prussia"), said
 
 
 def test_a_passive_voice_is_not_a_swap() -> None:

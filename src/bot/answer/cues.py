@@ -377,11 +377,13 @@ def role_cue(claim: Words, passage: Words) -> Cue | None:
     verbs = (claim.content & passage.content) - shared_names - _PREPOSITIONS
     if len(shared_names) < 2 or not verbs:
         return None
-    for a in shared_names:
-        for b in shared_names:
-            if a >= b:
-                continue
-            ca, cb = min(i for i, s in cn if s == a), min(i for i, s in cn if s == b)
+    # In the claim's order, not the set's: a set of strings iterates in a different order in every
+    # process, and the pair named in the explanation must not change from run to run.
+    first_in_claim = {s: min(i for i, t in cn if t == s) for s in shared_names}
+    ordered = sorted(shared_names, key=first_in_claim.__getitem__)
+    for x, a in enumerate(ordered):
+        for b in ordered[x + 1 :]:
+            ca, cb = first_in_claim[a], first_in_claim[b]
             pa, pb = min(i for i, s in pn if s == a), min(i for i, s in pn if s == b)
             if (ca < cb) == (pa < pb):
                 continue

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.search.embedder import RowVectors, Vectors
-from bot.search.phrase import PhraseMatch
+from bot.search.phrase import Occurrences
 from bot.search.snapshot import CorpusSnapshot
 
 if TYPE_CHECKING:  # FAISS is imported by what searches, not by what only names these types
@@ -43,6 +43,8 @@ NEAR_ROWS = 40  # rows whose paragraphs get a near-quote check, by paragraph key
 
 Rows = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float32]
+Doubles = npt.NDArray[np.float64]
+Signals = tuple[Doubles, Doubles, Doubles, Doubles]  # (fused, dense, keyword, keyword paragraph)
 # Given k, the top-k allowed rows (every allowed row when k covers them; scores then left empty, as
 # the fusion computes them), and the best dense score a row left out can have (None: none left out).
 DenseFetch = Callable[[int], tuple[Rows, npt.NDArray[np.float32], float | None]]
@@ -57,7 +59,7 @@ class Query:
     terms: list[str]
     keyword: npt.NDArray[np.float32]  # BM25 of every sentence (unnormalised)
     keyword_paragraph: npt.NDArray[np.float32]  # BM25 of every paragraph (unnormalised)
-    exact: list[PhraseMatch]  # exact phrase matches in the whole library
+    exact: list[Occurrences]  # the paragraphs quoting it verbatim, in the whole library
 
 
 @dataclass(frozen=True)
@@ -104,11 +106,25 @@ def group_fetch(
 
 @dataclass
 class Candidates:
-    """The rows worth fusing for one question, best fused first, and their signals."""
+    """The rows worth fusing for one question, best fused first, and their signals.
 
-    order: Rows  # candidate rows, best fused score first
+    ``scored`` are the candidates whose fused score was computed in full, best first (ties by row),
+    with those scores in ``scored_fused``. No other allowed row scores above ``ceiling`` (-inf when
+    every allowed row was scored), so a walk down ``scored`` proves its best rows of any kind (the
+    rows holding an exact quote, say) while their scores stay above it.
+    """
+
+    order: Rows  # candidate rows, best fused score first (ties by row)
     keyword_paragraphs: list[int]  # best paragraphs by keyword score, covering NEAR_ROWS rows
-    signals_of: Callable[[int], tuple[float, float, float, float]]  # (fused, dense, kw, kw_p) of a row
+    scored: Rows
+    scored_fused: Floats
+    ceiling: float
+    signals: Callable[[Rows], Signals]  # (fused, dense, kw, kw_p) of rows
+
+    def signals_of(self, row: int) -> tuple[float, float, float, float]:
+        """(fused, dense, keyword, keyword paragraph) of one row."""
+        fused, dense, kw, kwp = self.signals(np.asarray([row], dtype=np.int64))
+        return float(fused[0]), float(dense[0]), float(kw[0]), float(kwp[0])
 
 
 def _top(values: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.intp]:
@@ -126,7 +142,6 @@ def gather(
     fetch: DenseFetch,
     w: FusionWeights,
     need: int,
-    extra_rows: list[int],
 ) -> Candidates:
     """Candidates whose top ``need`` fused rows equal those of fusing every allowed row."""
     para_of = snap.paragraph_array
@@ -157,10 +172,9 @@ def gather(
     if negative or k * GROWTH >= n_allowed:
         # A list that large would be most of the rows anyway: fuse them all, with no second search.
         k = n_allowed
-    extra = np.asarray(extra_rows, dtype=np.int64)
     while True:
         d_rows, _, d_bound = fetch(k)
-        parts: list[Rows] = [d_rows, extra]
+        parts: list[Rows] = [d_rows]
         complete = d_bound is None
         bound = w.sentence * d_bound if d_bound is not None else 0.0
         if w.keyword > 0 and not complete:
@@ -176,24 +190,43 @@ def gather(
             kth = float(kwp_allowed[idx].min()) if len(idx) else 0.0
             bound += w.keyword_paragraph * (kth / top_p if top_p > 0 else kth)
         cand = np.unique(np.concatenate(parts))
-        fused, dense, kw, kwp, scored = _fuse(
-            cand, np.concatenate([d_rows, extra]), d_bound, need, w, dense_of, keyword_signals
-        )
-        order = np.argsort(-fused)
-        if complete or k >= n_allowed:
+        fused, dense, kw, kwp, scored = _fuse(cand, d_rows, d_bound, need, w, dense_of, keyword_signals)
+        order = np.lexsort((cand, -fused))  # ``cand`` is sorted: ties keep row order
+        complete = complete or k >= n_allowed
+        if complete:
             break
         if len(cand) >= need and float(fused[order[need - 1]]) > bound + SLACK:
             break
         k *= GROWTH
 
-    def signals_of(row: int) -> tuple[float, float, float, float]:
-        i = int(np.searchsorted(cand, row))  # ``cand`` is sorted (np.unique)
-        if i < len(cand) and cand[i] == row and scored[i]:
-            return float(fused[i]), float(dense[i]), float(kw[i]), float(kwp[i])
-        f, d, s, p = signals(np.asarray([row], dtype=np.int64))  # outside the lists, or never scored
-        return float(f[0]), float(d[0]), float(s[0]), float(p[0])
+    def signals_of_rows(rows: Rows) -> Signals:
+        # A scored candidate keeps the very numbers it was ranked by; any other row is scored now.
+        # (float64 holds each float32 exactly, whichever source a value comes from.)
+        rows = np.asarray(rows, dtype=np.int64)
+        n = len(rows)
+        out: Signals = (np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n))
+        known = np.zeros(len(rows), dtype=bool)
+        if len(cand):
+            at = np.minimum(np.searchsorted(cand, rows), len(cand) - 1)
+            known = (cand[at] == rows) & scored[at]
+            for column, values in zip(out, (fused, dense, kw, kwp), strict=True):
+                column[known] = values[at[known]]
+        if not known.all():
+            for column, values in zip(out, signals(rows[~known]), strict=True):
+                column[~known] = values
+        return out
 
-    return Candidates(cand[order], _keyword_paragraphs(snap, paras, kwp_allowed), signals_of)
+    scored_order = order[scored[order]]
+    outside = -np.inf if complete else bound
+    ceiling = max(outside, float(fused[~scored].max())) if not scored.all() else outside
+    return Candidates(
+        order=cand[order],
+        keyword_paragraphs=_keyword_paragraphs(snap, paras, kwp_allowed),
+        scored=cand[scored_order],
+        scored_fused=fused[scored_order],
+        ceiling=float(ceiling),
+        signals=signals_of_rows,
+    )
 
 
 def _fused(w: FusionWeights, dense: Floats, kw: Floats, kwp: Floats) -> Floats:
@@ -214,7 +247,7 @@ def _fuse(
     """Fused, dense and keyword signals of the candidates, and which rows were scored in full.
 
     The dense score is the one signal read from the vector file, row by row (``dense_of``). A
-    candidate outside the dense list (``listed``: the dense top-k and the phrase matches) has a dense
+    candidate outside the dense list (``listed``: the dense top-k) has a dense
     score of at most ``d_bound``, so its fused score has an upper bound from its keyword signals
     alone; when that bound falls below the ``need``-th best fused score of the listed rows, the row
     cannot reach the top ``need`` and its vector is not read. Such a row is ordered by its bound,

@@ -31,8 +31,8 @@ from bot.search.candidates import (
 )
 from bot.search.embedder import Embedder, RowVectors, Vectors
 from bot.search.keyword import tokenize
-from bot.search.phrase import PhraseMatch
 from bot.search.snapshot import CorpusSnapshot
+from bot.search.verbatim import Placed, Placements, best_exact, place
 
 if TYPE_CHECKING:
     from bot.search.indexes import SearchIndexes
@@ -161,7 +161,7 @@ class Retriever:
             terms=terms,
             keyword=self.indexes.sentences.scores(terms),
             keyword_paragraph=self.indexes.paragraphs.scores(terms),
-            exact=self.indexes.phrases.exact(text) if phrase else [],
+            exact=self.indexes.phrases.occurrences(text) if phrase else [],
         )
 
     def search(
@@ -228,54 +228,54 @@ class Retriever:
         if not len(snap) or (allowed is not None and not len(allowed)):
             return SearchResult([])
         need = max(k * 4, 20, NEAR_CANDIDATES)
-        exact = [m for m in q.exact if essay_ids is None or snap.paragraphs[m.key].essay_id in essay_ids]
-        exact_at = [(m, r) for m in exact if (r := self._row_at(m)) is not None]
-        c = gather(snap, self._sv, q, allowed, fetch, w, need, [r for _, r in exact_at])
-        by_row: dict[int, Hit] = {}
-
-        def hit_for(row: int) -> Hit:
-            if row not in by_row:
-                p = snap.passages[row]
-                score, dense, kw, kwp = c.signals_of(row)
-                by_row[row] = Hit(
-                    row=row,
-                    passage=p,
-                    score=score,
-                    dense=dense,
-                    keyword=kw,
-                    keyword_paragraph=kwp,
-                    coverage=0.0,  # filled for the hits returned
-                    weighted_coverage=0.0,
-                    match_start=p.start,
-                    match_end=p.end,
-                    quote_start=p.start,
-                    quote_end=p.end,
-                )
-            return by_row[row]
-
-        # Phrase evidence: exact everywhere, near on the most promising paragraphs.
-        near_paras: list[int] = []
-        for pr in [*(snap.paragraph_of[r] for r in c.order[:NEAR_CANDIDATES]), *c.keyword_paragraphs]:
-            if pr not in near_paras:
-                near_paras.append(pr)
-        near = [] if exact or not phrase else self.indexes.phrases.near(q.text, near_paras)
-        near_at = [(m, r) for m in near if (r := self._row_at(m)) is not None]
-        for m, row in [*exact_at, *near_at]:
-            hit = hit_for(row)
-            kind: MatchKind = "exact" if m.exact else "near"
-            if _CLASS_ORDER[kind] < _CLASS_ORDER[hit.match] or (
-                kind == hit.match and m.score > hit.alignment
-            ):
-                hit.match, hit.alignment = kind, m.score
-                hit.match_start, hit.match_end = m.start, m.end
-                hit.quote_start, hit.quote_end = self._sentences_covering(m)
-        for row in c.order[: max(k * 4, 20)]:
-            hit_for(int(row))
-
-        ranked = sorted(by_row.values(), key=lambda h: (_CLASS_ORDER[h.match], -h.score))
-        hits = _limit_per_paragraph(ranked, snap, per_paragraph)[:k]
+        exact = [
+            o
+            for o in q.exact
+            if essay_ids is None or snap.passages.essay_id(int(snap.paragraphs.first[o.key])) in essay_ids
+        ]
+        placements = Placements(snap, exact)
+        c = gather(snap, self._sv, q, allowed, fetch, w, need)
+        proven = best_exact(c, placements, k, per_paragraph)
+        if proven is not None:
+            hits = self._hits(c, proven)
+        else:
+            hits = self._ranked(q, c, placements, k, per_paragraph, phrase)
         self._fill_coverage(hits, q.terms)
         return SearchResult(hits)
+
+    def _ranked(
+        self, q: Query, c: Candidates, placements: Placements, k: int, per_paragraph: int, phrase: bool
+    ) -> list[Hit]:
+        """Exact rows (every one placed), else near quotes, then the best fused candidates, ranked."""
+        snap = self.snapshot
+        evidence = placements.all()
+        if not len(placements) and phrase:
+            # Near quotes, looked for in the most promising paragraphs: by fused and by keyword score.
+            near_paras = [*(snap.paragraph_of[r] for r in c.order[:NEAR_CANDIDATES]), *c.keyword_paragraphs]
+            for m in self.indexes.phrases.near(q.text, dict.fromkeys(near_paras)):
+                evidence += place(snap, m.key, [m]).values()  # one near match a paragraph
+        by_row = {h.row: h for h in self._hits(c, evidence)}
+        for hit in self._hits(c, [int(r) for r in c.order[: max(k * 4, 20)] if int(r) not in by_row]):
+            by_row[hit.row] = hit
+        ranked = sorted(by_row.values(), key=lambda h: (_CLASS_ORDER[h.match], -h.score))
+        return _limit_per_paragraph(ranked, snap, per_paragraph)[:k]
+
+    def _hits(self, c: Candidates, found: Sequence[Placed | int]) -> list[Hit]:
+        """A hit for each placed match (marked exact or near) or bare row, signals read in one batch."""
+        rows = [f if isinstance(f, int) else f.row for f in found]
+        columns = c.signals(np.asarray(rows, dtype=np.int64))
+        hits = []
+        for i, (row, f) in enumerate(zip(rows, found, strict=True)):
+            p = self.snapshot.passages[row]
+            score, dense, kw, kwp = (float(column[i]) for column in columns)
+            hit = Hit(row, p, score, dense, kw, kwp, coverage=0.0, weighted_coverage=0.0)  # coverage: later
+            hit.match_start, hit.match_end = hit.quote_start, hit.quote_end = p.start, p.end
+            if not isinstance(f, int):
+                hit.match, hit.alignment = ("exact" if f.match.exact else "near"), f.match.score
+                hit.match_start, hit.match_end = f.match.start, f.match.end
+                hit.quote_start, hit.quote_end = f.quote_start, f.quote_end
+            hits.append(hit)
+        return hits
 
     def _fill_coverage(self, hits: list[Hit], terms: list[str]) -> None:
         self.indexes.paragraphs.prefetch([self.snapshot.paragraph_of[h.row] for h in hits])
@@ -283,27 +283,6 @@ class Retriever:
             para = self.snapshot.paragraph_of[h.row]
             h.coverage = self.indexes.paragraphs.coverage(terms, para)
             h.weighted_coverage = self.indexes.paragraphs.weighted_coverage(terms, para)
-
-    def _row_at(self, m: PhraseMatch) -> int | None:
-        """The first row of the match's paragraph that holds its start, or that it runs into."""
-        rows, starts, ends = self._bounds(m.key)
-        inside = ((starts <= m.start) & (m.start < ends)) | ((m.start < starts) & (m.end > starts))
-        first = np.flatnonzero(inside)
-        return int(rows[first[0]]) if len(first) else None
-
-    def _sentences_covering(self, m: PhraseMatch) -> tuple[int, int]:
-        _, starts, ends = self._bounds(m.key)
-        covered = (ends > m.start) & (starts < m.end)
-        if not covered.any():
-            return m.start, m.end
-        return int(starts[covered].min()), int(ends[covered].max())
-
-    def _bounds(self, paragraph: int) -> tuple[npt.NDArray[np.int64], ...]:
-        """A paragraph's rows with their start and end offsets, read from the columns in one go
-        (a phrase common to many essays maps matches in hundreds of paragraphs per question)."""
-        rows = np.asarray(self.snapshot.paragraphs[paragraph].rows, dtype=np.int64)
-        table = self.snapshot.passages
-        return rows, np.asarray(table.start[rows]), np.asarray(table.end[rows])
 
 
 def _unit_max(values: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:

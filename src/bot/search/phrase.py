@@ -75,6 +75,24 @@ class PhraseMatch:
     exact: bool
 
 
+@dataclass(frozen=True)
+class Occurrences:
+    """Every verbatim occurrence of a query in one span, mapped to body offsets only when asked.
+
+    Mapping normalised offsets back to the original text means normalising the span again, the
+    costliest step of a lookup. A phrase common to thousands of paragraphs ("the working class")
+    needs it only for the few whose passages can be answers, so retrieval asks for those alone.
+    """
+
+    key: int
+    spans: tuple[tuple[int, int], ...]  # each occurrence's normalised offsets, in text order
+    locate: Callable[[int, int], tuple[int, int]]  # normalised offsets -> body offsets
+
+    def matches(self) -> list[PhraseMatch]:
+        """The occurrences as matches in body offsets, in text order."""
+        return [PhraseMatch(self.key, *self.locate(start, end), 100.0, True) for start, end in self.spans]
+
+
 @functools.lru_cache(maxsize=256)
 def _needle(query: str) -> str:
     """The query as phrase matching compares it (exact and near share one normalisation)."""
@@ -212,17 +230,21 @@ class PhraseIndex:
 
     def exact(self, query: str, allowed: Callable[[int], bool] | None = None) -> list[PhraseMatch]:
         """Every occurrence of the normalised query, on word boundaries, in the (allowed) spans."""
+        return [m for found in self.occurrences(query, allowed) for m in found.matches()]
+
+    def occurrences(self, query: str, allowed: Callable[[int], bool] | None = None) -> list[Occurrences]:
+        """The (allowed) spans holding the query on word boundaries, by key, not yet mapped to the body."""
         needle = _needle(query)
         if len(needle) < EXACT_MIN_CHARS:
             return []
         pattern = re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)")
-        found: list[PhraseMatch] = []
+        found: list[Occurrences] = []
         for key, norm in self.candidates(needle):
             if allowed is not None and not allowed(key):
                 continue
-            for m in pattern.finditer(norm):
-                start, end = self._to_body(key, m.start(), m.end())
-                found.append(PhraseMatch(key, start, end, 100.0, True))
+            spans = tuple(m.span() for m in pattern.finditer(norm))
+            if spans:
+                found.append(Occurrences(key, spans, functools.partial(self._to_body, key)))
         return found
 
     def near(self, query: str, keys: Iterable[int]) -> list[PhraseMatch]:

@@ -19,7 +19,7 @@ import numpy.typing as npt
 from bot.search.dense import DenseIndex
 from bot.search.embedder import RowVectors, Vectors
 from bot.search.keyword import KeywordIndex
-from bot.search.phrase import PhraseIndex, PhraseMatch
+from bot.search.phrase import Occurrences, PhraseIndex, PhraseMatch
 from bot.search.snapshot import CorpusSnapshot
 
 Rows = npt.NDArray[np.int64]
@@ -226,8 +226,8 @@ class SegmentedPhrases(PhraseIndex):
         self._segments = ((base, 0), (delta, rows.base_paragraphs))
         self._rows = rows
 
-    def exact(self, query: str, allowed: Callable[[int], bool] | None = None) -> list[PhraseMatch]:
-        """Every occurrence of the query in live paragraphs of either segment, in corpus order."""
+    def occurrences(self, query: str, allowed: Callable[[int], bool] | None = None) -> list[Occurrences]:
+        """The live paragraphs of either segment holding the query, by snapshot paragraph."""
         found = []
         for index, offset in self._segments:
 
@@ -235,8 +235,11 @@ class SegmentedPhrases(PhraseIndex):
                 snap_key = int(self._rows.snap_paragraph[key + offset])
                 return snap_key >= 0 and (allowed is None or allowed(snap_key))
 
-            found += [self._to_snapshot(m, offset) for m in index.exact(query, live)]
-        found.sort(key=lambda m: m.key)  # stable: a paragraph's matches keep their order
+            found += [
+                dataclasses.replace(o, key=int(self._rows.snap_paragraph[o.key + offset]))
+                for o in index.occurrences(query, live)
+            ]
+        found.sort(key=lambda o: o.key)
         return found
 
     def near(self, query: str, keys: Iterable[int]) -> list[PhraseMatch]:
