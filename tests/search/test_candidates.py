@@ -74,12 +74,20 @@ def test_candidates_rank_like_a_full_scan(
         expected = full_scan(retriever, monkeypatch, text, k=15, query_vector=qv, weights=w)
         with monkeypatch.context() as patch:
             patch.setattr(candidates, "DENSE_FIRST", 1)  # start small: the bound must grow k
+            patch.setattr(candidates, "KEYWORD_FIRST", 1)
             patch.setattr(hybrid, "group_fetch", counting)
             fetches.clear()
             tight = retriever.search(text, k=15, query_vector=qv, weights=w).hits
             grown += len(fetches) > 1
+        with monkeypatch.context() as patch:
+            # Keyword lists longer than the dense list, yet shorter than the library (the shipped
+            # shape at size: the seeds are smaller than the shipped KEYWORD_FIRST).
+            patch.setattr(candidates, "DENSE_FIRST", 1)
+            patch.setattr(candidates, "KEYWORD_FIRST", 64)
+            longer = retriever.search(text, k=15, query_vector=qv, weights=w).hits
         default = retriever.search(text, k=15, query_vector=qv, weights=w).hits
         assert ranking(tight) == ranking(expected), text
+        assert ranking(longer) == ranking(expected), text
         assert ranking(default) == ranking(expected), text
         assert np.allclose(scores(default), scores(expected), atol=1e-6)
     assert grown, "no question needed a second fetch: the bound was never tested"
@@ -106,6 +114,7 @@ def test_grouped_search_equals_one_search_per_group(
     # proven by it or searched again on its own.
     monkeypatch.setattr(candidates, "SHARED_FIRST", shared_first)
     monkeypatch.setattr(candidates, "DENSE_FIRST", 1)
+    monkeypatch.setattr(candidates, "KEYWORD_FIRST", 1)
     essays = sorted(retriever.snapshot.essays)
     groups = {
         "first two": essays[:2],

@@ -88,6 +88,7 @@ def test_few_candidates_never_prove_the_wrong_quotes(
 ) -> None:
     # Few candidates leave a high ceiling: exact rows among them are not yet proven the best.
     monkeypatch.setattr(candidates, "DENSE_FIRST", 1)
+    monkeypatch.setattr(candidates, "KEYWORD_FIRST", 1)
     for k in (1, 2, 4):
         expected = by_full_scan(retriever, phrase, k)
         assert [h.row for h in retriever.search(phrase, k=k).hits[: len(expected)]] == expected, (phrase, k)

@@ -35,6 +35,10 @@ class FusionWeights:
 
 
 DENSE_FIRST = 256  # the first dense top-k; generous, so most questions need one FAISS search
+# The keyword lists start longer: taking one costs an argpartition, while every growth of the dense
+# list costs a wider FAISS search. Their k-th scores are then low, the bound is mostly the dense part,
+# and an off-topic question (a flat fused score) rarely needs a second dense search.
+KEYWORD_FIRST = 4096
 SHARED_FIRST = 1024  # the first top-k of a search shared by groups (/positions)
 GROWTH = 4
 # FAISS and numpy sum a dot product in different orders: allow for that in the bound.
@@ -178,15 +182,15 @@ def gather(
         complete = d_bound is None
         bound = w.sentence * d_bound if d_bound is not None else 0.0
         if w.keyword > 0 and not complete:
-            idx = _top(kw_allowed, k)
+            idx = _top(kw_allowed, max(KEYWORD_FIRST, k))
             complete = len(idx) >= n_allowed
             parts.append(idx if allowed is None else allowed[idx])
             kth = float(kw_allowed[idx].min()) if len(idx) else 0.0
             bound += w.keyword * (kth / top_s if top_s > 0 else kth)
         if w.keyword_paragraph > 0 and not complete:
-            idx = _top(kwp_allowed, k)
+            idx = _top(kwp_allowed, max(KEYWORD_FIRST, k))
             complete = len(idx) >= len(paras)
-            parts.extend(np.asarray(snap.paragraphs[int(p)].rows, dtype=np.int64) for p in paras[idx])
+            parts.append(_rows_of(snap, paras[idx]))
             kth = float(kwp_allowed[idx].min()) if len(idx) else 0.0
             bound += w.keyword_paragraph * (kth / top_p if top_p > 0 else kth)
         cand = np.unique(np.concatenate(parts))
@@ -227,6 +231,16 @@ def gather(
         ceiling=float(ceiling),
         signals=signals_of_rows,
     )
+
+
+def _rows_of(snap: CorpusSnapshot, paragraphs: Rows) -> Rows:
+    """Every row of the given paragraphs (each paragraph's rows are one contiguous run)."""
+    first = snap.paragraphs.first[paragraphs]
+    lengths = snap.paragraphs.stop[paragraphs] - first
+    # Each row's number is its position in the output plus how far its run was shifted.
+    shift = np.repeat(first - (np.cumsum(lengths) - lengths), lengths)
+    rows: Rows = np.arange(int(lengths.sum()), dtype=np.int64) + shift
+    return rows
 
 
 def _fused(w: FusionWeights, dense: Floats, kw: Floats, kwp: Floats) -> Floats:

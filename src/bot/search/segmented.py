@@ -236,7 +236,7 @@ class SegmentedPhrases(PhraseIndex):
                 return snap_key >= 0 and (allowed is None or allowed(snap_key))
 
             found += [
-                dataclasses.replace(o, key=int(self._rows.snap_paragraph[o.key + offset]))
+                Occurrences(int(self._rows.snap_paragraph[o.key + offset]), o.spans, o.locate)
                 for o in index.occurrences(query, live)
             ]
         found.sort(key=lambda o: o.key)
