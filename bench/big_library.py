@@ -129,13 +129,17 @@ def child_serve(data_dir: Path) -> None:
         times.append((time.perf_counter() - t) * 1000)
     # Retrieval alone, as who-said runs it (embedding, candidates, ranking), without the verifier:
     # the claim-verification issue owns the verifier's cost.
+    # The bare pipeline beside it: embed the question and one FAISS search (the issue's yardstick).
     r, depth = app.retriever(), app.settings.top_k * 3
-    retrieval = []
+    retrieval, bare = [], []
     for q in questions:
         text = app.parse(q).text
         t = time.perf_counter()
         r.search(text, k=depth, query_vector=r.embed([text]))
         retrieval.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        r.indexes.dense.search(r.embed([text]), 10)
+        bare.append((time.perf_counter() - t) * 1000)
     snap = r.snapshot
     figures = {
         "passages": len(snap),
@@ -148,6 +152,8 @@ def child_serve(data_dir: Path) -> None:
         "who_p95_ms": _p(times, 0.95),
         "retrieval_p50_ms": _p(retrieval, 0.5),
         "retrieval_p95_ms": _p(retrieval, 0.95),
+        "bare_p50_ms": _p(bare, 0.5),
+        "bare_p95_ms": _p(bare, 0.95),
         "rss_mb": _own_peak_mb(),
     }
     print(json.dumps(figures), flush=True)
@@ -235,6 +241,8 @@ def main() -> None:
         "who_p95_ms",
         "retrieval_p50_ms",
         "retrieval_p95_ms",
+        "bare_p50_ms",
+        "bare_p95_ms",
         "rss_mb",
     )
     vectors = "the model's vectors" if args.real_vectors else "random vectors: costs only"
