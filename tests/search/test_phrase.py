@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
 from bot.paths import seeds_dir
+from bot.search import phrase
 from bot.search.phrase import (
     _TERMS_PER_QUERY,
     EXACT_MIN_CHARS,
@@ -216,3 +218,19 @@ def test_a_long_quote_counts_its_trigrams_in_slices() -> None:
     index = PhraseIndex.in_memory(spans)
     assert index._probed(_needle(quote)) is not None
     assert index.exact(quote) == _without_counts(spans).exact(quote) != []
+
+
+def test_whole_word_search_finds_what_the_word_boundary_regex_finds() -> None:
+    # Random texts of word characters of several kinds (letters, digits, "_", an accented letter, a
+    # CJK one) and non-word ones, with needles that overlap themselves.
+    # A small alphabet, so that occurrences often overlap one that fails its boundary check.
+    rng = random.Random(5)
+    alphabet = "aaa  b_1é語-."
+    for _ in range(4000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        needle = rng.choice(["a a", "aa", "a", "a a a", "b_", "é語", " a ", "-a", "a.", "1"])
+        pattern = re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)")
+        assert phrase._whole_words(text, needle) == tuple(m.span() for m in pattern.finditer(text)), (
+            text,
+            needle,
+        )

@@ -182,7 +182,7 @@ class Retriever:
         q = self._query(text, query_vector, phrase)
         allowed = None if essay_ids is None else self.snapshot.row_array(essay_ids)
         fetch = group_fetch(self.indexes.dense, q.vector, allowed, None)
-        return self._rank(q, allowed, essay_ids, fetch, k, per_paragraph, weights or self.weights, phrase)
+        return self._rank(q, allowed, fetch, k, per_paragraph, weights or self.weights, phrase)
 
     def search_groups(
         self,
@@ -208,16 +208,13 @@ class Retriever:
             ids = set(essays)
             allowed = self.snapshot.row_array(ids)
             fetch = group_fetch(self.indexes.dense, q.vector, allowed, shared)
-            results[label] = self._rank(
-                q, allowed, ids, fetch, k, per_paragraph, weights or self.weights, phrase
-            )
+            results[label] = self._rank(q, allowed, fetch, k, per_paragraph, weights or self.weights, phrase)
         return results
 
     def _rank(
         self,
         q: Query,
         allowed: npt.NDArray[np.int64] | None,
-        essay_ids: set[str] | None,
         fetch: DenseFetch,
         k: int,
         per_paragraph: int,
@@ -228,11 +225,11 @@ class Retriever:
         if not len(snap) or (allowed is not None and not len(allowed)):
             return SearchResult([])
         need = max(k * 4, 20, NEAR_CANDIDATES)
-        exact = [
-            o
-            for o in q.exact
-            if essay_ids is None or snap.passages.essay_id(int(snap.paragraphs.first[o.key])) in essay_ids
-        ]
+        exact = q.exact
+        if allowed is not None and exact:
+            # A paragraph is allowed when its first row is (rows of the allowed essays, sorted).
+            firsts = snap.paragraphs.first[np.asarray([o.key for o in exact], dtype=np.int64)]
+            exact = [o for o, keep in zip(exact, np.isin(firsts, allowed).tolist(), strict=True) if keep]
         placements = Placements(snap, exact)
         c = gather(snap, self._sv, q, allowed, fetch, w, need)
         proven = best_exact(c, placements, k, per_paragraph)

@@ -235,10 +235,9 @@ class SegmentedPhrases(PhraseIndex):
                 snap_key = int(self._rows.snap_paragraph[key + offset])
                 return snap_key >= 0 and (allowed is None or allowed(snap_key))
 
-            found += [
-                Occurrences(int(self._rows.snap_paragraph[o.key + offset]), o.spans, o.locate)
-                for o in index.occurrences(query, live)
-            ]
+            held = index.occurrences(query, live)
+            keys = self._rows.snap_paragraph[np.asarray([o.key for o in held], dtype=np.int64) + offset]
+            found += [Occurrences(key, o.spans, o.locate) for key, o in zip(keys.tolist(), held, strict=True)]
         found.sort(key=lambda o: o.key)
         return found
 
