@@ -86,11 +86,16 @@ class Occurrences(NamedTuple):
 
     key: int
     spans: tuple[tuple[int, int], ...]  # each occurrence's normalised offsets, in text order
-    locate: Callable[[int, int], tuple[int, int]]  # normalised offsets -> body offsets
+    table: PhraseIndex  # the table that found them, which maps them to body offsets...
+    table_key: int  # ...under its own key for the span (a segment numbers its spans apart)
 
     def matches(self) -> list[PhraseMatch]:
         """The occurrences as matches in body offsets, in text order."""
-        return [PhraseMatch(self.key, *self.locate(start, end), 100.0, True) for start, end in self.spans]
+        locate = self.table.body_offsets
+        return [
+            PhraseMatch(self.key, *locate(self.table_key, start, end), 100.0, True)
+            for start, end in self.spans
+        ]
 
 
 @functools.lru_cache(maxsize=256)
@@ -172,7 +177,8 @@ class PhraseIndex:
         norm, mapping = normalize_with_map(span.text)
         return span, norm, mapping
 
-    def _to_body(self, key: int, n_start: int, n_end: int) -> tuple[int, int]:
+    def body_offsets(self, key: int, n_start: int, n_end: int) -> tuple[int, int]:
+        """Body offsets of a stretch of span ``key``'s normalised text."""
         span, _, mapping = self._normalised(key)
         text = span.text
         end = mapping[n_end - 1] + 1
@@ -243,7 +249,7 @@ class PhraseIndex:
                 continue
             spans = _whole_words(norm, needle)
             if spans:
-                found.append(Occurrences(key, spans, functools.partial(self._to_body, key)))
+                found.append(Occurrences(key, spans, self, key))
         return found
 
     def near(self, query: str, keys: Iterable[int]) -> list[PhraseMatch]:
@@ -262,7 +268,7 @@ class PhraseIndex:
             if al is None:
                 continue
             n_start, n_end = _widen_to_words(norm, al.dest_start, al.dest_end)
-            start, end = self._to_body(key, n_start, n_end)
+            start, end = self.body_offsets(key, n_start, n_end)
             found.append(PhraseMatch(key, start, end, float(al.score), False))
         found.sort(key=lambda m: -m.score)
         return found

@@ -237,7 +237,7 @@ class SegmentedPhrases(PhraseIndex):
 
             held = index.occurrences(query, live)
             keys = self._rows.snap_paragraph[np.asarray([o.key for o in held], dtype=np.int64) + offset]
-            found += [Occurrences(key, o.spans, o.locate) for key, o in zip(keys.tolist(), held, strict=True)]
+            found += [o._replace(key=key) for key, o in zip(keys.tolist(), held, strict=True)]
         found.sort(key=lambda o: o.key)
         return found
 
