@@ -261,12 +261,11 @@ def _fuse(
     """Fused, dense and keyword signals of the candidates, and which rows were scored in full.
 
     The dense score is the one signal read from the vector file, row by row (``dense_of``). A
-    candidate outside the dense list (``listed``: the dense top-k) has a dense
-    score of at most ``d_bound``, so its fused score has an upper bound from its keyword signals
-    alone; when that bound falls below the ``need``-th best fused score of the listed rows, the row
-    cannot reach the top ``need`` and its vector is not read. Such a row is ordered by its bound,
-    after the top ``need``; ``scored`` is False for it. Scored rows get the very expression of a
-    full scan.
+    candidate outside the dense list (``listed``: the dense top-k) has a dense score of at most
+    ``d_bound``, so its fused score has an upper bound from its keyword signals alone; when that
+    bound falls below the ``need``-th best fused score of the listed rows, the row cannot reach the
+    top ``need`` and its vector is not read. Such a row is ordered by its bound, after the top
+    ``need``; ``scored`` is False for it. Scored rows get the very expression of a full scan.
     """
     kw, kwp = keyword_signals(cand)
     if d_bound is None or w.sentence <= 0:

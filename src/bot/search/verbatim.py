@@ -22,7 +22,7 @@ from bot.search.snapshot import CorpusSnapshot
 
 @dataclass(frozen=True)
 class Placed:
-    """An exact occurrence placed in a row: the match, and the body span of the sentences it covers."""
+    """A phrase match (exact or near) placed in a row, with the body span of the sentences it covers."""
 
     row: int
     match: PhraseMatch
