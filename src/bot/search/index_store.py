@@ -418,7 +418,8 @@ class IndexStore:
 
         def check() -> None:
             try:
-                verify_checksums(folder, manifest, mapped)
+                # The check reads every mapped file once: its pages are not worth keeping.
+                verify_checksums(folder, manifest, mapped, keep_cached=False)
             except StaleIndexError as exc:
                 log.error("index generation %d is damaged (%s): it will be rebuilt", manifest.generation, exc)
                 self._damaged[manifest.generation] = str(exc)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ SEGMENT_FILES = (f"{DELTA}/sentences.faiss", f"{DELTA}/passage_ids.json", TOMBST
 # The database's corpus token as of the commit a generation indexes (bot.search.snapshot_files).
 TOKEN_FILE = "corpus.token"
 _HASH_CHUNK = 1 << 20  # 1 MiB reads: a large index is hashed without ever reading it whole into memory
+_DROP_WINDOW = 8 << 20
 
 
 @dataclass(frozen=True)
@@ -81,23 +83,42 @@ def generation_files(folder: Path) -> list[str]:
     )
 
 
-def file_sha256(path: Path) -> str:
-    """SHA-256 (hex) of a file, read in 1 MiB chunks so that memory stays flat however large it is."""
+def file_sha256(path: Path, *, keep_cached: bool = True) -> str:
+    """SHA-256 (hex) of a file, read in 1 MiB chunks so that memory stays flat however large it is.
+
+    ``keep_cached=False`` asks the kernel to drop what it read from the page cache, except pages a
+    process has mapped. A sequential read caches a file in large blocks (folios of up to a few MiB),
+    and a question that later touches one row of a memory-mapped file maps the whole block: after a
+    background check of a 10,000-essay generation, the vectors file was resident whole (1,176 MB)
+    where the same questions without the check had mapped 790 MB.
+    """
+    drop = not keep_cached and hasattr(os, "posix_fadvise")
     digest = hashlib.sha256()
     with path.open("rb") as fh:
+        read = 0
         while chunk := fh.read(_HASH_CHUNK):
             digest.update(chunk)
+            read += len(chunk)
+            if drop:
+                # Only blocks lying wholly inside the range are dropped: it reaches back a few chunks.
+                start = max(0, read - _DROP_WINDOW)
+                os.posix_fadvise(fh.fileno(), start, read - start, os.POSIX_FADV_DONTNEED)
+        if drop:
+            os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)  # what straddled a window
     return digest.hexdigest()
 
 
-def verify_checksums(folder: Path, manifest: Manifest, names: Collection[str] | None = None) -> None:
+def verify_checksums(
+    folder: Path, manifest: Manifest, names: Collection[str] | None = None, *, keep_cached: bool = True
+) -> None:
     """Raise :class:`StaleIndexError` when a file of the generation differs from its recorded hash.
 
     A manifest without checksums (written by an older version) is accepted unverified.
 
     ``names`` restricts the check to those files (every file of the generation by default). It
     reads every byte it checks: ``IndexStore.load(verify="background")`` checks the memory-mapped
-    files after start-up instead, because hashing them up front would touch every page.
+    files after start-up instead, because hashing them up front would touch every page
+    (``keep_cached=False``: see :func:`file_sha256`).
     """
     if manifest.checksums is None:
         log.info(
@@ -110,7 +131,7 @@ def verify_checksums(folder: Path, manifest: Manifest, names: Collection[str] | 
     for name in sorted(wanted):
         expected = manifest.checksums.get(name)
         try:
-            actual = file_sha256(folder / name)
+            actual = file_sha256(folder / name, keep_cached=keep_cached)
         except OSError as exc:
             raise StaleIndexError(f"index file unreadable: {name}: {exc.strerror or exc}") from exc
         if actual != expected:
