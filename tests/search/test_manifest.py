@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.search import manifest
 from bot.search.manifest import file_sha256
 
 MB = 1 << 20
@@ -54,3 +55,15 @@ def test_a_background_check_leaves_only_the_mapped_pages_cached(tmp_path: Path) 
             assert 4 * MB <= cached_bytes(path) <= 16 * MB
         finally:
             mapping.close()
+
+
+def test_a_refused_drop_is_not_a_read_error() -> None:
+    # A pipe refuses the advice (ESPIPE): the check must go on, never call a sound file unreadable.
+    read_end, write_end = os.pipe()
+    try:
+        with pytest.raises(OSError):
+            os.posix_fadvise(read_end, 0, 0, os.POSIX_FADV_DONTNEED)
+        manifest._forget(read_end, 0, 0)
+    finally:
+        os.close(read_end)
+        os.close(write_end)
