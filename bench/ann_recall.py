@@ -44,12 +44,21 @@ def unit(n: int, dim: int, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
+def timed_search(index: DenseIndex, queries: np.ndarray) -> tuple[np.ndarray, float]:
+    """The top 10 ids of each query, and the milliseconds a query took."""
+    t = time.perf_counter()
+    _, ids = index.search(queries, 10)
+    return ids, (time.perf_counter() - t) * 1000 / len(queries)
+
+
+def recall_at_10(approx: np.ndarray, exact: np.ndarray) -> float:
+    """Mean share of the exact top 10 that the approximate top 10 holds."""
+    return float(np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx, exact, strict=True)]))
+
+
 def compare(data: np.ndarray, queries: np.ndarray, label: str) -> None:
     """One line per kind: build seconds, ms per query, RAM bytes per vector, recall@10 vs flat."""
-    flat = DenseIndex.build(data, "flat")
-    t = time.perf_counter()
-    _, exact = flat.search(queries, 10)
-    flat_ms = (time.perf_counter() - t) * 1000 / len(queries)
+    exact, flat_ms = timed_search(DenseIndex.build(data, "flat"), queries)
     print(f"{label}: {len(data)} vectors, {len(queries)} queries; flat {flat_ms:.2f} ms/q")
     print("  kind        build_s   ms/q  ram_B/vector  recall@10")
     for kind in KINDS:
@@ -61,25 +70,16 @@ def compare(data: np.ndarray, queries: np.ndarray, label: str) -> None:
             index.save(path)
             ram = path.stat().st_size / len(data)
             index = DenseIndex.load(path)  # searched as served: full-precision rows memory-mapped
-            t = time.perf_counter()
-            _, approx = index.search(queries, 10)
-            ms = (time.perf_counter() - t) * 1000 / len(queries)
-        recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx, exact, strict=True)])
-        print(f"  {kind:<10} {build:>8.1f} {ms:>6.2f} {ram:>13.0f} {recall:>10.3f}")
+            approx, ms = timed_search(index, queries)
+        print(f"  {kind:<10} {build:>8.1f} {ms:>6.2f} {ram:>13.0f} {recall_at_10(approx, exact):>10.3f}")
 
 
 def served(index: DenseIndex, data: np.ndarray, queries: np.ndarray) -> None:
     """recall@10 of the index a library serves against exact search of its stored vectors."""
-    flat = DenseIndex.build(data, "flat")
-    t = time.perf_counter()
-    _, exact = flat.search(queries, 10)
-    flat_ms = (time.perf_counter() - t) * 1000 / len(queries)
-    t = time.perf_counter()
-    _, approx = index.search(queries, 10)
-    ms = (time.perf_counter() - t) * 1000 / len(queries)
-    recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx, exact, strict=True)])
+    exact, flat_ms = timed_search(DenseIndex.build(data, "flat"), queries)
+    approx, ms = timed_search(index, queries)
     print(f"served index ({index.kind}): {len(data)} vectors, {len(queries)} queries")
-    print(f"  flat {flat_ms:.2f} ms/q, served {ms:.2f} ms/q, recall@10 {recall:.3f}")
+    print(f"  flat {flat_ms:.2f} ms/q, served {ms:.2f} ms/q, recall@10 {recall_at_10(approx, exact):.3f}")
 
 
 def library_queries(data_dir: Path, extra: int) -> tuple[np.ndarray, np.ndarray, DenseIndex]:

@@ -125,11 +125,6 @@ class Candidates:
     ceiling: float
     signals: Callable[[Rows], Signals]  # (fused, dense, kw, kw_p) of rows
 
-    def signals_of(self, row: int) -> tuple[float, float, float, float]:
-        """(fused, dense, keyword, keyword paragraph) of one row."""
-        fused, dense, kw, kwp = self.signals(np.asarray([row], dtype=np.int64))
-        return float(fused[0]), float(dense[0]), float(kw[0]), float(kwp[0])
-
 
 def _top(values: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.intp]:
     """Indices of the ``k`` largest values (unordered)."""

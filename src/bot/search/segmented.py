@@ -230,14 +230,14 @@ class SegmentedPhrases(PhraseIndex):
         """The live paragraphs of either segment holding the query, by snapshot paragraph."""
         found = []
         for index, offset in self._segments:
-
-            def live(key: int, offset: int = offset) -> bool:
-                snap_key = int(self._rows.snap_paragraph[key + offset])
-                return snap_key >= 0 and (allowed is None or allowed(snap_key))
-
-            held = index.occurrences(query, live)
+            held = index.occurrences(query)
+            # Each segment key mapped once, as an array; -1 is a tombstoned paragraph.
             keys = self._rows.snap_paragraph[np.asarray([o.key for o in held], dtype=np.int64) + offset]
-            found += [o._replace(key=key) for key, o in zip(keys.tolist(), held, strict=True)]
+            found += [
+                o._replace(key=key)
+                for key, o in zip(keys.tolist(), held, strict=True)
+                if key >= 0 and (allowed is None or allowed(key))
+            ]
         found.sort(key=lambda o: o.key)
         return found
 
