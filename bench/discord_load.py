@@ -4,7 +4,8 @@ Usage: python bench/discord_load.py [--concurrent 50] [--rounds 3] [--data-dir D
 
 The real bot (client, cogs, micro-batched embedding, search pool, interaction log) runs against the
 test suite's fake Discord API server on loopback; every interaction goes out as a gateway event and
-every answer comes back over HTTP. Prints, over all rounds:
+every answer comes back over HTTP. The questions are every who-said file of tests/data (514), taken
+in turn, so that no question is asked twice in the first rounds. Prints, over all rounds:
 - acknowledgement (defer) latency p50/p95/max: proves the event loop never blocks;
 - final answer latency p50/p95/max;
 - the largest gateway heartbeat delay (heartbeats every 0.5 s during the run);
@@ -39,11 +40,13 @@ from bot.discord.runner import serve  # noqa: E402
 from fakediscord import FakeDiscord  # noqa: E402
 
 GUILD, CHANNEL = 1, 2
-QUESTION_FILES = [ROOT / "tests" / "data" / name for name in ("own_who_said.jsonl", "nested_who_said.jsonl")]
+# Every who-said file of the project's own (514 questions): 2 rounds of 200 never ask one twice, so
+# what a process remembers of a question (tokens, words) cannot flatter a round.
+QUESTION_FILES = sorted(p for p in (ROOT / "tests" / "data").glob("*.jsonl") if "compare" not in p.name)
 
 
 def questions() -> list[str]:
-    """Varied real questions (paraphrases, quotes, negatives) from the project's own files."""
+    """Varied real questions (paraphrases, quotes, claims, negatives) from the project's own files."""
     out = []
     for path in QUESTION_FILES:
         out += [json.loads(line)["query"] for line in path.read_text().splitlines() if line.strip()]

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.search.keyword import KeywordIndex, KeywordStats, tokenize
+from bot.search.keyword import KeywordIndex, KeywordStats, tokenize, tokens_of
 
 DOCS = [
     "Navalny was poisoned by agents of the Russian state.",
@@ -35,6 +35,18 @@ def test_tokenize_stems_and_drops_stopwords_and_question_words() -> None:
     assert tokenize(["poisons, poisoned, poison"])[0] == ["poison"] * 3
     assert tokenize([]) == []
     assert tokenize(["the and of who said"]) == [[]]
+
+
+def test_one_text_tokenises_as_in_a_batch_and_is_remembered() -> None:
+    texts = [
+        "Who said the POISONING of Navalny was ordered?",
+        "the and of who said",
+        "",
+        "Putin’s “special military operation” (2022) — a war of choice",
+    ]
+    for text, tokens in zip(texts, tokenize(texts), strict=True):
+        assert tokens_of(text) == tuple(tokens)
+        assert tokens_of(text) is tokens_of(text)  # the second call is a cache hit
 
 
 def test_curly_and_straight_text_tokenise_alike() -> None:

@@ -12,7 +12,7 @@ import pytest
 from bot.corpus.loader import load_essay
 from bot.corpus.prepare import prepare
 from bot.paths import seeds_dir
-from bot.search.segmented import RowMap
+from bot.search.segmented import RowMap, SnapshotRows
 from bot.search.snapshot import CorpusSnapshot
 
 ESSAYS = ("mason-2022-marxist-position.md", "rsm-2023-war-on-war.md", "smith-2022-stop-putins-war.md")
@@ -71,3 +71,20 @@ def test_segments_that_do_not_hold_the_snapshot_are_refused(snap: CorpusSnapshot
 def test_an_empty_snapshot_maps_onto_empty_segments() -> None:
     rows = RowMap.build(CorpusSnapshot([], []), ([], []), ([], []), [])
     assert len(rows.passage) == 0 and np.array_equal(rows.snap_row, np.zeros(0, dtype=np.int64))
+
+
+def test_snapshot_rows_read_each_row_from_its_segment_by_index_or_slice(snap: CorpusSnapshot) -> None:
+    base, delta, base_starts, delta_starts = segments(snap, "rsm-2023-war-on-war")
+    rows = RowMap.build(snap, (base, delta), (base_starts, delta_starts), [0, len(base) - 1])
+    # Each segment row's vector is its own row number, so a read shows which row it came from.
+    base_vectors = np.repeat(np.arange(len(base), dtype=np.float32)[:, None], 3, axis=1)
+    delta_vectors = np.repeat(np.arange(len(delta), dtype=np.float32)[:, None] + len(base), 3, axis=1)
+    view = SnapshotRows(base_vectors, delta_vectors, rows.passage, len(base))
+    whole = np.concatenate([base_vectors, delta_vectors])[rows.passage]
+    assert np.array_equal(np.asarray(view), whole)
+    n = len(snap)
+    cuts = (slice(3, 9), slice(None), slice(n - 5, None), slice(-4, -1), slice(None, None, -3), slice(7, 7))
+    for cut in cuts:
+        assert np.array_equal(view[cut], whole[cut]), cut
+    assert np.array_equal(view[n - 1], whole[n - 1])
+    assert np.array_equal(view[np.array([5, 0, n - 1])], whole[[5, 0, n - 1]])

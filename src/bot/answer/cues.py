@@ -158,8 +158,9 @@ class Words:
         }
 
 
+@functools.lru_cache(maxsize=2048)
 def words(text: str) -> Words:
-    """Tokenise ``text`` once for every cue."""
+    """Tokenise ``text`` once for every cue (remembered: each cue of a question reads the same texts)."""
     # One normalisation of the whole text, then the same words found in it: normalising word by word
     # cost more than the rest of verification together.
     surface = tuple(_WORD.findall(text.replace("’", "'").replace("‘", "'")))

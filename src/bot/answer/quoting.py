@@ -9,7 +9,7 @@ from bot.answer.types import Quote
 from bot.corpus.models import QuoteSpan
 from bot.corpus.speakers import speaker_for_span
 from bot.search.hybrid import Hit
-from bot.search.keyword import tokenize
+from bot.search.keyword import tokens_of
 from bot.search.snapshot import CorpusSnapshot
 
 # Two passages whose texts are more than this alike (rapidfuzz ``fuzz.ratio``, a normalised Indel
@@ -64,15 +64,15 @@ def _span_holding_the_evidence(
     It must hold at least ``EVIDENCE_SHARE`` of them (and two or more); otherwise the sentence as a
     whole answers, and the author does.
     """
-    terms = set(tokenize([query])[0])
-    in_sentence = terms & set(tokenize([body[start:end]])[0])
+    terms = set(tokens_of(query))
+    in_sentence = terms & set(tokens_of(body[start:end]))
     if len(in_sentence) < 2:
         return None
     best: tuple[float, QuoteSpan] | None = None
     for sp in spans:
         if sp.end <= start or sp.start >= end:
             continue
-        inside = in_sentence & set(tokenize([body[max(start, sp.start) : min(end, sp.end)]])[0])
+        inside = in_sentence & set(tokens_of(body[max(start, sp.start) : min(end, sp.end)]))
         share = len(inside) / len(in_sentence)
         if len(inside) >= 2 and share >= EVIDENCE_SHARE and (best is None or share > best[0]):
             best = (share, sp)

@@ -24,7 +24,7 @@ import numpy.typing as npt
 from bot.answer import cues, polarity
 from bot.search.embedder import RowVectors
 from bot.search.hybrid import Hit
-from bot.search.keyword import KeywordIndex, tokenize
+from bot.search.keyword import KeywordIndex, tokens_of
 from bot.search.snapshot import CorpusSnapshot
 
 # Candidates examined: ranking is good, so the answer is nearly always among the first few.
@@ -172,7 +172,7 @@ class Verifier:
             scored.append((h, sim, lo, hi))
         claim_words = cues.words(claim)
         claim_numbers = {v for v, _, _ in cues.numbers(claim_words)}
-        claim_names = [set(tokenize([claim_words.surface[i]])[0]) for i, _ in cues.names(claim_words)]
+        claim_names = [set(tokens_of(claim_words.surface[i])) for i, _ in cues.names(claim_words)]
         essays_with = _EssaysWith(self.snapshot, self.keywords)
         for h, sim, lo, hi in scored:
             other = max((s for g, s, _, _ in scored if g.passage.essay_id != h.passage.essay_id), default=0.0)
@@ -210,42 +210,46 @@ class Verifier:
         """The claim's rare words come together only across two essays: "A says X; B says Y"."""
         if len(checks) < 2:
             return None
-        terms = set(tokenize([claim])[0])
+        terms = set(tokens_of(claim))
         top = checks[0]
         top_text = self.snapshot.body_text(top.hit.passage.essay_id, top.window_start, top.window_end)
-        missing = {t for t in terms if top.hit.passage.essay_id not in essays_with(t)}
+        missing = {t for t in terms if not essays_with.uses(top.hit.passage.essay_id, t)}
         # Both halves must be grounded in words: a paraphrase shares few words with anything, and a
         # claim half of whose words the top passage lacks is more likely paraphrased than fused.
-        covered = terms & set(tokenize([top_text])[0])
+        covered = terms & set(tokens_of(top_text))
         if len(missing) < MIX_MIN_WORDS or len(covered) < max(MIX_MIN_WORDS, len(terms) / 2):
             return None
         for other in checks[1:]:
             if other.hit.passage.essay_id == top.hit.passage.essay_id:
                 continue
             text = self.snapshot.body_text(other.hit.passage.essay_id, other.window_start, other.window_end)
-            if len(missing & set(tokenize([text])[0])) >= MIX_MIN_WORDS:
+            if len(missing & set(tokens_of(text))) >= MIX_MIN_WORDS:
                 return top, other
         return None
 
 
 def _names_missing(names: list[set[str]], essay_id: str, essays_with: _EssaysWith) -> float:
     """Names in the claim (capitalised words, as stemmed terms) that the candidate's essay never uses."""
-    absent = {frozenset(n) for n in names if any(essay_id not in essays_with(t) for t in n)}
+    absent = {frozenset(n) for n in names if any(not essays_with.uses(essay_id, t) for t in n)}
     return float(min(NAMES_CAP, len(absent)))
 
 
 class _EssaysWith:
-    """The essays that use a stemmed word, from the keyword index's posting list (memoised per claim)."""
+    """Which essays use a stemmed word, from the keyword index's posting list (memoised per claim)."""
 
     def __init__(self, snap: CorpusSnapshot, keywords: KeywordIndex):
         self.codes = snap.passages.essay  # each row's essay, as its index in snap.essays
-        self.ids = list(snap.essays)
+        self.code_of = {essay_id: code for code, essay_id in enumerate(snap.essays)}
         self.keywords = keywords
-        self.seen: dict[str, set[str]] = {}
+        self.seen: dict[str, npt.NDArray[np.bool_]] = {}
 
-    def __call__(self, term: str) -> set[str]:
-        found = self.seen.get(term)
-        if found is None:
-            codes = np.unique(self.codes[self.keywords.rows_with(term)])
-            found = self.seen[term] = {self.ids[int(c)] for c in codes}
-        return found
+    def uses(self, essay_id: str, term: str) -> bool:
+        """Whether any passage of ``essay_id`` holds ``term``."""
+        held = self.seen.get(term)
+        if held is None:
+            # A common word's posting list holds a large share of the library's rows: marking each
+            # row's essay is linear, where sorting the list (``np.unique``) was not.
+            held = np.zeros(len(self.code_of), dtype=bool)
+            held[self.codes[self.keywords.rows_with(term)]] = True
+            self.seen[term] = held
+        return bool(held[self.code_of[essay_id]])

@@ -30,7 +30,7 @@ from bot.search.candidates import (
     group_fetch,
 )
 from bot.search.embedder import Embedder, RowVectors, Vectors
-from bot.search.keyword import tokenize
+from bot.search.keyword import tokens_of
 from bot.search.snapshot import CorpusSnapshot
 from bot.search.verbatim import Placed, Placements, best_exact, place
 
@@ -137,7 +137,7 @@ class Retriever:
         snap = self.snapshot
         qv = query_vector if query_vector is not None else self.embedder.encode_one(text)
         qv = qv.reshape(-1)
-        terms = tokenize([text])[0]
+        terms = list(tokens_of(text))
         rows = np.arange(len(snap)) if essay_ids is None else snap.row_array(essay_ids)
         para_rows = snap.paragraph_array[rows]
         if not len(rows):
@@ -154,7 +154,7 @@ class Retriever:
 
     def _query(self, text: str, query_vector: Vectors | None, phrase: bool) -> Query:
         qv = query_vector if query_vector is not None else self.embedder.encode_one(text)
-        terms = tokenize([text])[0]
+        terms = list(tokens_of(text))
         return Query(
             text=text,
             vector=np.asarray(qv, dtype=np.float32).reshape(-1),

@@ -92,7 +92,12 @@ class SnapshotRows:
         if isinstance(rows, (int, np.integer)):
             one: Vectors = self[np.asarray([rows], dtype=np.int64)][0]
             return one
-        wanted = np.arange(len(self))[rows] if isinstance(rows, slice) else np.asarray(rows, dtype=np.int64)
+        # A slice (the verifier's sentence windows) names its rows without a library-long arange.
+        wanted = (
+            np.arange(*rows.indices(len(self)), dtype=np.int64)
+            if isinstance(rows, slice)
+            else np.asarray(rows, dtype=np.int64)
+        )
         held = self._passage[wanted]
         out = np.empty((len(held), self.shape[1]), dtype=np.float32)
         in_base = held < self._nb
