@@ -15,6 +15,8 @@ from .rest import Rest
 from .senders import Senders
 from .world import DEFAULT_APPLICATION_ID, DEFAULT_BOT_USER_ID, GuildState
 
+BACKLOG = 1024  # pending connections the listening socket queues (the kernel caps it at somaxconn)
+
 _log = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_APPLICATION_ID", "DEFAULT_BOT_USER_ID", "FakeDiscord", "GuildState"]
@@ -42,7 +44,9 @@ class FakeDiscord(Senders):
         app.router.add_get("/attachments/{tail:.*}", self._attachment)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        # Discord's API takes any number of connections at once; with aiohttp's default listen
+        # backlog (128), a burst of 200 new connections has SYNs dropped and retried a second later.
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=BACKLOG)
         await site.start()
         self.port = int(self._runner.addresses[0][1])
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.search import keyword
 from bot.search.keyword import KeywordIndex, KeywordStats, tokenize, tokens_of
 
 DOCS = [
@@ -134,6 +135,32 @@ def test_rows_with_lists_each_document_holding_a_term(index: KeywordIndex, tmp_p
             expected = [row for row, doc in enumerate(tokenize(DOCS)) if term in doc]
             assert sorted(kw.rows_with(term).tolist()) == expected, term
         assert kw.rows_with(tokenize(["Kazakhstan"])[0][0]).size == 0
+
+
+def test_rows_evicted_by_another_prefetch_meanwhile_are_tokenised_again(
+    index: KeywordIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two questions' threads prefetch at once: rows cached when one looked can be evicted by the
+    # other before it marks them recent. Reading a text happens outside the lock, so a read can play
+    # the other thread.
+    monkeypatch.setattr(keyword, "_TOKEN_CACHE", 2)
+    saved = tmp_path / "keyword"
+    index.save(saved)
+    other_thread = {"pending": True}
+
+    def text(row: int) -> str:
+        if other_thread["pending"] and row == 2:
+            other_thread["pending"] = False
+            loaded.prefetch([4, 5])  # evicts rows 0 and 1
+        return DOCS[row]
+
+    loaded = KeywordIndex.load(saved, text)
+    loaded.prefetch([0, 1])
+    loaded.prefetch([0, 1, 2])  # 0 and 1 are cached when looked at, 2 is read
+    assert not other_thread["pending"]
+    query = tokenize(["poisoned sanctions Belt Road"])[0]
+    for row in range(len(DOCS)):
+        assert loaded.coverage(query, row) == index.coverage(query, row), row
 
 
 SMALL = [

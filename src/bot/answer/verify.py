@@ -252,4 +252,5 @@ class _EssaysWith:
             held = np.zeros(len(self.code_of), dtype=bool)
             held[self.codes[self.keywords.rows_with(term)]] = True
             self.seen[term] = held
-        return bool(held[self.code_of[essay_id]])
+        code = self.code_of.get(essay_id)
+        return code is not None and bool(held[code])

@@ -195,7 +195,10 @@ class KeywordIndex:
             for row, doc in zip(missing, tokens, strict=True):
                 self._cache[row] = frozenset(doc)
             for row in rows:
-                self._cache.move_to_end(row)
+                # Another thread's prefetch may have evicted a row found cached above: it is simply
+                # tokenised again when needed.
+                if row in self._cache:
+                    self._cache.move_to_end(row)
             while len(self._cache) > _TOKEN_CACHE:
                 self._cache.popitem(last=False)
 
