@@ -9,7 +9,8 @@ in turn, so that no question is asked twice in the first rounds. Prints, over al
 - acknowledgement (defer) latency p50/p95/max: proves the event loop never blocks;
 - final answer latency p50/p95/max;
 - the largest gateway heartbeat delay (heartbeats every 0.5 s during the run);
-- the embedding batch sizes.
+- the embedding batch sizes;
+- the questions the bot failed to answer (an error in its own interaction log), with the first error.
 Targets on a 2-core machine: defer p95 < 250 ms, answer p95 < 2 s, heartbeat delay < 0.5 s.
 """
 
@@ -30,6 +31,8 @@ import statistics
 import tempfile
 import time
 
+from sqlalchemy import func, select
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the fake Discord lives with the tests
 
@@ -37,6 +40,8 @@ from bot.config import DiscordSection, load_settings  # noqa: E402
 from bot.core.essaybot import Essaybot  # noqa: E402
 from bot.discord.client import EssaybotClient  # noqa: E402
 from bot.discord.runner import serve  # noqa: E402
+from bot.store.db import session_scope  # noqa: E402
+from bot.store.models import InteractionRow  # noqa: E402
 from fakediscord import FakeDiscord  # noqa: E402
 
 GUILD, CHANNEL = 1, 2
@@ -53,6 +58,11 @@ def questions() -> list[str]:
     return out
 
 
+def _last_interaction(app: Essaybot) -> int:
+    with session_scope(app.engine) as session:
+        return int(session.scalar(select(func.max(InteractionRow.id))) or 0)
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -67,6 +77,7 @@ async def run(data_dir: Path, concurrent: int, rounds: int) -> dict[str, object]
     app = Essaybot(settings)
     app.ensure_ready()
     app.who_said("warm-up: load the model and the index")
+    logged_before = _last_interaction(app)
     server = FakeDiscord(heartbeat_interval_ms=500)
     await server.start()
     server.add_guild(GUILD, channels=[CHANNEL])
@@ -111,6 +122,14 @@ async def run(data_dir: Path, concurrent: int, rounds: int) -> dict[str, object]
         await task
     await server.stop()
     rejections = [str(r) for r in server.rejections]
+    with session_scope(app.engine) as session:  # every question the bot failed to answer, by its own log
+        errors = list(
+            session.scalars(
+                select(InteractionRow.error).where(
+                    InteractionRow.id > logged_before, InteractionRow.error.is_not(None)
+                )
+            )
+        )
     return {
         "interactions": len(answers),
         "defer_ms": {"p50": statistics.median(acks), "p95": pct(acks, 0.95), "max": max(acks)},
@@ -118,6 +137,7 @@ async def run(data_dir: Path, concurrent: int, rounds: int) -> dict[str, object]
         "max_heartbeat_delay_s": heartbeat_delay,
         "embed_batches": {"count": len(sizes), "mean_size": statistics.mean(sizes), "max_size": max(sizes)},
         "rejections": rejections,
+        "errors": errors,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
@@ -147,6 +167,9 @@ def main() -> None:
     print(f"embedding batches {result['embed_batches']}")
     print(f"peak RSS {result['peak_rss_mb']:.0f} MB")
     print(f"rejections by the fake Discord: {result['rejections'] or 'none'}")
+    errors = result["errors"]
+    assert isinstance(errors, list)
+    print(f"questions the bot failed: {len(errors)}" + (f" (first: {errors[0][:200]})" if errors else ""))
     print(f"(total {time.perf_counter() - t0:.0f} s including ingest of the seeds)")
 
 
