@@ -186,7 +186,7 @@ class Verifier:
                 "weighted_coverage": h.weighted_coverage,
                 "margin": sim - other,
                 "direction_gap": cues.direction_gap(claim_words, window_words),
-                "names_missing": _names_missing(claim_names, h.passage.essay_id, essays_with),
+                "names_missing": _names_missing(claim_names, h.row, essays_with),
                 "numbers_missing": float(bool(claim_numbers - {v for v, _, _ in cues.numbers(window_words)})),
             }
             c = Check(h, start, end, features, self.model.probability(features))
@@ -213,7 +213,7 @@ class Verifier:
         terms = set(tokens_of(claim))
         top = checks[0]
         top_text = self.snapshot.body_text(top.hit.passage.essay_id, top.window_start, top.window_end)
-        missing = {t for t in terms if not essays_with.uses(top.hit.passage.essay_id, t)}
+        missing = {t for t in terms if not essays_with.uses(top.hit.row, t)}
         # Both halves must be grounded in words: a paraphrase shares few words with anything, and a
         # claim half of whose words the top passage lacks is more likely paraphrased than fused.
         covered = terms & set(tokens_of(top_text))
@@ -228,9 +228,9 @@ class Verifier:
         return None
 
 
-def _names_missing(names: list[set[str]], essay_id: str, essays_with: _EssaysWith) -> float:
-    """Names in the claim (capitalised words, as stemmed terms) that the candidate's essay never uses."""
-    absent = {frozenset(n) for n in names if any(not essays_with.uses(essay_id, t) for t in n)}
+def _names_missing(names: list[set[str]], row: int, essays_with: _EssaysWith) -> float:
+    """Names in the claim (capitalised words, as stemmed terms) that the essay of ``row`` never uses."""
+    absent = {frozenset(n) for n in names if any(not essays_with.uses(row, t) for t in n)}
     return float(min(NAMES_CAP, len(absent)))
 
 
@@ -239,18 +239,17 @@ class _EssaysWith:
 
     def __init__(self, snap: CorpusSnapshot, keywords: KeywordIndex):
         self.codes = snap.passages.essay  # each row's essay, as its index in snap.essays
-        self.code_of = {essay_id: code for code, essay_id in enumerate(snap.essays)}
+        self.essays = len(snap.essays)
         self.keywords = keywords
         self.seen: dict[str, npt.NDArray[np.bool_]] = {}
 
-    def uses(self, essay_id: str, term: str) -> bool:
-        """Whether any passage of ``essay_id`` holds ``term``."""
+    def uses(self, row: int, term: str) -> bool:
+        """Whether any passage of the essay holding snapshot row ``row`` holds ``term``."""
         held = self.seen.get(term)
         if held is None:
             # A common word's posting list holds a large share of the library's rows: marking each
             # row's essay is linear, where sorting the list (``np.unique``) was not.
-            held = np.zeros(len(self.code_of), dtype=bool)
+            held = np.zeros(self.essays, dtype=bool)
             held[self.codes[self.keywords.rows_with(term)]] = True
             self.seen[term] = held
-        code = self.code_of.get(essay_id)
-        return code is not None and bool(held[code])
+        return bool(held[self.codes[row]])
