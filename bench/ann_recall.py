@@ -10,7 +10,7 @@ conservative. ``--data-dir`` reads the real sentence vectors of a library's curr
 (e.g. bench/scale.py's 1,000-essay library) and queries them with the project's own questions (and,
 beyond those, sentences of the library with a few words dropped, embedded again): that is the
 measurement ``choose_kind`` relies on (recall@10 >= 0.95). Memory is the bytes each kind keeps in
-RAM per vector (its FAISS file; the full-precision file of ``hnsw-sq8`` is memory-mapped).
+RAM per vector (its FAISS file; the vectors file of ``hnsw-sq8`` is memory-mapped).
 ``--served`` measures the index the library's current generation holds, as a start loads it, instead
 of building each kind again (which takes long at a million vectors).
 """
@@ -69,7 +69,7 @@ def compare(data: np.ndarray, queries: np.ndarray, label: str) -> None:
             path = Path(tmp) / "sentences.faiss"
             index.save(path)
             ram = path.stat().st_size / len(data)
-            index = DenseIndex.load(path)  # searched as served: full-precision rows memory-mapped
+            index = DenseIndex.load(path)  # searched as served: its vectors file memory-mapped
             approx, ms = timed_search(index, queries)
         print(f"  {kind:<10} {build:>8.1f} {ms:>6.2f} {ram:>13.0f} {recall_at_10(approx, exact):>10.3f}")
 

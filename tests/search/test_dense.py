@@ -78,16 +78,45 @@ def test_hnsw_recall_at_10_against_flat(kind: IndexKind) -> None:
     assert recall >= 0.95, f"{kind} recall@10 is {recall:.3f}"
 
 
-def test_compressed_index_scores_on_full_precision_vectors() -> None:
-    """Quantised search only proposes rows: the scores returned are the exact inner products."""
+# Rounding a unit vector's components to float16 (11 significant bits) moves it by at most 2**-12 of
+# its length, so by Cauchy-Schwarz no cosine with a unit query moves by more than that.
+HALF_PRECISION_COSINE_ERROR = 2.0**-12
+
+
+def test_compressed_index_scores_on_its_stored_vectors() -> None:
+    """Quantised search only proposes rows: the scores returned are inner products with the stored rows."""
     vectors = unit_vectors(2000, 32, seed=3)
     queries = unit_vectors(20, 32, seed=4)
     index = DenseIndex.build(vectors, "hnsw-sq8")
     scores, ids = index.search(queries, 10)
+    stored = vectors.astype(np.float16).astype(np.float32)
+    assert np.allclose(scores, np.einsum("qkd,qd->qk", stored[ids], queries), atol=1e-6)
     exact = np.einsum("qkd,qd->qk", vectors[ids], queries)
-    assert np.allclose(scores, exact, atol=1e-6)
+    error = float(np.abs(scores - exact).max())
+    assert 0 < error <= HALF_PRECISION_COSINE_ERROR  # rounded, within the bound
     assert np.all(np.diff(scores, axis=1) <= 0)  # best first
-    assert np.array_equal(index.vectors(), vectors)  # the verifier reads unquantised rows
+    assert np.array_equal(index.vectors(), vectors.astype(np.float16))  # unquantised, half precision
+    rows = index.rows()[[5, 1, 5]]  # the verifier's reads: widened, so its sums round in float32
+    assert rows.dtype == np.float32 and np.array_equal(rows, stored[[5, 1, 5]])
+    window = index.rows()[10:14]
+    assert window.dtype == np.float32 and np.array_equal(window, stored[10:14])
+
+
+def test_compressed_index_reads_vectors_written_in_float32(tmp_path: Path) -> None:
+    """A generation written before the vectors were stored in half precision still loads, unrounded."""
+    vectors = unit_vectors(500, 32, seed=9)
+    path = tmp_path / "sentences.faiss"
+    DenseIndex.build(vectors, "hnsw-sq8").save(path)
+    path.with_suffix(".f16").unlink()
+    vectors.tofile(path.with_suffix(".f32"))  # the older release's file
+    loaded = DenseIndex.load(path)
+    assert full_vectors_path(path).suffix == ".f32" and _mapped(path.with_suffix(".f32"))
+    assert np.array_equal(loaded.vectors(), vectors) and np.array_equal(loaded.rows()[3:7], vectors[3:7])
+    queries = unit_vectors(5, 32, seed=10)
+    scores, ids = loaded.search(queries, 10)
+    assert np.allclose(scores, np.einsum("qkd,qd->qk", vectors[ids], queries), atol=1e-6)
+    loaded.save(tmp_path / "again.faiss")  # saved again: in half precision
+    assert (tmp_path / "again.f16").stat().st_size == vectors.nbytes // 2
 
 
 def test_compressed_index_filter_stays_inside_the_allowed_rows() -> None:
@@ -104,11 +133,12 @@ def test_compressed_index_keeps_its_vectors_in_a_mapped_file(tmp_path: Path) -> 
     vectors = unit_vectors(500, 32, seed=7)
     path = tmp_path / "sentences.faiss"
     DenseIndex.build(vectors, "hnsw-sq8").save(path)
-    assert full_vectors_path(path).stat().st_size == vectors.nbytes
+    assert full_vectors_path(path) == path.with_suffix(".f16")
+    assert full_vectors_path(path).stat().st_size == vectors.nbytes // 2  # half precision
     loaded = DenseIndex.load(path)
     assert _mapped(full_vectors_path(path))  # read on demand, not held in memory
     assert not loaded.vectors().flags.writeable
-    assert np.array_equal(loaded.reconstruct_all(), vectors)
+    assert np.array_equal(loaded.reconstruct_all(), vectors.astype(np.float16).astype(np.float32))
 
 
 def test_a_loaded_index_maps_its_file(tmp_path: Path) -> None:
@@ -148,9 +178,12 @@ def test_save_load_round_trip(tmp_path: Path, kind: IndexKind) -> None:
     assert loaded.kind == kind
     assert len(loaded) == 300
     assert loaded.dimension == 32
-    assert np.allclose(loaded.reconstruct_all(), vectors, atol=1e-6)
+    stored = vectors.astype(np.float16) if kind == "hnsw-sq8" else vectors  # half precision beside the codes
+    assert np.array_equal(loaded.reconstruct_all(), stored.astype(np.float32))
     queries = unit_vectors(5, 32, seed=2)
-    assert loaded.search(queries, 5)[1].tolist() == index.search(queries, 5)[1].tolist()
+    before, after = index.search(queries, 5), loaded.search(queries, 5)
+    assert after[1].tolist() == before[1].tolist()
+    assert np.array_equal(after[0], before[0])  # built or loaded, the same scores
 
 
 def test_reconstruct_all_returns_rows_in_order() -> None:
@@ -192,7 +225,7 @@ def test_choose_kind_threshold() -> None:
 
 
 def test_compressed_index_in_a_generation_is_checksummed_whole(tmp_path: Path) -> None:
-    """The full-precision file is part of the generation: its damage is caught like the index's."""
+    """The vectors file is part of the generation: its damage is caught like the index's."""
     store = IndexStore(tmp_path / "index")
     vectors = unit_vectors(400, 16, seed=8)
     ids = [f"p{i}" for i in range(400)]
@@ -206,16 +239,17 @@ def test_compressed_index_in_a_generation_is_checksummed_whole(tmp_path: Path) -
             calibration="c",
         )
     store.publish(manifest)
-    assert manifest.checksums is not None and "sentences.f32" in manifest.checksums
+    assert manifest.checksums is not None and "sentences.f16" in manifest.checksums
     loaded = store.load(model="m", corpus_hash="h")
     assert loaded.sentences.kind == "hnsw-sq8"
-    assert np.array_equal(loaded.sentences.vectors(), vectors)
-    assert store.previous_vectors("m")["p7"].tolist() == vectors[7].tolist()  # reused unquantised
-    full = tmp_path / "index" / "gen-000001" / "sentences.f32"
+    half = vectors.astype(np.float16)
+    assert np.array_equal(loaded.sentences.vectors(), half)
+    assert store.previous_vectors("m")["p7"].tolist() == half[7].astype(np.float32).tolist()  # unquantised
+    full = tmp_path / "index" / "gen-000001" / "sentences.f16"
     raw = bytearray(full.read_bytes())
-    raw[:4] = b"\x00\x00\x80\x3f"  # one coordinate set to 1.0: the file still maps, the scores are wrong
+    raw[:2] = b"\x00\x3c"  # one coordinate set to 1.0: the file still maps, the scores are wrong
     full.write_bytes(bytes(raw))
-    with pytest.raises(StaleIndexError, match=r"checksum mismatch on sentences\.f32"):
+    with pytest.raises(StaleIndexError, match=r"checksum mismatch on sentences\.f16"):
         store.load(model="m", corpus_hash="h")
     full.unlink()
     with pytest.raises(StaleIndexError):

@@ -224,8 +224,12 @@ def test_an_approximate_base_filters_its_tombstones_inside_the_search(
     save_delta(store, after)
     seg = open_search(store, after)
     assert seg.dense.kind == kind
-    assert np.array_equal(seg.dense.vectors(), vectors_of(after))  # the compressed base's exact rows
-    exact = SearchIndexes.build(after, vectors_of(after)).dense
+    stored = vectors_of(after)
+    if kind == "hnsw-sq8":  # the base's rows are kept in half precision beside its codes
+        in_base = np.isin([p.id for p in after.passages], [p.id for p in full.passages])
+        stored[in_base] = stored[in_base].astype(np.float16)
+    assert np.array_equal(seg.dense.vectors(), stored)  # the compressed base's unquantised rows
+    exact = SearchIndexes.build(after, stored).dense
     queries = vectors_of(full)[full.rows_for_essays({gone})[:5]]  # near the removed rows
     s1, i1 = seg.dense.search(queries, 10)
     s2, i2 = exact.search(queries, 10)

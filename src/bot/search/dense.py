@@ -5,11 +5,14 @@ above ``ann_threshold`` vectors an HNSW graph keeps search fast (``bench/ann_rec
 trade-off and ``tests/search/test_dense.py`` checks its recall@10 against exact search).
 
 Large libraries use ``hnsw-sq8``: the graph walks vectors quantised to one byte per dimension (a
-quarter of float32's memory), and the full-precision vectors stay in a file beside the index
-(``sentences.f32``), memory-mapped: only the rows a question touches are read. Every score this
-module returns is computed on those full-precision vectors (the quantised search only proposes rows,
-which are re-scored), so fusion, the threshold bound and the verifier see the same numbers as with
-an exact index.
+quarter of float32's memory), and the vectors themselves stay in a file beside the index
+(``sentences.f16``: half precision, half of float32's size), memory-mapped: only the rows a question
+touches are read. Every score this module returns is computed on those stored vectors (the quantised
+search only proposes rows, which are re-scored), so fusion, the threshold bound and the verifier see
+the same cosines whether the index was just built or loaded, within 2**-12 (0.00024) of float32's:
+half precision keeps 11 significant bits, so rounding moves a unit vector by at most 2**-12 of its
+length (``tests/search/test_dense.py`` checks the bound). Generations written before keep their
+``sentences.f32`` file, which is still read.
 
 Retrieval takes its dense candidates from :meth:`DenseIndex.search`; an author or essay filter is a
 FAISS ``IDSelector`` inside that search, so a filtered question never scans the rows it excludes in
@@ -34,10 +37,13 @@ IndexKind = Literal["flat", "hnsw", "hnsw-sq8"]
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 200
 HNSW_EF_SEARCH = 128
-# The quantised search proposes this many times k rows, re-scored on the full-precision vectors: the
+# The quantised search proposes this many times k rows, re-scored on the stored vectors: the
 # quantisation error reorders near-ties, so the true top k sit among a few more proposed rows.
 SQ8_REFINE = 2
-VECTORS_SUFFIX = ".f32"  # the full-precision vectors of a compressed index, beside its file
+VECTORS_SUFFIX = ".f16"  # the vectors of a compressed index, beside its file
+_OLD_VECTORS_SUFFIX = ".f32"  # the same, written in float32 by earlier releases
+# A compressed index's stored vectors: half precision, or float32 in a generation written earlier.
+StoredVectors = npt.NDArray[np.float16] | npt.NDArray[np.float32]
 
 
 def set_threads(threads: int) -> None:
@@ -53,10 +59,10 @@ def choose_kind(n_vectors: int, ann_threshold: int) -> IndexKind:
 class DenseIndex:
     """FAISS inner-product index whose row ``i`` is the vector of unit ``i``."""
 
-    def __init__(self, index: faiss.Index, kind: IndexKind, full: Vectors | None = None):
+    def __init__(self, index: faiss.Index, kind: IndexKind, full: StoredVectors | None = None):
         self._index = index
         self.kind: IndexKind = kind
-        # A compressed index's full-precision vectors: in memory after a build, mapped after a load.
+        # A compressed index's stored vectors: in memory after a build, mapped after a load.
         self._full = full
 
     @classmethod
@@ -82,7 +88,8 @@ class DenseIndex:
             if kind == "hnsw-sq8":
                 index.train(x)  # the per-dimension range each byte spans
             index.add(x)
-        return cls(index, kind, x if kind == "hnsw-sq8" else None)
+        # Rounded to half precision at once, so a just-built index scores exactly as when loaded.
+        return cls(index, kind, x.astype(np.float16) if kind == "hnsw-sq8" else None)
 
     @property
     def dimension(self) -> int:
@@ -126,27 +133,30 @@ class DenseIndex:
     def _rescore(
         self, queries: Vectors, proposed: npt.NDArray[np.int64], k: int
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
-        """The best ``k`` of the proposed rows by their full-precision scores, best first."""
+        """The best ``k`` of the proposed rows by their scores on the stored vectors, best first."""
         assert self._full is not None
         scores = np.full((len(queries), k), -np.finfo(np.float32).max, dtype=np.float32)
         ids = np.full((len(queries), k), -1, dtype=np.int64)
         for i, q in enumerate(queries):
             rows = np.sort(proposed[i][proposed[i] >= 0])  # ascending: file order, fewer page reads
-            exact = np.asarray(self._full[rows] @ q, dtype=np.float32)
+            exact = self._full[rows].astype(np.float32) @ q
             best = np.argsort(-exact, kind="stable")[:k]
             scores[i, : len(best)] = exact[best]
             ids[i, : len(best)] = rows[best]
         return scores, ids
 
     def rows(self) -> RowVectors:
-        """The vectors as the fusion and the verifier read them: by row, without copying them all."""
+        """The vectors as the fusion and the verifier read them: by row, in float32, never copied whole."""
+        if self._full is not None and self._full.dtype != np.float32:
+            return _Float32Rows(self._full)
         return self.vectors()
 
-    def vectors(self) -> Vectors:
+    def vectors(self) -> StoredVectors:
         """Every stored vector, in row order, as a read-only view (no copy in memory).
 
-        A view of FAISS's own storage, or of the memory-mapped full-precision file of a compressed
-        index, so that the verifier's few rows are read from the page cache, not a second matrix.
+        A view of FAISS's own storage, or of the memory-mapped vectors file of a compressed index
+        (half precision: :meth:`rows` reads it in float32), so that the verifier's few rows are read
+        from the page cache, not a second matrix.
         """
         if self._full is not None:
             return self._full
@@ -168,10 +178,10 @@ class DenseIndex:
         return np.asarray(self._index.reconstruct_n(0, len(self)), dtype=np.float32)
 
     def save(self, path: Path) -> None:
-        """Write the index to ``path`` (a compressed index: and its full-precision vectors beside it)."""
+        """Write the index to ``path`` (a compressed index: and its vectors beside it, in half precision)."""
         faiss.write_index(self._index, str(path))
         if self._full is not None:
-            np.ascontiguousarray(self._full, dtype=np.float32).tofile(full_vectors_path(path))
+            np.ascontiguousarray(self._full, dtype=np.float16).tofile(path.with_suffix(VECTORS_SUFFIX))
 
     @classmethod
     def load(cls, path: Path) -> DenseIndex:
@@ -186,7 +196,9 @@ class DenseIndex:
         if isinstance(index, faiss.IndexHNSWSQ):
             graph: Any = index
             graph.hnsw.efSearch = HNSW_EF_SEARCH
-            return cls(index, "hnsw-sq8", _map_full(full_vectors_path(path), index.ntotal, index.d))
+            full = full_vectors_path(path)
+            dtype = np.float32 if full.suffix == _OLD_VECTORS_SUFFIX else np.float16
+            return cls(index, "hnsw-sq8", _map_full(full, index.ntotal, index.d, dtype))
         kind: IndexKind = "hnsw" if isinstance(index, faiss.IndexHNSW) else "flat"
         if kind == "hnsw":
             index.hnsw.efSearch = HNSW_EF_SEARCH  # type: ignore[attr-defined]  # an IndexHNSW here
@@ -194,27 +206,48 @@ class DenseIndex:
 
 
 def full_vectors_path(index_path: Path) -> Path:
-    """Where a compressed index keeps its full-precision vectors."""
-    return index_path.with_suffix(VECTORS_SUFFIX)
+    """Where a compressed index keeps its vectors: ``.f16``, or ``.f32`` in a generation written earlier."""
+    new, old = index_path.with_suffix(VECTORS_SUFFIX), index_path.with_suffix(_OLD_VECTORS_SUFFIX)
+    return old if old.exists() and not new.exists() else new
 
 
-def _map_full(path: Path, n: int, dim: int) -> Vectors:
-    """The full-precision vectors file, memory-mapped read-only; ``RuntimeError`` if absent or cut."""
+def _map_full(path: Path, n: int, dim: int, dtype: type[np.floating[Any]]) -> StoredVectors:
+    """The vectors file, memory-mapped read-only; ``RuntimeError`` if absent or cut."""
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise RuntimeError(f"{path.name}: {exc.strerror or exc}") from exc
-    if size != n * dim * 4:
-        raise RuntimeError(f"{path.name}: {size} bytes, expected {n * dim * 4}")
+    width = np.dtype(dtype).itemsize
+    if size != n * dim * width:
+        raise RuntimeError(f"{path.name}: {size} bytes, expected {n * dim * width}")
     if not n:
-        return np.zeros((0, dim), dtype=np.float32)
+        return np.zeros((0, dim), dtype=dtype)
     with path.open("rb") as fh:
         mapping = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
     # A question reads scattered rows: without this, each page fault would also read the pages
     # around it, and a host short of memory would spend its time re-reading what it just dropped.
     mapping.madvise(mmap.MADV_RANDOM)
-    mapped: Vectors = np.frombuffer(mapping, dtype=np.float32).reshape(n, dim)
+    mapped: StoredVectors = np.frombuffer(mapping, dtype=dtype).reshape(n, dim)
     return mapped
+
+
+class _Float32Rows:
+    """Half-precision vectors read by row as float32 (a :class:`RowVectors`).
+
+    The verifier sums sentence windows, and float16 arithmetic would round at every step: each read
+    widens only the rows asked for.
+    """
+
+    def __init__(self, stored: StoredVectors):
+        self._stored = stored
+        self.shape = stored.shape
+
+    def __len__(self) -> int:
+        return int(self.shape[0])
+
+    def __getitem__(self, rows: Any) -> Vectors:
+        widened: Vectors = np.asarray(self._stored[rows], dtype=np.float32)
+        return widened
 
 
 class _FaissMemory:

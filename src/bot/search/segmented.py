@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from bot.search.dense import DenseIndex
+from bot.search.dense import DenseIndex, StoredVectors
 from bot.search.embedder import RowVectors, Vectors
 from bot.search.keyword import KeywordIndex
 from bot.search.phrase import Occurrences, PhraseIndex, PhraseMatch
@@ -80,7 +80,7 @@ class RowMap:
 class SnapshotRows:
     """The live vectors of both segments, read by snapshot row (a :class:`RowVectors`)."""
 
-    def __init__(self, base: Vectors, delta: Vectors, passage: Rows, base_rows: int):
+    def __init__(self, base: StoredVectors, delta: StoredVectors, passage: Rows, base_rows: int):
         self._base, self._delta, self._passage, self._nb = base, delta, passage, base_rows
         self.shape = (len(passage), int(base.shape[1]))
 
