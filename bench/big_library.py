@@ -14,11 +14,12 @@ question's path. Answer quality, recall and the model's throughput are not measu
 
 Per round, a fresh process prints: opening the library (``ensure_ready``: the corpus from its index
 generation, the index files), the first answer (the model's load included), the median and p95 of
-warm who-said over the project's questions, and the peak resident memory. The import and model load
-alone are measured in another fresh process, for the part of the start that does not grow with the
-library. Last, another fresh process adds one essay (``tests/data/upload_essay.md``; the model is
-loaded before the clock starts, its embedding is included), removes it and restores it. The data
-directory is kept under ``--work`` for reruns (``--reuse`` skips the build).
+warm who-said over the project's questions, the peak resident memory, and what is resident at the
+end by mapped index file (the vectors, the FAISS file, the keyword lists) and the rest. The import
+and model load alone are measured in another fresh process, for the part of the start that does not
+grow with the library. Last, another fresh process adds one essay (``tests/data/upload_essay.md``;
+the model is loaded before the clock starts, its embedding is included), removes it and restores
+it. The data directory is kept under ``--work`` for reruns (``--reuse`` skips the build).
 """
 
 from __future__ import annotations
@@ -105,6 +106,26 @@ def _own_peak_mb() -> float:
     return _peak_rss_mb()
 
 
+def _resident_by_kind() -> dict[str, float]:
+    """Resident MB of this process by what is mapped: each index file (by its name inside the
+    generation, the base's and the delta's together), and the rest (heap, libraries, the model).
+
+    Mapped index pages count in the peak but belong to the page cache: this shows which file a
+    memory limit squeezes (the vectors, the FAISS graph, the keyword lists).
+    """
+    resident: dict[str, float] = {}
+    name = "rest"
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        fields = line.split()
+        if "-" in fields[0] and len(fields) >= 5 and ":" in fields[3]:  # a mapping's header line
+            path = fields[5] if len(fields) > 5 else ""
+            name = "index " + path.split("/index/", 1)[1].split("/", 1)[1] if "/index/" in path else "rest"
+            name = name.replace("index delta/", "index ")
+        elif fields[0] == "Rss:":
+            resident[name] = resident.get(name, 0.0) + int(fields[1]) / 1024
+    return dict(sorted(resident.items(), key=lambda kv: -kv[1]))
+
+
 def child_serve(data_dir: Path) -> None:
     """One fresh serving process: open, first answer, warm answers, peak RSS (one JSON line)."""
     t0 = time.perf_counter()
@@ -155,6 +176,7 @@ def child_serve(data_dir: Path) -> None:
         "bare_p50_ms": _p(bare, 0.5),
         "bare_p95_ms": _p(bare, 0.95),
         "rss_mb": _own_peak_mb(),
+        "resident_mb": _resident_by_kind(),
     }
     print(json.dumps(figures), flush=True)
 
@@ -251,6 +273,9 @@ def main() -> None:
     for row in rows:
         print("  ".join(f"{float(row[k]):16.2f}" for k in keys))  # type: ignore[arg-type]
     print(f"corpus read from the index generation: {all(r['from_generation'] for r in rows)}")
+    resident: dict[str, float] = rows[-1]["resident_mb"]  # type: ignore[assignment]
+    largest = ", ".join(f"{name} {mb:.0f}" for name, mb in list(resident.items())[:6])
+    print(f"resident MB after the questions, last round (mapped index files and the rest): {largest}")
     # Last, since it leaves a segmented generation behind (each change publishes one).
     changes = _child("--child-change", str(folder / "data"))
     print(
