@@ -139,7 +139,7 @@ class DenseIndex:
         ids = np.full((len(queries), k), -1, dtype=np.int64)
         for i, q in enumerate(queries):
             rows = np.sort(proposed[i][proposed[i] >= 0])  # ascending: file order, fewer page reads
-            exact = self._full[rows].astype(np.float32) @ q
+            exact = self._full[rows].astype(np.float32, copy=False) @ q  # float32 files: no second copy
             best = np.argsort(-exact, kind="stable")[:k]
             scores[i, : len(best)] = exact[best]
             ids[i, : len(best)] = rows[best]
